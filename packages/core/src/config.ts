@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/** Names of the tfjs backends Captioner can run on, fastest first. */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Environment variables Captioner reads. Defaults are written here, once. */
+export const envSchema = z.object({
+  /** Root of every artifact (datasets, shards, features, checkpoints, exports). @defaultValue `./.captioner` */
+  CAPTIONER_HOME: z.string().min(1).default('.captioner'),
+  /** `file:…` (SQLite) or `postgresql://…`. @defaultValue SQLite file `captioner.db` in `CAPTIONER_HOME` */
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/)/, 'must start with file: or postgresql://')
+    .optional(),
+  /** When set, stages run as BullMQ jobs on this Redis; otherwise in process. @defaultValue unset */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  /** Force one tfjs backend instead of the best one found. @defaultValue unset (auto) */
+  CAPTIONER_BACKEND: z.enum(BACKEND_NAMES).optional(),
+  /** pino level. @defaultValue `info` */
+  CAPTIONER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export interface CaptionerConfig {
+  /** Absolute path of the artifact root. */
+  home: string;
+  databaseUrl: string;
+  databaseProvider: 'sqlite' | 'postgresql';
+  redisUrl: string | undefined;
+  backend: BackendName | undefined;
+  logLevel: z.infer<typeof envSchema>['CAPTIONER_LOG_LEVEL'];
+}
+
+/** Reads and validates the configuration from an environment (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaptionerConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`environment variable ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const home = path.resolve(e.CAPTIONER_HOME);
+  const databaseUrl = e.DATABASE_URL ?? `file:${path.join(home, 'captioner.db')}`;
+  return {
+    home,
+    databaseUrl,
+    databaseProvider: databaseUrl.startsWith('file:') ? 'sqlite' : 'postgresql',
+    redisUrl: e.REDIS_URL,
+    backend: e.CAPTIONER_BACKEND,
+    logLevel: e.CAPTIONER_LOG_LEVEL,
+  };
+}

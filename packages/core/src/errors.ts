@@ -1,0 +1,62 @@
+/**
+ * Errors that cross package boundaries. The CLI turns them into one-line messages and exit codes,
+ * the API into HTTP statuses, the pipeline into retry decisions (`permanent` errors are not retried).
+ */
+export class CaptionerError extends Error {
+  /** Stable machine-readable name, e.g. `not_found`. */
+  readonly code: string = 'captioner_error';
+  /** A permanent error fails its stage at once; any other error is retried with backoff. */
+  readonly permanent: boolean = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line usage (exit code 2). */
+export class UsageError extends CaptionerError {
+  override readonly code = 'usage';
+}
+
+/** Invalid configuration: environment, run config, model settings. */
+export class ConfigError extends CaptionerError {
+  override readonly code = 'config';
+}
+
+/** A named thing (data set, run, checkpoint, file) does not exist. */
+export class NotFoundError extends CaptionerError {
+  override readonly code = 'not_found';
+}
+
+/** Bad input data; the message names the file, line or field. */
+export class InvalidInputError extends CaptionerError {
+  override readonly code = 'invalid_input';
+}
+
+/** A service (Redis, the database) cannot be reached. Transient: retried. */
+export class ConnectionError extends CaptionerError {
+  override readonly code = 'connection';
+  override readonly permanent = false;
+}
+
+/** An artifact on disk is corrupt (bad checksum, truncated). */
+export class CorruptArtifactError extends CaptionerError {
+  override readonly code = 'corrupt_artifact';
+}
+
+/** Work stopped on request (cancel, shutdown); not a failure. */
+export class CancelledError extends CaptionerError {
+  override readonly code = 'cancelled';
+  override readonly permanent = false;
+}
+
+/** True when the error must not be retried. Unknown errors are treated as transient. */
+export function isPermanentError(error: unknown): boolean {
+  return error instanceof CaptionerError && error.permanent;
+}
+
+/** One line for humans: the message, never a stack trace. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0];
+  return String(error);
+}
