@@ -1,1 +1,8 @@
-export {};
+// STUB (to be replaced by the metrics work): a plain lower-case split, not yet coco-caption's PTB tokenizer.
+export function ptbTokenize(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[.,!?;:]/g, ' ')
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
+}
