@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors';
 
 /** Names of the tfjs backends Captioner can run on, fastest first. */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** Environment variables Captioner reads. Defaults are written here, once. */
