@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { ConfigError, createLogger, describeError } from '@captioner/core';
+import type { BackendName } from '@captioner/core';
+import { AUTO_ORDER, BACKEND_TARGETS } from './backend-names';
+import { registerWasmTrainingKernels } from './wasm-training-kernels';
+
+const log = createLogger('model.backend');
+
+/** The backend initBackend last chose (tfjs alone cannot tell tfjs-node from tfjs-node-gpu). */
+let chosen: BackendName | undefined;
+
+/**
+ * Selects and initialises the tfjs backend: `preferred` if given (CAPTIONER_BACKEND), otherwise
+ * the first that works of tfjs-node-gpu, tfjs-node, wasm, cpu. On wasm it registers the training
+ * kernels first. Throws ConfigError when the preferred backend cannot be used.
+ */
+export async function initBackend(preferred?: BackendName): Promise<BackendName> {
+  const candidates = preferred ? [preferred] : AUTO_ORDER;
+  const failures: string[] = [];
+  for (const name of candidates) {
+    try {
+      await activate(name);
+      chosen = name;
+      log.debug({ backend: name, tfjsBackend: tf.getBackend() }, 'tfjs backend ready');
+      return name;
+    } catch (error) {
+      failures.push(`${name}: ${describeError(error)}`);
+      log.debug({ backend: name, reason: describeError(error) }, 'tfjs backend unavailable');
+    }
+  }
+  if (preferred) {
+    throw new ConfigError(`tfjs backend '${preferred}' is not available (${failures[0]})`);
+  }
+  throw new ConfigError(`no tfjs backend could be initialised (${failures.join('; ')})`);
+}
+
+/**
+ * The Captioner name of the active tfjs backend. Throws ConfigError if tfjs runs on a backend
+ * Captioner does not know (e.g. `webgl` set by someone else).
+ */
+export function currentBackend(): BackendName {
+  const active = tf.getBackend();
+  if (chosen && BACKEND_TARGETS[chosen].tfjsName === active) return chosen;
+  if (active === 'wasm' || active === 'cpu') return active;
+  // A `tensorflow` backend not set up here: the GPU build cannot be told apart, assume the CPU one.
+  if (active === 'tensorflow') return 'tfjs-node';
+  throw new ConfigError(`tfjs runs on backend '${active}', which Captioner does not support`);
+}
+
+async function activate(name: BackendName): Promise<void> {
+  const target = BACKEND_TARGETS[name];
+  if (target.optionalPackage) await importOptional(target.optionalPackage);
+  if (tf.findBackendFactory(target.tfjsName) == null) {
+    throw new Error(`no tfjs backend named '${target.tfjsName}' was registered`);
+  }
+  if (name === 'wasm') registerWasmTrainingKernels();
+  if (!(await tf.setBackend(target.tfjsName))) {
+    throw new Error(`tfjs could not initialise backend '${target.tfjsName}'`);
+  }
+  await tf.ready();
+}
+
+async function importOptional(specifier: string): Promise<void> {
+  try {
+    // A non-literal specifier keeps bundlers and type-checkers from requiring the package.
+    await import(/* @vite-ignore */ specifier);
+  } catch (error) {
+    throw new Error(`package ${specifier} cannot be loaded: ${describeError(error)}`, { cause: error });
+  }
+}
