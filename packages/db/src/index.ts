@@ -1,1 +1,37 @@
-export {};
+export { openDatabase, providerOf, redactUrl } from './client';
+export type { Database, DbClient, DatabaseProvider } from './client';
+export { applyMigrations } from './migrate';
+export { newId } from './ids';
+export { upsertDataset, listDatasets, getDataset } from './repositories/datasets';
+export type { DatasetRecordInput } from './repositories/datasets';
+export { createRun, getRun, getRunDetails, listRuns, setRunStatus, setRunBackend, RUN_STATUSES } from './repositories/runs';
+export type { RunStatus } from './repositories/runs';
+export {
+  createStageRuns,
+  startStage,
+  updateStageProgress,
+  finishStage,
+  getStage,
+  listStages,
+  STAGE_KINDS,
+  WHOLE_RUN,
+} from './repositories/stages';
+export type { StageKind, StageKey, StageStatus } from './repositories/stages';
+export {
+  recordShard,
+  listShards,
+  recordCheckpoint,
+  markCheckpointPruned,
+  findCheckpoint,
+  recordMetric,
+} from './repositories/artifacts';
+export {
+  createEvaluation,
+  setEvaluationStatus,
+  completeEvaluation,
+  getEvaluation,
+  getEvaluationExtremes,
+} from './repositories/evaluations';
+export type { EvaluationSampleInput } from './repositories/evaluations';
+export { createScratchDatabase, TEST_POSTGRES_ADMIN_URL } from './scratch';
+export type { ScratchDatabase } from './scratch';

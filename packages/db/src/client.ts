@@ -1,0 +1,62 @@
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConnectionError, describeError } from '@captioner/core';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client';
+import { PrismaClient as PostgresClient } from './generated/postgresql/client';
+import { applyMigrations } from './migrate';
+
+/**
+ * The Prisma client type the repositories use. Both providers are generated from one model file
+ * (prisma/models.prisma), so their model APIs are identical; the SQLite client's type names them.
+ */
+export type DbClient = InstanceType<typeof SqliteClient>;
+
+export type DatabaseProvider = 'sqlite' | 'postgresql';
+
+export interface Database {
+  client: DbClient;
+  provider: DatabaseProvider;
+  /** The URL without a password, for messages. */
+  displayUrl: string;
+  close(): Promise<void>;
+}
+
+export function providerOf(url: string): DatabaseProvider {
+  return url.startsWith('file:') ? 'sqlite' : 'postgresql';
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+/**
+ * Opens the database at `url` (`file:…` for SQLite, `postgresql://…`), applies pending migrations,
+ * and checks that it answers. An unreachable server gives a ConnectionError naming the URL.
+ */
+export async function openDatabase(url: string, options: { connectTimeoutMs?: number } = {}): Promise<Database> {
+  const provider = providerOf(url);
+  const displayUrl = redactUrl(url);
+  let client: DbClient;
+  if (provider === 'sqlite') {
+    const file = url.slice('file:'.length);
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    // A busy timeout lets several processes (workers, CLI) share one SQLite file.
+    client = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: 30_000 }) });
+  } else {
+    const adapter = new PrismaPg({
+      connectionString: url,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      max: 5,
+    });
+    client = new PostgresClient({ adapter }) as unknown as DbClient;
+  }
+  try {
+    await applyMigrations(client, provider);
+  } catch (error) {
+    await client.$disconnect().catch(() => {});
+    throw new ConnectionError(`cannot open database ${displayUrl}: ${describeError(error)}`, { cause: error });
+  }
+  return { client, provider, displayUrl, close: () => client.$disconnect() };
+}

@@ -1,0 +1,72 @@
+import { NotFoundError } from '@captioner/core';
+import type { DbClient } from '../client';
+import { newId } from '../ids';
+
+export async function createEvaluation(
+  db: DbClient,
+  input: { runId: string; checkpointId: string | null; split: string; settings: unknown; id?: string },
+) {
+  return db.evaluation.create({
+    data: {
+      id: input.id ?? newId('eval'),
+      runId: input.runId,
+      checkpointId: input.checkpointId,
+      split: input.split,
+      settings: JSON.stringify(input.settings),
+    },
+  });
+}
+
+export async function setEvaluationStatus(db: DbClient, id: string, status: 'running' | 'failed', error?: string) {
+  return db.evaluation.update({
+    where: { id },
+    data: { status, error: error ?? null, ...(status === 'failed' ? { finishedAt: new Date() } : {}) },
+  });
+}
+
+export interface EvaluationSampleInput {
+  imageId: string;
+  candidate: string;
+  references: string[];
+  bleu4: number;
+  cider: number;
+  rougeL: number;
+}
+
+/** Stores scores and every sample at once; a re-run replaces the previous samples (never twice). */
+export async function completeEvaluation(
+  db: DbClient,
+  id: string,
+  input: { checkpointId: string | null; scores: Record<string, number>; samples: EvaluationSampleInput[] },
+) {
+  await db.$transaction(async (tx) => {
+    await tx.evaluationSample.deleteMany({ where: { evaluationId: id } });
+    await tx.evaluationSample.createMany({
+      data: input.samples.map((s) => ({ ...s, evaluationId: id, references: JSON.stringify(s.references) })),
+    });
+    await tx.evaluation.update({
+      where: { id },
+      data: {
+        status: 'succeeded',
+        checkpointId: input.checkpointId,
+        scores: JSON.stringify(input.scores),
+        imageCount: input.samples.length,
+        error: null,
+        finishedAt: new Date(),
+      },
+    });
+  });
+}
+
+export async function getEvaluation(db: DbClient, id: string) {
+  const evaluation = await db.evaluation.findUnique({ where: { id }, include: { checkpoint: true } });
+  if (!evaluation) throw new NotFoundError(`evaluation not found: ${id}`);
+  return evaluation;
+}
+
+/** The best and worst samples by CIDEr-D, for `eval show`. */
+export async function getEvaluationExtremes(db: DbClient, id: string, count = 5) {
+  const best = await db.evaluationSample.findMany({ where: { evaluationId: id }, orderBy: { cider: 'desc' }, take: count });
+  const worst = await db.evaluationSample.findMany({ where: { evaluationId: id }, orderBy: { cider: 'asc' }, take: count });
+  return { best, worst };
+}
