@@ -6,3 +6,7 @@ export function ptbTokenize(text: string): string[] {
     .split(/\s+/)
     .filter((t) => t.length > 0);
 }
+
+export function ptbTokenizeToString(text: string): string {
+  return ptbTokenize(text).join(' ');
+}

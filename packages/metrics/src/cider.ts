@@ -1,0 +1,109 @@
+import { MAX_N } from './ngrams';
+import type { SentenceNgrams } from './ngrams';
+import type { EncodedCorpus } from './corpus';
+
+/** `cider.py` (CIDEr-D): standard deviation of the Gaussian length penalty. */
+export const CIDER_SIGMA = 6;
+/** `cider_scorer.py`: the mean over n and references is multiplied by 10. */
+export const CIDER_SCALE = 10;
+
+/** A sentence's tf-idf vector per n-gram order: distinct ids, their weights, the norms and its "length". */
+interface TfIdfVector {
+  ids: Int32Array[];
+  weights: Float64Array[];
+  norms: Float64Array;
+  /** Number of bigrams (`counts2vec` adds term frequencies where `n == 1`, the 0-based order index). */
+  length: number;
+}
+
+/**
+ * CIDEr-D per image as pycocoevalcap's `Cider` computes it: document frequency over the
+ * references of the scored set, idf = log(N) - log(max(1, df)), candidate weights clipped at the
+ * reference's, Gaussian length penalty (sigma 6) on the difference in bigram counts, mean over
+ * n = 1..4, divided by the number of references, times 10.
+ */
+export function ciderD(corpus: EncodedCorpus): Float64Array {
+  const images = corpus.imageIds.length;
+  const logDf = documentFrequencyLogs(corpus);
+  const logImages = Math.log(images);
+  const count = new Int32Array(corpus.ngramCount);
+  const refWeight = new Float64Array(corpus.ngramCount);
+  const toVector = (s: SentenceNgrams): TfIdfVector => {
+    const ids: Int32Array[] = [];
+    const weights: Float64Array[] = [];
+    const norms = new Float64Array(MAX_N);
+    for (let k = 0; k < MAX_N; k++) {
+      const grams = s.byOrder[k];
+      for (let j = 0; j < grams.length; j++) count[grams[j]]++;
+      const distinct: number[] = [];
+      const w: number[] = [];
+      for (let j = 0; j < grams.length; j++) {
+        const id = grams[j];
+        if (count[id] === 0) continue;
+        const weight = count[id] * (logImages - logDf[id]);
+        distinct.push(id);
+        w.push(weight);
+        norms[k] += weight * weight;
+        count[id] = 0;
+      }
+      ids.push(Int32Array.from(distinct));
+      weights.push(Float64Array.from(w));
+      norms[k] = Math.sqrt(norms[k]);
+    }
+    return { ids, weights, norms, length: s.byOrder[1].length };
+  };
+
+  const out = new Float64Array(images);
+  const twoSigma2 = 2 * CIDER_SIGMA * CIDER_SIGMA;
+  for (let i = 0; i < images; i++) {
+    const cand = toVector(corpus.cands[i]);
+    const sums = new Float64Array(MAX_N);
+    for (const refNgrams of corpus.refs[i]) {
+      const ref = toVector(refNgrams);
+      const delta = cand.length - ref.length;
+      const penalty = Math.exp(-(delta * delta) / twoSigma2);
+      for (let k = 0; k < MAX_N; k++) {
+        const refIds = ref.ids[k];
+        const refW = ref.weights[k];
+        for (let j = 0; j < refIds.length; j++) refWeight[refIds[j]] = refW[j];
+        let val = 0;
+        const candIds = cand.ids[k];
+        const candW = cand.weights[k];
+        for (let j = 0; j < candIds.length; j++) {
+          const r = refWeight[candIds[j]];
+          val += Math.min(candW[j], r) * r;
+        }
+        for (let j = 0; j < refIds.length; j++) refWeight[refIds[j]] = 0;
+        if (cand.norms[k] !== 0 && ref.norms[k] !== 0) val /= cand.norms[k] * ref.norms[k];
+        sums[k] += val * penalty;
+      }
+    }
+    let mean = 0;
+    for (let k = 0; k < MAX_N; k++) mean += sums[k];
+    mean /= MAX_N;
+    out[i] = (mean / corpus.refs[i].length) * CIDER_SCALE;
+  }
+  return out;
+}
+
+/** log(max(1, df)) per n-gram id, df counting the images whose references contain the n-gram. */
+function documentFrequencyLogs(corpus: EncodedCorpus): Float64Array {
+  const df = new Int32Array(corpus.ngramCount);
+  const lastImage = new Int32Array(corpus.ngramCount).fill(-1);
+  for (let i = 0; i < corpus.refs.length; i++) {
+    for (const ref of corpus.refs[i]) {
+      for (const grams of ref.byOrder) {
+        for (let j = 0; j < grams.length; j++) {
+          const id = grams[j];
+          if (lastImage[id] !== i) {
+            lastImage[id] = i;
+            df[id]++;
+          }
+        }
+      }
+    }
+  }
+  const logs = new Float64Array(corpus.ngramCount);
+  for (let id = 0; id < logs.length; id++) logs[id] = Math.log(Math.max(1, df[id]));
+  return logs;
+}
