@@ -1,1 +1,20 @@
-export {};
+/**
+ * @captioner/preprocessing — the preprocess stage: image files in, image shards out (sharp).
+ * See README.md for the decode rules, the shard meta and the benchmark.
+ */
+export {
+  preprocessSettingsSchema,
+  augmentSettingsSchema,
+  parsePreprocessSettings,
+  DEFAULT_PREPROCESS_SETTINGS,
+} from './settings';
+export type { PreprocessSettings, PreprocessSettingsInput, AugmentSettings } from './settings';
+export { prepareImage } from './prepare-image';
+export { cropGeometry } from './crop-geometry';
+export type { CropGeometry } from './crop-geometry';
+export { preprocessShard, PREPROCESS_RULES_VERSION } from './preprocess-shard';
+export type { ShardItem, PreprocessShardOptions, PreprocessShardResult } from './preprocess-shard';
+export { shardMetaSchema } from './shard-meta';
+export type { ShardMeta, FailedImage } from './shard-meta';
+export { shardItems, DEFAULT_SHARD_SIZE } from './shard-items';
+export { augmentPixels } from './augment';
