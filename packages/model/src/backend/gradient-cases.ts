@@ -90,6 +90,23 @@ export const GRADIENT_CASES: GradientCase[] = [
     loss: (x) => project(tf.maxPool(x as tf.Tensor4D, 3, 2, 'same')),
   },
   {
+    // After ReLU whole windows are 0: the gradient must go to the first maximum, as on cpu.
+    name: 'maxPool 3x3 s2 same after relu (ties at zero)',
+    shapes: [[2, 8, 8, 3]],
+    loss: (x) => project(tf.maxPool(tf.relu(x.sub(0.8)) as tf.Tensor4D, 3, 2, 'same')),
+  },
+  {
+    name: 'maxPool 2x2 s1 valid, all negative',
+    shapes: [[1, 5, 5, 2]],
+    positive: true,
+    loss: (x) => project(tf.maxPool(tf.neg(x.add(1)) as tf.Tensor4D, 2, 1, 'valid')),
+  },
+  {
+    name: 'avgPool 3x3 s1 same',
+    shapes: [[2, 6, 5, 3]],
+    loss: (x) => project(tf.avgPool(x as tf.Tensor4D, 3, 1, 'same')),
+  },
+  {
     name: 'avgPool 2x2 s2 valid',
     shapes: [[2, 8, 8, 3]],
     loss: (x) => project(tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid')),

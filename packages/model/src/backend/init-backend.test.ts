@@ -23,6 +23,7 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(currentBackend()).toBe('wasm');
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeDefined();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
   it('forces cpu', async () => {

@@ -1,11 +1,26 @@
 import { BatchMatMul, getKernel, registerKernel, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
+import {
+  depthwiseConv2dBackpropFilterConfig,
+  depthwiseConv2dBackpropInputConfig,
+} from './kernels/depthwise-conv2d-backprop';
+import { maxPoolGradConfig } from './kernels/max-pool-grad';
 import { transposingMatMul } from './kernels/transposing-mat-mul';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum';
 
-/** Kernels tfjs-backend-wasm 4.22 lacks and training needs (found by find-missing-kernels.ts). */
-const ADDED_KERNELS: KernelConfig[] = [unsortedSegmentSumConfig];
+/**
+ * Kernels registered as written here: the ones tfjs-backend-wasm 4.22 lacks and training needs
+ * (found by find-missing-kernels.ts), and MaxPoolGrad, whose stock version is wrong.
+ */
+const OWN_KERNELS: KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  depthwiseConv2dBackpropInputConfig,
+  depthwiseConv2dBackpropFilterConfig,
+  maxPoolGradConfig,
+  unsortedSegmentSumConfig,
+];
 
 /** Stock wasm kernels replaced by a wrapper around themselves (slow or wrong paths). */
 const WRAPPED_KERNELS: Array<{ kernelName: string; wrap: (original: KernelConfig) => KernelConfig }> = [
@@ -22,7 +37,7 @@ const ours = new WeakSet<KernelFunc>();
  * initialised (a wrapped kernel keeps the original's setup function).
  */
 export function registerWasmTrainingKernels(): void {
-  for (const config of ADDED_KERNELS) {
+  for (const config of OWN_KERNELS) {
     if (ours.has(getKernel(config.kernelName, 'wasm')?.kernelFunc)) continue;
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
