@@ -35,3 +35,4 @@ export {
 export type { EvaluationSampleInput } from './repositories/evaluations';
 export { createScratchDatabase, TEST_POSTGRES_ADMIN_URL } from './scratch';
 export type { ScratchDatabase } from './scratch';
+export type { StageContext } from './stage-context';

@@ -1,0 +1,20 @@
+import type { CaptionerConfig, Logger, ProgressUpdate } from '@captioner/core';
+import type { DbClient } from './client';
+
+/**
+ * What a stage handler gets from whichever executor runs it (local or BullMQ). It lives here, next
+ * to the database client, because every stage package already depends on this package and none
+ * may depend on the pipeline package.
+ */
+export interface StageContext {
+  config: CaptionerConfig;
+  db: DbClient;
+  logger: Logger;
+  /** Stored in the StageRun row (throttled) and shown by `run show --watch`. */
+  reportProgress(update: ProgressUpdate): Promise<void>;
+  /** Aborted on cancel or shutdown: stop at the next safe point (training writes a checkpoint). */
+  signal: AbortSignal;
+  workerId: string;
+  /** 1 for the first try, 2+ for retries and takeovers after a crash. */
+  attempt: number;
+}

@@ -1,0 +1,153 @@
+import { FlowProducer, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { FlowJob, Job, JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CancelledError, isPermanentError } from '@captioner/core';
+import type { StageKind } from '@captioner/db';
+import type { EvaluatePayload } from '../payloads';
+import { MODEL_STAGES, QUEUE_NAMES, stageJobId } from '../queues';
+import type { RunPlan } from '../run-plan';
+import { runStage } from '../stage-runner';
+import type { StageRunDeps } from '../stage-runner';
+
+/** Options every stage job gets. */
+export const STAGE_JOB_OPTIONS: JobsOptions = {
+  /** Transient failures (a lost connection, a timeout) are retried with exponential backoff. */
+  attempts: 4,
+  backoff: { type: 'exponential', delay: 2000 },
+  /** Without this a parent waits forever for a failed child (see ARCHITECTURE.md). */
+  failParentOnFailure: true,
+  /** Keep Redis bounded; the database is the record. */
+  removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+};
+
+function stageJob(stage: StageKind, shard: number | string, data: object, runId: string, children?: FlowJob[]): FlowJob {
+  return {
+    name: stage,
+    queueName: QUEUE_NAMES[stage],
+    data,
+    opts: { ...STAGE_JOB_OPTIONS, jobId: stageJobId(runId, stage, shard) },
+    ...(children ? { children } : {}),
+  };
+}
+
+/**
+ * Enqueues a run as one BullMQ flow: evaluate <- train <- extract(i) <- preprocess(i). Children finish
+ * before parents, so shard i is extracted as soon as it is preprocessed. Job ids are deterministic:
+ * enqueueing the same run again adds nothing that exists already.
+ */
+export async function enqueueRunFlow(connection: Redis, plan: RunPlan): Promise<void> {
+  const { runId } = plan;
+  const extracts = Array.from({ length: plan.shards }, (_, shard) =>
+    stageJob('extract', shard, { runId, shard }, runId, [stageJob('preprocess', shard, { runId, shard }, runId)]),
+  );
+  const tree = stageJob('evaluate', 'final', { ...plan.evaluation, trackStage: true }, runId, [
+    stageJob('train', 'all', { runId }, runId, extracts),
+  ]);
+  const producer = new FlowProducer({ connection });
+  try {
+    await producer.add(tree);
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Enqueues one evaluation job (on demand, for any checkpoint). */
+export async function enqueueEvaluation(connection: Redis, payload: EvaluatePayload): Promise<string> {
+  const queue = new Queue(QUEUE_NAMES.evaluate, { connection });
+  try {
+    const jobId = stageJobId(payload.runId, 'evaluate', payload.evaluationId);
+    await queue.add('evaluate', payload, { ...STAGE_JOB_OPTIONS, jobId });
+    return jobId;
+  } finally {
+    await queue.close();
+  }
+}
+
+export interface WorkerPoolOptions {
+  connection: Redis;
+  stages: StageKind[];
+  /** Parallel jobs per CPU stage (preprocess). Model stages always run one at a time per process. */
+  concurrency: number;
+  deps: Omit<StageRunDeps, 'attempt' | 'maxAttempts' | 'signal'>;
+  /**
+   * How long a job's lock lasts without renewal; model work yields between steps so the lock is
+   * renewed, but one step may block the event loop for a while. @defaultValue 60000
+   */
+  lockDurationMs?: number;
+  /** How many worker crashes (stalls) one job survives before it fails. @defaultValue 5 */
+  maxStalledCount?: number;
+}
+
+/** Serialises model stages inside one process, whichever queue their jobs come from. */
+class ModelLock {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+export interface WorkerPool {
+  workers: Worker[];
+  /** Stops taking jobs, signals running handlers to stop (training checkpoints), waits up to `timeoutMs`. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  const shutdown = new AbortController();
+  const modelLock = new ModelLock();
+  const workers = options.stages.map((stage) => {
+    const isModelStage = MODEL_STAGES.includes(stage);
+    const processor = async (job: Job) => {
+      const attempt = job.attemptsMade + 1;
+      const work = () =>
+        runStage(stage, job.data, {
+          ...options.deps,
+          attempt,
+          maxAttempts: job.opts.attempts ?? 1,
+          signal: shutdown.signal,
+        });
+      try {
+        return await (isModelStage ? modelLock.run(work) : work());
+      } catch (error) {
+        // Permanent errors must not be retried; a cancelled run neither.
+        if (isPermanentError(error) || (error instanceof CancelledError && !shutdown.signal.aborted)) {
+          throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+        }
+        throw error;
+      }
+    };
+    const worker = new Worker(QUEUE_NAMES[stage], processor, {
+      connection: options.connection,
+      concurrency: isModelStage ? 1 : options.concurrency,
+      lockDuration: options.lockDurationMs ?? 60_000,
+      stalledInterval: 30_000,
+      maxStalledCount: options.maxStalledCount ?? 5,
+    });
+    worker.on('error', (error) => options.deps.logger.warn({ stage, error: error.message }, 'worker error'));
+    worker.on('active', (job) => options.deps.logger.info({ stage, jobId: job.id }, 'job taken'));
+    worker.on('completed', (job) => options.deps.logger.info({ stage, jobId: job.id }, 'job finished'));
+    worker.on('failed', (job, error) =>
+      options.deps.logger.warn({ stage, jobId: job?.id, error: error.message }, 'job failed'),
+    );
+    return worker;
+  });
+  return {
+    workers,
+    async close(timeoutMs = 30_000) {
+      shutdown.abort();
+      // worker.close() has no deadline of its own and hangs while Redis is down.
+      const closing = Promise.allSettled(workers.map((w) => w.close()));
+      const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([closing, deadline]);
+    },
+  };
+}

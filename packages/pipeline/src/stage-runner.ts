@@ -1,0 +1,127 @@
+import {
+  CancelledError,
+  CaptionerError,
+  InvalidInputError,
+  describeError,
+  isPermanentError,
+} from '@captioner/core';
+import type { CaptionerConfig, Logger, ProgressUpdate } from '@captioner/core';
+import {
+  finishStage,
+  getRun,
+  getStage,
+  setRunStatus,
+  startStage,
+  updateStageProgress,
+  WHOLE_RUN,
+} from '@captioner/db';
+import type { DbClient, StageKey, StageKind } from '@captioner/db';
+import type { StageHandlers } from './handlers';
+import { payloadSchemas } from './payloads';
+import type { StagePayloads } from './payloads';
+
+/** Progress is written to the database at most this often (and always at the end). */
+const PROGRESS_WRITE_INTERVAL_MS = 1000;
+
+export interface StageRunDeps {
+  config: CaptionerConfig;
+  db: DbClient;
+  logger: Logger;
+  handlers: StageHandlers;
+  workerId: string;
+  /** 1-based attempt number; with `maxAttempts` decides whether a transient failure is final. */
+  attempt: number;
+  maxAttempts: number;
+  signal: AbortSignal;
+  /** Terminal display of progress (the CLI's bars); the database gets it regardless. */
+  onProgress?: (stage: StageKind, key: StageKey, update: ProgressUpdate) => void;
+}
+
+export type StageOutcome = 'done' | 'skipped';
+
+export function parsePayload<K extends StageKind>(stage: K, raw: unknown): StagePayloads[K] {
+  const parsed = payloadSchemas[stage].safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidInputError(`${stage} job payload: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data as StagePayloads[K];
+}
+
+export function stageKeyOf(stage: StageKind, payload: StagePayloads[StageKind]): StageKey {
+  return { runId: payload.runId, stage, shard: 'shard' in payload ? payload.shard : WHOLE_RUN };
+}
+
+/** Evaluations enqueued on demand are tracked by their Evaluation row, not by the run's stage row. */
+function tracksStageRow(stage: StageKind, payload: StagePayloads[StageKind]): boolean {
+  return stage !== 'evaluate' || ('trackStage' in payload && payload.trackStage === true);
+}
+
+/**
+ * Runs one stage job with its database bookkeeping, the same way in every executor: skips a stage
+ * already done, counts attempts, stores progress, marks success, and on a failure that will not be
+ * retried marks the stage and the run failed with a one-line message.
+ */
+export async function runStage<K extends StageKind>(stage: K, rawPayload: unknown, deps: StageRunDeps): Promise<StageOutcome> {
+  const payload = parsePayload(stage, rawPayload);
+  const key = stageKeyOf(stage, payload);
+  const tracked = tracksStageRow(stage, payload);
+  const run = await getRun(deps.db, payload.runId);
+  if (run.status === 'cancelled') throw new CancelledError(`run ${run.id} was cancelled`);
+  if (tracked) {
+    const existing = await getStage(deps.db, key);
+    if (existing?.status === 'succeeded') return 'skipped';
+    await startStage(deps.db, key, deps.workerId);
+  }
+  if (run.status === 'queued' || run.status === 'failed') await setRunStatus(deps.db, run.id, 'running');
+
+  let lastWrite = 0;
+  const reportProgress = async (update: ProgressUpdate) => {
+    deps.onProgress?.(stage, key, update);
+    const now = Date.now();
+    if (!tracked || (now - lastWrite < PROGRESS_WRITE_INTERVAL_MS && update.fraction < 1)) return;
+    lastWrite = now;
+    await updateStageProgress(deps.db, key, update);
+  };
+  const logger = deps.logger.child({ stage, runId: key.runId, shard: key.shard, attempt: deps.attempt });
+  const handler = deps.handlers[stage] as (p: StagePayloads[K], ctx: Parameters<StageHandlers[K]>[1]) => Promise<void>;
+  try {
+    logger.info('stage started');
+    await handler(payload, {
+      config: deps.config,
+      db: deps.db,
+      logger,
+      reportProgress,
+      signal: deps.signal,
+      workerId: deps.workerId,
+      attempt: deps.attempt,
+    });
+    if (tracked) await finishStage(deps.db, key, 'succeeded');
+    if (stage === 'evaluate' && tracked) await setRunStatus(deps.db, run.id, 'succeeded');
+    logger.info('stage succeeded');
+    return 'done';
+  } catch (error) {
+    const message = `${stage}${key.shard === WHOLE_RUN ? '' : ` shard ${key.shard}`}: ${describeError(error)}`;
+    if (error instanceof CancelledError) {
+      logger.warn({ error: message }, 'stage stopped');
+      if (tracked) await finishStage(deps.db, key, 'cancelled', message).catch(() => {});
+      throw error;
+    }
+    const final = isPermanentError(error) || deps.attempt >= deps.maxAttempts;
+    logger.error({ error: message, final }, 'stage failed');
+    if (final) {
+      if (tracked) await finishStage(deps.db, key, 'failed', message).catch(() => {});
+      await setRunStatus(deps.db, run.id, 'failed', message).catch(() => {});
+    }
+    throw error instanceof CaptionerError ? error : new StageFailedError(message, error);
+  }
+}
+
+/** A stage failed for a reason that is not one of ours (a bug, a library error); retried as transient. */
+export class StageFailedError extends CaptionerError {
+  override readonly code = 'stage_failed';
+  override readonly permanent = false;
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+  }
+}
