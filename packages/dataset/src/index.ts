@@ -13,3 +13,8 @@ export {
 export type { DatasetManifest, ManifestItem, Split, SourceFormat } from './manifest';
 export { synthesizeShapes } from './shapes/synthesize';
 export type { SynthesizeShapesOptions } from './shapes/synthesize';
+export { importDataset, importDatasetOptionsSchema, IMPORT_FORMATS } from './import/import-dataset';
+export type { ImportDatasetOptions, ImportFormat } from './import/import-dataset';
+export { PROBLEM_KINDS, problemSchema, importReportSchema } from './import/problems';
+export type { Problem, ProblemKind, ImportReport } from './import/problems';
+export { MAX_CAPTION_CHARS, MAX_CAPTION_WORDS } from './import/collector';
