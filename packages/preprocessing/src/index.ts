@@ -18,3 +18,4 @@ export { shardMetaSchema } from './shard-meta';
 export type { ShardMeta, FailedImage } from './shard-meta';
 export { shardItems, DEFAULT_SHARD_SIZE } from './shard-items';
 export { augmentPixels } from './augment';
+export { preprocessStage } from './stage';

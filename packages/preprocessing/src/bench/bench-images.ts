@@ -2,24 +2,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileExists, writeFileAtomic } from '@captioner/core';
 import sharp from 'sharp';
+import { seededRandom } from '../seeded-random';
 
 /** The benchmark's images: 500x375 JPEGs, the size of a typical photo in captioning data sets (COCO, Flickr). */
 export const BENCH_IMAGE_WIDTH = 500;
 export const BENCH_IMAGE_HEIGHT = 375;
 /** Bump when the generator changes, so cached images are regenerated. */
 const GENERATOR_VERSION = 1;
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same images on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Photo-like content, so JPEG sizes and decode costs are realistic (pure noise would not be): a
