@@ -35,19 +35,20 @@ export function ciderD(corpus: EncodedCorpus): Float64Array {
     for (let k = 0; k < MAX_N; k++) {
       const grams = s.byOrder[k];
       for (let j = 0; j < grams.length; j++) count[grams[j]]++;
-      const distinct: number[] = [];
-      const w: number[] = [];
+      const distinct = new Int32Array(grams.length);
+      const w = new Float64Array(grams.length);
+      let n = 0;
       for (let j = 0; j < grams.length; j++) {
         const id = grams[j];
         if (count[id] === 0) continue;
         const weight = count[id] * (logImages - logDf[id]);
-        distinct.push(id);
-        w.push(weight);
+        distinct[n] = id;
+        w[n++] = weight;
         norms[k] += weight * weight;
         count[id] = 0;
       }
-      ids.push(Int32Array.from(distinct));
-      weights.push(Float64Array.from(w));
+      ids.push(distinct.subarray(0, n));
+      weights.push(w.subarray(0, n));
       norms[k] = Math.sqrt(norms[k]);
     }
     return { ids, weights, norms, length: s.byOrder[1].length };

@@ -1,3 +1,6 @@
-export { ptbTokenize, ptbTokenizeToString } from './ptb-tokenizer';
+export { ptbTokenize, ptbTokenizeToString, COCO_PUNCTUATION } from './ptb-tokenizer';
 export { scoreCaptions } from './score-captions';
 export type { CaptionSet, CaptionScores, CorpusScores, ImageScores, ScoreOptions } from './score-captions';
+export { parseScoreFile, scoreFileSchema } from './score-file';
+export { benchScore, benchScoreOptionsSchema } from './bench';
+export type { BenchScoreOptions, BenchScoreResult } from './bench';

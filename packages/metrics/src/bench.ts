@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { scoreCaptions } from './score-captions';
+
+/** Options of `captioner bench score`. */
+export const benchScoreOptionsSchema = z.object({
+  /** Number of images in the synthetic set. @defaultValue 5000 (COCO's Karpathy test split) */
+  images: z.number().int().positive().default(5000),
+  /** References per image. @defaultValue 5 (as in COCO) */
+  refsPerImage: z.number().int().positive().default(5),
+  /** Seed of the generator: the same seed gives the same captions. @defaultValue 1 */
+  seed: z.number().int().default(1),
+});
+export type BenchScoreOptions = z.input<typeof benchScoreOptionsSchema>;
+
+export interface BenchScoreResult {
+  images: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+const SUBJECTS = ['A man', 'A woman', 'Two dogs', 'A black cat', 'A group of people', 'A young boy', 'An old truck', 'A grey horse'];
+const VERBS = ['riding', 'sitting on', 'standing next to', 'holding', 'eating', 'looking at', "isn't near", 'walking past'];
+const OBJECTS = ['a red bus', 'a wooden table', 'the beach', 'a pizza', 'a surfboard', 'a snowy field', 'the kitchen counter', 'a frisbee'];
+const TAILS = ['.', ' in the park.', ', smiling!', ' (at night).', ' on a sunny day', ' with a "friend".', '...', ' near the 2 trees.'];
+
+/** Deterministic 32-bit generator (mulberry32), so that runs are comparable. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Synthetic COCO-like captions: refs and one candidate per image, with punctuation and case to tokenize. */
+export function syntheticCaptionSet(images: number, refsPerImage: number, seed: number) {
+  const random = generator(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+  const caption = () => `${pick(SUBJECTS)} ${pick(VERBS)} ${pick(OBJECTS)}${pick(TAILS)}`;
+  const refs: Record<string, string[]> = {};
+  const cands: Record<string, string> = {};
+  for (let i = 0; i < images; i++) {
+    const id = String(100000 + i);
+    refs[id] = Array.from({ length: refsPerImage }, caption);
+    cands[id] = caption();
+  }
+  return { refs, cands };
+}
+
+/** Times `scoreCaptions` (tokenization included) on a synthetic set; generation is not timed. */
+export function benchScore(options: BenchScoreOptions = {}): BenchScoreResult {
+  const { images, refsPerImage, seed } = benchScoreOptionsSchema.parse(options);
+  const set = syntheticCaptionSet(images, refsPerImage, seed);
+  const start = process.hrtime.bigint();
+  scoreCaptions(set);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { images, seconds, imagesPerSecond: images / seconds };
+}
