@@ -20,3 +20,17 @@ export type { Problem, ProblemKind, ImportReport } from './import/problems';
 export { MAX_CAPTION_CHARS, MAX_CAPTION_WORDS } from './import/collector';
 export { writeFeatureShard, readFeatureShard, readFeatureSet } from './feature-shard';
 export type { FeatureShard, FeatureSet } from './feature-shard';
+export {
+  Vocabulary,
+  buildVocabulary,
+  saveVocabulary,
+  loadVocabulary,
+  vocabularyOptionsSchema,
+  vocabularyJsonSchema,
+  SPECIAL_TOKENS,
+  PAD_ID,
+  START_ID,
+  END_ID,
+  UNK_ID,
+} from './vocabulary';
+export type { VocabularyOptions, VocabularyJson } from './vocabulary';
