@@ -115,6 +115,15 @@ const TBSPEC = String.raw`-(?:${words('RRB', 'LRB', 'RCB', 'LCB', 'RSB', 'LSB')}
 const TBSPEC2 = String.raw`${APOS}[0-9][0-9]`;
 const MISCSYMBOL = String.raw`[+%&~\^|\\\u00A6\u00A7\u00A8\u00A9\u00AC\u00AE\u00AF\u00B0-\u00B3\u00B4-\u00BA\u00D7\u00F7\u0387\u05BE\u05C0\u05C3\u05C6\u05F3\u05F4\u0600-\u0603\u0606-\u060A\u060C\u0614\u061B\u061E\u066A\u066D\u0703-\u070D\u07F6\u07F7\u07F8\u0964\u0965\u0E4F\u1FBD\u2016\u2017\u2020-\u2023\u2030-\u2038\u203B\u203E-\u2042\u2044\u207A-\u207F\u208A-\u208E\u2100-\u214F\u2190-\u21FF\u2200-\u2BFF\u3012\u30FB\uFF01-\uFF0F\uFF1A-\uFF20\uFF3B-\uFF40\uFF5B-\uFF65]`;
 
+/**
+ * A plain word that some abbreviation rule could take together with a following period
+ * (ABBREV1/ABBREV2): the tokenizer's fast path leaves these to the full rules.
+ */
+export const ABBREVIATION_WORD = new RegExp(
+  `^(?:${[ABMONTH, ABDAYS, ABSTATE, ABCOMP, ABNUM, words('etc', 'al', 'seq'), ...ABBREV4.slice(2)].join('|')})$`,
+  'u',
+);
+
 /** What a rule does with the text it matched. */
 export type RuleAction =
   | 'token' // the matched text as it is

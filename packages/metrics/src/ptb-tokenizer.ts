@@ -1,5 +1,5 @@
 import { americanize } from './americanize';
-import { PTB_RULES } from './ptb-rules';
+import { ABBREVIATION_WORD, PTB_RULES } from './ptb-rules';
 import type { RuleAction } from './ptb-rules';
 
 /**
@@ -57,16 +57,27 @@ export function lexPtb(text: string): string[] {
     if (isAsciiLetter(c)) {
       let e = p + 1;
       while (e < s.length && isAsciiLetter(s.charCodeAt(e))) e++;
-      if ((e === s.length || isBlank(s.charCodeAt(e))) && !SPLIT_WORDS.has(s.slice(p, e).toLowerCase())) {
-        out.push(americanize(s.slice(p, e)));
-        p = e;
-        continue;
+      const next = e < s.length ? s.charCodeAt(e) : -1;
+      // The same holds before a sentence-final period, unless the word is an abbreviation.
+      const periodEnd = next === 46 && (e + 1 === s.length || isBlank(s.charCodeAt(e + 1)));
+      if (next === -1 || isBlank(next) || periodEnd) {
+        const word = s.slice(p, e);
+        if (!SPLIT_WORDS.has(word.toLowerCase()) && !(periodEnd && ABBREVIATION_WORD.test(word))) {
+          out.push(americanize(word));
+          p = e;
+          continue;
+        }
       }
     } else if (isBlank(c)) {
       p++;
       continue;
-    } else if (c === 44 /* , */ && !(p + 1 < s.length && isDigit(s.charCodeAt(p + 1)))) {
-      out.push(',');
+    } else if ((c === 44 /* , */ || c === 46) /* . */ && isSinglePunctuation(s, p)) {
+      out.push(s[p]);
+      p++;
+      continue;
+    } else if (c === 41 /* ) */ || (c === 40 /* ( */ && !(p + 1 < s.length && isDigit(s.charCodeAt(p + 1))))) {
+      // Only a phone number like "(800) 555-1212" starts with "(" and is longer.
+      out.push(c === 40 ? '-LRB-' : '-RRB-');
       p++;
       continue;
     }
@@ -87,6 +98,18 @@ export function lexPtb(text: string): string[] {
     p += match.tokenLength;
   }
   return out;
+}
+
+/**
+ * A "," or "." that can only be itself: not the start of a number (",5", ".5"), nor of an
+ * ellipsis ("..", ". . .").
+ */
+function isSinglePunctuation(s: string, p: number): boolean {
+  if (p + 1 === s.length) return true;
+  const next = s.charCodeAt(p + 1);
+  if (isDigit(next) || next === 46 || next > 127) return false;
+  if (s.charCodeAt(p) === 44) return true;
+  return !(isBlank(next) || next === 0xa0) || !(p + 2 < s.length && s.charCodeAt(p + 2) === 46);
 }
 
 interface Match {
