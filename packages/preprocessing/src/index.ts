@@ -19,3 +19,5 @@ export type { ShardMeta, FailedImage } from './shard-meta';
 export { shardItems, DEFAULT_SHARD_SIZE } from './shard-items';
 export { augmentPixels } from './augment';
 export { preprocessStage } from './stage';
+export { benchPreprocess } from './bench/bench-preprocess';
+export type { BenchPreprocessOptions, BenchPreprocessResult } from './bench/bench-preprocess';
