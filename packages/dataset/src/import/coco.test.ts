@@ -41,7 +41,16 @@ async function cocoFixture(): Promise<string> {
 describe('importDataset coco', () => {
   it('reads train and val files from a directory, reporting bad records by JSON path', async () => {
     const root = await cocoFixture();
-    const { manifest, report } = await importDataset({ path: root, format: 'coco', name: 'coco', imagesRoot: root });
+    const fractions: number[] = [];
+    const { manifest, report } = await importDataset({
+      path: root,
+      format: 'coco',
+      name: 'coco',
+      imagesRoot: root,
+      onProgress: (update) => fractions.push(update.fraction),
+    });
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(fractions.at(-1)).toBe(1);
     expect(manifest.items).toEqual([
       { id: '1', file: 'train2014/COCO_train2014_1.jpg', split: 'train', captions: ['A cat on a mat.', 'A cat on a mat, sleeping.'] },
       { id: '2', file: 'train2014/COCO_train2014_2.jpg', split: 'train', captions: ['Two birds.'] },
