@@ -7,13 +7,27 @@ export const CIDER_SIGMA = 6;
 /** `cider_scorer.py`: the mean over n and references is multiplied by 10. */
 export const CIDER_SCALE = 10;
 
-/** A sentence's tf-idf vector per n-gram order: distinct ids, their weights, the norms and its "length". */
+/**
+ * A sentence's tf-idf vector per n-gram order, in reusable buffers: for order k, the distinct ids
+ * are `ids[k][0..counts[k])` with weights alongside, then the norms and the sentence's "length".
+ */
 interface TfIdfVector {
   ids: Int32Array[];
   weights: Float64Array[];
+  counts: Int32Array;
   norms: Float64Array;
   /** Number of bigrams (`counts2vec` adds term frequencies where `n == 1`, the 0-based order index). */
   length: number;
+}
+
+function vectorBuffer(capacity: number): TfIdfVector {
+  return {
+    ids: Array.from({ length: MAX_N }, () => new Int32Array(capacity)),
+    weights: Array.from({ length: MAX_N }, () => new Float64Array(capacity)),
+    counts: new Int32Array(MAX_N),
+    norms: new Float64Array(MAX_N),
+    length: 0,
+  };
 }
 
 /**
@@ -28,53 +42,58 @@ export function ciderD(corpus: EncodedCorpus): Float64Array {
   const logImages = Math.log(images);
   const count = new Int32Array(corpus.ngramCount);
   const refWeight = new Float64Array(corpus.ngramCount);
-  const toVector = (s: SentenceNgrams): TfIdfVector => {
-    const ids: Int32Array[] = [];
-    const weights: Float64Array[] = [];
-    const norms = new Float64Array(MAX_N);
+  let longest = 0;
+  for (const c of corpus.cands) longest = Math.max(longest, c.length);
+  for (const refs of corpus.refs) for (const r of refs) longest = Math.max(longest, r.length);
+  const cand = vectorBuffer(longest);
+  const ref = vectorBuffer(longest);
+  const fill = (s: SentenceNgrams, v: TfIdfVector): void => {
     for (let k = 0; k < MAX_N; k++) {
       const grams = s.byOrder[k];
       for (let j = 0; j < grams.length; j++) count[grams[j]]++;
-      const distinct = new Int32Array(grams.length);
-      const w = new Float64Array(grams.length);
+      const ids = v.ids[k];
+      const w = v.weights[k];
       let n = 0;
+      let norm = 0;
       for (let j = 0; j < grams.length; j++) {
         const id = grams[j];
         if (count[id] === 0) continue;
         const weight = count[id] * (logImages - logDf[id]);
-        distinct[n] = id;
+        ids[n] = id;
         w[n++] = weight;
-        norms[k] += weight * weight;
+        norm += weight * weight;
         count[id] = 0;
       }
-      ids.push(distinct.subarray(0, n));
-      weights.push(w.subarray(0, n));
-      norms[k] = Math.sqrt(norms[k]);
+      v.counts[k] = n;
+      v.norms[k] = Math.sqrt(norm);
     }
-    return { ids, weights, norms, length: s.byOrder[1].length };
+    v.length = s.byOrder[1].length;
   };
 
   const out = new Float64Array(images);
   const twoSigma2 = 2 * CIDER_SIGMA * CIDER_SIGMA;
+  const sums = new Float64Array(MAX_N);
   for (let i = 0; i < images; i++) {
-    const cand = toVector(corpus.cands[i]);
-    const sums = new Float64Array(MAX_N);
+    fill(corpus.cands[i], cand);
+    sums.fill(0);
     for (const refNgrams of corpus.refs[i]) {
-      const ref = toVector(refNgrams);
+      fill(refNgrams, ref);
       const delta = cand.length - ref.length;
       const penalty = Math.exp(-(delta * delta) / twoSigma2);
       for (let k = 0; k < MAX_N; k++) {
         const refIds = ref.ids[k];
         const refW = ref.weights[k];
-        for (let j = 0; j < refIds.length; j++) refWeight[refIds[j]] = refW[j];
+        const refN = ref.counts[k];
+        for (let j = 0; j < refN; j++) refWeight[refIds[j]] = refW[j];
         let val = 0;
         const candIds = cand.ids[k];
         const candW = cand.weights[k];
-        for (let j = 0; j < candIds.length; j++) {
+        const candN = cand.counts[k];
+        for (let j = 0; j < candN; j++) {
           const r = refWeight[candIds[j]];
           val += Math.min(candW[j], r) * r;
         }
-        for (let j = 0; j < refIds.length; j++) refWeight[refIds[j]] = 0;
+        for (let j = 0; j < refN; j++) refWeight[refIds[j]] = 0;
         if (cand.norms[k] !== 0 && ref.norms[k] !== 0) val /= cand.norms[k] * ref.norms[k];
         sums[k] += val * penalty;
       }

@@ -12,6 +12,7 @@ export const MAX_N = 4;
  * what `bleu_scorer.py` and `cider_scorer.py` do; JavaScript's `\s` differs (it has U+FEFF and
  * lacks U+001C–U+001F and U+0085).
  */
+// eslint-disable-next-line no-control-regex -- U+001C..U+001F are white space to Python, on purpose
 const PYTHON_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 
 /** `s.split()` as Python computes it: runs of whitespace separate words, no empty words. */
