@@ -1,1 +1,16 @@
-export {};
+export { initBackend, currentBackend } from './backend';
+export { PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from './special-tokens';
+export { modelConfigSchema, encoderConfigSchema, decoderConfigSchema, featureShapeSchema } from './config';
+export type { ModelConfig, ModelConfigInput, EncoderConfig, DecoderConfig, FeatureShape } from './config';
+export { deriveSeed, SeededRandom } from './random';
+export { DecoderMath } from './decoder/decoder';
+export type { DecoderState } from './decoder/decoder';
+export { createDecoderParams, paramsFromValues, computeFeatureNorm, identityFeatureNorm, parameterShapes } from './decoder/params';
+export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
+export { teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
+export type { CaptionBatch, LossOptions } from './decoder/teacher-forcing';
+export { matMul, embeddingLookup } from './decoder/ops';
+export type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
+export { CaptionModel, loadCaptionModel, decoderFromArrays, decoderToArrays } from './caption-model';
+export { writeCheckpointDir, readCheckpointDir, isCheckpointDir, checkpointMetaSchema } from './checkpoint/checkpoint-dir';
+export type { CheckpointMeta, NamedArrays } from './checkpoint/checkpoint-dir';

@@ -1,1 +1,14 @@
-export {};
+export { trainingConfigSchema, lrDecaySchema, scheduledSamplingSchema, validationSchema, learningRateAt, samplingProbabilityAt } from './loop/config';
+export type { TrainingConfig, TrainingConfigInput } from './loop/config';
+export { trainCaptioner } from './loop/train-captioner';
+export type {
+  TrainCaptionerOptions,
+  TrainCaptionerResult,
+  TrainingData,
+  TrainSplit,
+  ValSplit,
+  CheckpointInfo,
+  TrainingMetric,
+  CaptionScorer,
+} from './loop/types';
+export { trainStage, loadOrBuildRunVocabulary } from './stage';

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidInputError } from '@captioner/core';
+import type { FeatureShape, ModelConfig } from './config';
+import { DecoderMath } from './decoder/decoder';
+import type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
+import { paramsFromValues } from './decoder/params';
+import { decodeBeamSearch } from './decoding/beam-search';
+import { decodeGreedy } from './decoding/greedy';
+import type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
+import type { NamedArrays } from './checkpoint/checkpoint-dir';
+import { readCheckpointDir } from './checkpoint/checkpoint-dir';
+
+const NORM_KEYS = ['pooledMean', 'pooledStd', 'gridMean', 'gridStd'] as const;
+
+/** A decoder ready to caption features. Owns its tensors unless it wraps a training run's live weights. */
+export class CaptionModel {
+  readonly math: DecoderMath;
+  constructor(
+    readonly config: ModelConfig,
+    readonly featureShape: FeatureShape,
+    readonly vocabSize: number,
+    params: DecoderParams,
+    norm: FeatureNorm,
+    private readonly ownsTensors = true,
+  ) {
+    this.math = new DecoderMath({ decoder: config.decoder, featureShape, vocabSize }, params, norm);
+  }
+
+  /** Every caption's beams, best first (`beamSize` of them; one for greedy). */
+  async decodeBeams(features: DecodeFeatures, options: DecodeOptions = {}): Promise<Beam[][]> {
+    const beamSize = options.beamSize ?? 1;
+    const maxLength = options.maxLength ?? this.config.decoder.maxLength;
+    if (!Number.isInteger(beamSize) || beamSize < 1) throw new InvalidInputError(`beam size must be a positive integer, got ${beamSize}`);
+    if (!Number.isInteger(maxLength) || maxLength < 1) throw new InvalidInputError(`maxLength must be a positive integer, got ${maxLength}`);
+    if (features.count === 0) return [];
+    if (beamSize === 1) return (await decodeGreedy(this.math, features, maxLength)).map((b) => [b]);
+    return decodeBeamSearch(this.math, features, beamSize, maxLength, options.lengthPenalty ?? 0);
+  }
+
+  /** The best caption of each image, as word ids without specials; never empty. */
+  async decode(features: DecodeFeatures, options: DecodeOptions = {}): Promise<number[][]> {
+    return (await this.decodeBeams(features, options)).map((beams) => beams[0].tokens);
+  }
+
+  dispose(): void {
+    if (!this.ownsTensors) return;
+    tf.dispose(Object.values(this.math.params));
+    tf.dispose(Object.values(this.math.norm));
+  }
+}
+
+/** Splits checkpoint tensors into decoder parameters and feature statistics. */
+export function decoderFromArrays(spec: DecoderSpec, tensors: NamedArrays): { params: DecoderParams; norm: FeatureNorm } {
+  const values: Record<string, Float32Array> = {};
+  for (const [name, t] of Object.entries(tensors)) if (name.startsWith('decoder/')) values[name.slice('decoder/'.length)] = t.data;
+  const params = paramsFromValues(spec, values);
+  const norm = {} as FeatureNorm;
+  for (const key of NORM_KEYS) {
+    const t = tensors[`norm/${key}`];
+    if (!t) {
+      tf.dispose(Object.values(params));
+      tf.dispose(Object.values(norm));
+      throw new Error(`checkpoint has no norm/${key}`);
+    }
+    norm[key] = tf.tensor1d(t.data);
+  }
+  return { params, norm };
+}
+
+/** Decoder parameters and feature statistics as named arrays (the checkpoint layout). */
+export function decoderToArrays(params: DecoderParams, norm: FeatureNorm): NamedArrays {
+  const out: NamedArrays = {};
+  for (const [name, v] of Object.entries(params)) out[`decoder/${name}`] = { shape: v.shape, data: v.dataSync() as Float32Array };
+  for (const key of NORM_KEYS) out[`norm/${key}`] = { shape: norm[key].shape, data: norm[key].dataSync() as Float32Array };
+  return out;
+}
+
+/** Loads a checkpoint directory written by training (or the decoder part of a bundle) for captioning. */
+export async function loadCaptionModel(checkpointDir: string): Promise<CaptionModel> {
+  const { meta, tensors } = await readCheckpointDir(checkpointDir);
+  const spec: DecoderSpec = { decoder: meta.modelConfig.decoder, featureShape: meta.featureShape, vocabSize: meta.vocabSize };
+  const { params, norm } = decoderFromArrays(spec, tensors);
+  return new CaptionModel(meta.modelConfig, meta.featureShape, meta.vocabSize, params, norm);
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Image encoder settings. */
+export const encoderConfigSchema = z.object({
+  /**
+   * Architecture. `small-resnet` is a 3-stage basic-block ResNet for low-resolution inputs (32-128 px);
+   * the others follow He et al. (ResNet-50 uses Keras' layer names, so converted ImageNet weights load).
+   * @defaultValue 'small-resnet'
+   */
+  kind: z.enum(['small-resnet', 'resnet18', 'resnet34', 'resnet50']).default('small-resnet'),
+  /** Square input size in pixels. @defaultValue 64 */
+  imageSize: z.number().int().min(16).max(1024).default(64),
+  /** Fine-tune the last `trainableBlocks` residual blocks end to end (reads image shards). @defaultValue false */
+  trainable: z.boolean().default(false),
+  /** How many of the last residual blocks train when `trainable`. @defaultValue 1 */
+  trainableBlocks: z.number().int().min(0).default(1),
+  /** Directory or URL of a tfjs LayersModel (`model.json` + weight files) holding pretrained weights. */
+  weights: z.string().optional(),
+});
+export type EncoderConfig = z.infer<typeof encoderConfigSchema>;
+
+/** Caption decoder settings. */
+export const decoderConfigSchema = z.object({
+  /** Recurrent cell. @defaultValue 'lstm' */
+  cell: z.enum(['lstm', 'gru']).default('lstm'),
+  /** Word embedding size. @defaultValue 128 */
+  embeddingSize: z.number().int().positive().default(128),
+  /** Recurrent state size. @defaultValue 256 */
+  hiddenSize: z.number().int().positive().default(256),
+  /** Soft attention over the encoder's spatial grid (Show, Attend and Tell). @defaultValue true */
+  attention: z.boolean().default(true),
+  /** Size of the attention MLP. @defaultValue 128 */
+  attentionSize: z.number().int().positive().default(128),
+  /** Dropout rate on the hidden state before the output layer (training only). @defaultValue 0.2 */
+  dropout: z.number().min(0).max(0.9).default(0.2),
+  /** Longest caption decoded, in words, `<end>` excluded. @defaultValue 20 */
+  maxLength: z.number().int().positive().default(20),
+});
+export type DecoderConfig = z.infer<typeof decoderConfigSchema>;
+
+/** The whole model: written into every checkpoint and bundle so that they are self-describing. */
+export const modelConfigSchema = z.object({
+  encoder: encoderConfigSchema.default(() => encoderConfigSchema.parse({})),
+  decoder: decoderConfigSchema.default(() => decoderConfigSchema.parse({})),
+});
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+export type ModelConfigInput = z.input<typeof modelConfigSchema>;
+
+/** Shape of the features the decoder reads (written by the encoder, checked on load). */
+export const featureShapeSchema = z.object({
+  /** Length of the pooled feature vector. */
+  pooledSize: z.number().int().positive(),
+  /** Positions in the spatial grid (H*W). */
+  gridPositions: z.number().int().nonnegative(),
+  /** Channels per grid position. */
+  gridChannels: z.number().int().nonnegative(),
+});
+export type FeatureShape = z.infer<typeof featureShapeSchema>;

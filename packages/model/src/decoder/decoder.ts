@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DecoderParams, DecoderSpec, FeatureNorm } from './params';
+import { embeddingLookup, matMul } from './ops';
+
+/** Recurrent state of a batch of captions being decoded; every tensor has the batch as its first axis. */
+export interface DecoderState {
+  h: tf.Tensor2D;
+  /** LSTM memory cell (absent for GRU). */
+  c?: tf.Tensor2D;
+  /** Standardised grid features [B, G, C] (attention only). */
+  grid?: tf.Tensor3D;
+  /** Grid projected into the attention space [B, G, A], computed once per caption (attention only). */
+  gridKeys?: tf.Tensor3D;
+}
+
+export interface StepOutput {
+  state: DecoderState;
+  /** Attention weights [B, G] of this step (attention only). */
+  alpha?: tf.Tensor2D;
+}
+
+/**
+ * The decoder's math, shared by training (teacher forcing) and decoding (greedy, beam search), so that
+ * the two can never disagree. It owns no tensors except through `params` and `norm`.
+ */
+export class DecoderMath {
+  constructor(
+    readonly spec: DecoderSpec,
+    readonly params: DecoderParams,
+    readonly norm: FeatureNorm,
+  ) {}
+
+  private p(name: string): tf.Tensor2D {
+    return this.params[name] as unknown as tf.Tensor2D;
+  }
+
+  /** Initial state from pooled features [B, P] and, with attention, the grid [B, G*C]. */
+  initialState(pooled: tf.Tensor2D, grid?: tf.Tensor2D): DecoderState {
+    const { attention, cell } = this.spec.decoder;
+    const { gridPositions: G, gridChannels: C } = this.spec.featureShape;
+    const B = pooled.shape[0];
+    const pooledN = tf.div(tf.sub(pooled, this.norm.pooledMean), this.norm.pooledStd) as tf.Tensor2D;
+    const h = tf.tanh(tf.add(matMul(pooledN, this.p('init_h/kernel')), this.params['init_h/bias'])) as tf.Tensor2D;
+    const state: DecoderState = { h };
+    if (cell === 'lstm') {
+      state.c = tf.tanh(tf.add(matMul(pooledN, this.p('init_c/kernel')), this.params['init_c/bias'])) as tf.Tensor2D;
+    }
+    if (attention) {
+      if (!grid) throw new Error('this decoder uses attention: grid features are required');
+      const flat = tf.div(tf.sub(tf.reshape(grid, [B * G, C]), this.norm.gridMean), this.norm.gridStd) as tf.Tensor2D;
+      state.grid = tf.reshape(flat, [B, G, C]);
+      const keys = tf.add(matMul(flat, this.p('attention/encoder_kernel')), this.params['attention/bias']);
+      state.gridKeys = tf.reshape(keys, [B, G, this.spec.decoder.attentionSize]);
+    }
+    return state;
+  }
+
+  /** Embeds token ids [N] into [N, E]. */
+  embed(ids: tf.Tensor1D): tf.Tensor2D {
+    return embeddingLookup(this.p('embedding'), ids);
+  }
+
+  /** Projects embedded inputs through the input kernel: [N, E] -> [N, gates]. Done for all steps at once in training. */
+  projectInputs(embedded: tf.Tensor2D): tf.Tensor2D {
+    return matMul(embedded, this.p('cell/input_kernel'));
+  }
+
+  /** Soft attention of state h over the grid: context [B, C] gated by h, and weights [B, G]. */
+  private attend(state: DecoderState): { context: tf.Tensor2D; alpha: tf.Tensor2D } {
+    const { attentionSize: A } = this.spec.decoder;
+    const { gridPositions: G } = this.spec.featureShape;
+    const B = state.h.shape[0];
+    const query = tf.reshape(matMul(state.h, this.p('attention/decoder_kernel')), [B, 1, A]);
+    const energy = tf.reshape(tf.tanh(tf.add(state.gridKeys!, query)), [B * G, A]) as tf.Tensor2D;
+    const scores = tf.reshape(matMul(energy, this.p('attention/score_kernel')), [B, G]) as tf.Tensor2D;
+    const alpha = tf.softmax(scores) as tf.Tensor2D;
+    const context = tf.sum(tf.mul(state.grid!, tf.reshape(alpha, [B, G, 1])), 1) as tf.Tensor2D;
+    // Gating scalar beta (Show, Attend and Tell 4.2.1): lets the decoder weigh the image against language.
+    const gate = tf.sigmoid(tf.add(matMul(state.h, this.p('attention/gate_kernel')), this.params['attention/gate_bias']));
+    return { context: tf.mul(gate, context) as tf.Tensor2D, alpha };
+  }
+
+  /** One recurrent step given the projected input [B, gates] of the current token. */
+  step(state: DecoderState, projectedInput: tf.Tensor2D): StepOutput {
+    const { cell, attention } = this.spec.decoder;
+    let input = tf.add(projectedInput, this.params['cell/bias']) as tf.Tensor2D;
+    let alpha: tf.Tensor2D | undefined;
+    if (attention) {
+      const attended = this.attend(state);
+      alpha = attended.alpha;
+      input = tf.add(input, matMul(attended.context, this.p('cell/context_kernel'))) as tf.Tensor2D;
+    }
+    const recurrent = matMul(state.h, this.p('cell/recurrent_kernel'));
+    const next: DecoderState = { ...state };
+    if (cell === 'lstm') {
+      const gates = tf.add(input, recurrent);
+      const [i, f, g, o] = tf.split(gates, 4, 1);
+      const c = tf.add(tf.mul(tf.sigmoid(f), state.c!), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
+      next.c = c;
+      next.h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;
+    } else {
+      const rec = tf.add(recurrent, this.params['cell/recurrent_bias']);
+      const [xr, xz, xn] = tf.split(input, 3, 1);
+      const [hr, hz, hn] = tf.split(rec, 3, 1);
+      const r = tf.sigmoid(tf.add(xr, hr));
+      const z = tf.sigmoid(tf.add(xz, hz));
+      const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+      // h' = (1 - z) * n + z * h
+      next.h = tf.add(n, tf.mul(z, tf.sub(state.h, n))) as tf.Tensor2D;
+    }
+    return { state: next, alpha };
+  }
+
+  /** Vocabulary logits [N, V] from hidden states [N, H]. */
+  logits(h: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(matMul(h, this.p('output/kernel')), this.params['output/bias']) as tf.Tensor2D;
+  }
+
+  /** Selects rows of every state tensor (beam search reorders and repeats captions). */
+  gatherState(state: DecoderState, rows: tf.Tensor1D): DecoderState {
+    const out: DecoderState = { h: tf.gather(state.h, rows) };
+    if (state.c) out.c = tf.gather(state.c, rows);
+    if (state.grid) out.grid = tf.gather(state.grid, rows);
+    if (state.gridKeys) out.gridKeys = tf.gather(state.gridKeys, rows);
+    return out;
+  }
+}
+
+/** All tensors of a state, for keeping them across tidy scopes and disposing them. */
+export function stateTensors(state: DecoderState): tf.Tensor[] {
+  return [state.h, state.c, state.grid, state.gridKeys].filter((t): t is NonNullable<typeof t> => t !== undefined);
+}

@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs';
+import { PAD_ID } from '../special-tokens';
+import { deriveSeed } from '../random';
+import type { DecoderMath, DecoderState } from './decoder';
+import { dropout } from './ops';
+
+/** One training batch, already gathered into plain arrays (rows = captions). */
+export interface CaptionBatch {
+  /** [B, T]: `<start>` w... `<end>` `<pad>`... */
+  captions: Int32Array;
+  captionLength: number;
+  /** [B, P] pooled features of each caption's image. */
+  pooled: Float32Array;
+  /** [B, G*C] grid features (attention only). */
+  grid?: Float32Array;
+  size: number;
+}
+
+export interface LossOptions {
+  /** Seed of this step's random draws (dropout masks, scheduled-sampling coins). */
+  seed: number;
+  /** Apply dropout (training). */
+  training: boolean;
+  /** Probability of feeding the model's own previous prediction instead of the true word. */
+  samplingProbability: number;
+  /** Weight of the doubly stochastic attention regulariser. */
+  attentionRegularization: number;
+}
+
+/** Teacher-forcing inputs laid out time-major ([steps, B] flattened) so that each step is a contiguous slice. */
+export interface TimeMajorTokens {
+  steps: number;
+  inputs: Int32Array;
+  targets: Int32Array;
+  mask: Float32Array;
+  /** Real (non-padding) target tokens. */
+  tokens: number;
+}
+
+/** Splits captions into inputs (w_0..w_{L-2}) and targets (w_1..w_{L-1}), trimmed to the longest caption in the batch. */
+export function timeMajorTokens(batch: CaptionBatch): TimeMajorTokens {
+  const { captions, captionLength: T, size: B } = batch;
+  let longest = 1;
+  for (let b = 0; b < B; b++) {
+    for (let t = T - 1; t >= 0; t--) {
+      if (captions[b * T + t] !== PAD_ID) {
+        longest = Math.max(longest, t + 1);
+        break;
+      }
+    }
+  }
+  const steps = Math.max(longest - 1, 1);
+  const inputs = new Int32Array(steps * B);
+  const targets = new Int32Array(steps * B);
+  const mask = new Float32Array(steps * B);
+  let tokens = 0;
+  for (let t = 0; t < steps; t++) {
+    for (let b = 0; b < B; b++) {
+      inputs[t * B + b] = captions[b * T + t];
+      const target = t + 1 < T ? captions[b * T + t + 1] : PAD_ID;
+      targets[t * B + b] = target;
+      if (target !== PAD_ID) {
+        mask[t * B + b] = 1;
+        tokens++;
+      }
+    }
+  }
+  return { steps, inputs, targets, mask, tokens };
+}
+
+/**
+ * Masked cross-entropy of a batch under teacher forcing (plus the attention regulariser), as a scalar.
+ * Call it inside `tf.variableGrads`; it allocates only tensors that the caller's tidy scope collects.
+ */
+export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, options: LossOptions): tf.Scalar {
+  const { spec } = math;
+  const B = batch.size;
+  const { pooledSize: P, gridPositions: G, gridChannels: C } = spec.featureShape;
+  const tm = timeMajorTokens(batch);
+  const pooled = tf.tensor2d(batch.pooled, [B, P]);
+  const grid = spec.decoder.attention ? tf.tensor2d(batch.grid!, [B, G * C]) : undefined;
+  let state: DecoderState = math.initialState(pooled, grid);
+  const rate = options.training ? spec.decoder.dropout : 0;
+  const hidden: tf.Tensor2D[] = [];
+  const alphas: tf.Tensor2D[] = [];
+  const inputIds = tf.tensor1d(tm.inputs, 'int32');
+  let logits: tf.Tensor2D;
+  if (options.samplingProbability <= 0) {
+    // Plain teacher forcing: embed and project every step's input in one matmul, and the output layer too.
+    const projected = tf.split(math.projectInputs(math.embed(inputIds)), tm.steps, 0);
+    for (let t = 0; t < tm.steps; t++) {
+      const out = math.step(state, projected[t] as tf.Tensor2D);
+      state = out.state;
+      hidden.push(state.h);
+      if (out.alpha) alphas.push(out.alpha);
+    }
+    logits = math.logits(dropout(tf.concat(hidden, 0) as tf.Tensor2D, rate, deriveSeed(options.seed, 1)));
+  } else {
+    // Scheduled sampling (Bengio et al. 2015): per caption and step, with probability p the input is the
+    // model's own previous argmax (no gradient through the choice) instead of the true previous word.
+    const coins = tf.randomUniform([tm.steps, B], 0, 1, 'float32', deriveSeed(options.seed, 2));
+    const useModel = tf.less(coins, tf.scalar(options.samplingProbability));
+    const teacher = tf.reshape(inputIds, [tm.steps, B]);
+    const stepLogits: tf.Tensor2D[] = [];
+    let previous: tf.Tensor2D | undefined;
+    for (let t = 0; t < tm.steps; t++) {
+      let ids = tf.reshape(tf.slice(teacher, [t, 0], [1, B]), [B]) as tf.Tensor1D;
+      if (previous && t > 0) {
+        const sampled = tf.cast(tf.argMax(previous, 1), 'int32') as tf.Tensor1D;
+        const flip = tf.reshape(tf.slice(useModel, [t, 0], [1, B]), [B]);
+        ids = tf.where(flip, sampled, ids) as tf.Tensor1D;
+      }
+      const out = math.step(state, math.projectInputs(math.embed(ids)));
+      state = out.state;
+      if (out.alpha) alphas.push(out.alpha);
+      previous = math.logits(dropout(state.h, rate, deriveSeed(options.seed, 3, t)));
+      stepLogits.push(previous);
+    }
+    logits = tf.concat(stepLogits, 0) as tf.Tensor2D;
+  }
+  const vocab = spec.vocabSize;
+  const mask = tf.tensor1d(tm.mask);
+  const logProbs = tf.logSoftmax(logits);
+  const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(tm.targets, 'int32'), vocab)), 1);
+  let loss = tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), tf.scalar(Math.max(tm.tokens, 1))) as tf.Scalar;
+  if (alphas.length > 0 && options.attentionRegularization > 0) {
+    // Doubly stochastic regularisation (Show, Attend and Tell eq. 14): over a caption, every grid
+    // position should receive about one unit of attention in total. Padding steps do not count.
+    const stepMask = tf.reshape(mask, [tm.steps, B, 1]);
+    const coverage = tf.sum(tf.mul(tf.stack(alphas), stepMask), 0);
+    const penalty = tf.mean(tf.square(tf.sub(tf.scalar(1), coverage)));
+    loss = tf.add(loss, tf.mul(tf.scalar(options.attentionRegularization), penalty)) as tf.Scalar;
+  }
+  return loss;
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend';
+import { END_ID, PAD_ID, START_ID } from '../special-tokens';
+import { decodeBeamSearch } from './beam-search';
+import { randomCaptionModel, randomFeatures } from './test-model';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('decoding', () => {
+  for (const cell of ['lstm', 'gru'] as const) {
+    for (const attention of [true, false]) {
+      it(`beam size 1 equals greedy (${cell}, attention ${attention})`, async () => {
+        const model = randomCaptionModel(7, { cell, attention });
+        const features = randomFeatures(6, 1);
+        const before = tf.memory().numTensors;
+        const greedy = await model.decodeBeams(features, { beamSize: 1, maxLength: 12 });
+        // CaptionModel routes beam size 1 to greedy decoding; call the beam search itself with one beam.
+        const beam1 = await decodeBeamSearch(model.math, features, 1, 12, 0);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(beam1.map((b) => b[0].tokens)).toEqual(greedy.map((b) => b[0].tokens));
+        beam1.forEach((b, i) => expect(b[0].logProb).toBeCloseTo(greedy[i][0].logProb, 4));
+        model.dispose();
+      });
+    }
+  }
+
+  it('returns beams ordered by score, never empty, without special tokens', async () => {
+    const model = randomCaptionModel(3);
+    const features = randomFeatures(5, 2);
+    const before = tf.memory().numTensors;
+    const beams = await model.decodeBeams(features, { beamSize: 4, maxLength: 10, lengthPenalty: 0.7 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(beams).toHaveLength(5);
+    for (const image of beams) {
+      expect(image).toHaveLength(4);
+      for (let i = 1; i < image.length; i++) expect(image[i - 1].score).toBeGreaterThanOrEqual(image[i].score);
+      for (const beam of image) {
+        expect(beam.tokens.length).toBeGreaterThan(0);
+        expect(beam.tokens.length).toBeLessThanOrEqual(10);
+        expect(beam.tokens.some((t) => t === PAD_ID || t === START_ID || t === END_ID)).toBe(false);
+      }
+      // Distinct hypotheses.
+      expect(new Set(image.map((b) => b.tokens.join(' '))).size).toBe(image.length);
+    }
+    model.dispose();
+  });
+
+  it('finds a caption at least as likely as greedy', async () => {
+    const model = randomCaptionModel(11);
+    const features = randomFeatures(8, 3);
+    const greedy = await model.decodeBeams(features, { beamSize: 1, maxLength: 8 });
+    const beam = await model.decodeBeams(features, { beamSize: 5, maxLength: 8 });
+    // With no length penalty the score is the log-probability; the best beam should not be worse than greedy
+    // when greedy's caption finished (beam search can only lose it by pruning, which k=5 makes unlikely).
+    const better = beam.filter((b, i) => b[0].logProb >= greedy[i][0].logProb - 1e-4).length;
+    expect(better).toBeGreaterThanOrEqual(7);
+    model.dispose();
+  });
+
+  it('returns the best unfinished caption when the model never produces <end>', async () => {
+    const model = randomCaptionModel(5);
+    tf.tidy(() => {
+      const bias = model.math.params['output/bias'];
+      const values = bias.dataSync().slice();
+      values[END_ID] = -1e4;
+      bias.assign(tf.tensor1d(values));
+    });
+    const features = randomFeatures(3, 4);
+    for (const beamSize of [1, 3]) {
+      const beams = await model.decodeBeams(features, { beamSize, maxLength: 6 });
+      for (const image of beams) {
+        expect(image).toHaveLength(beamSize);
+        for (const b of image) {
+          expect(b.finished).toBe(false);
+          expect(b.tokens).toHaveLength(6);
+        }
+      }
+      const captions = await model.decode(features, { beamSize, maxLength: 6 });
+      expect(captions.every((c) => c.length === 6)).toBe(true);
+    }
+    model.dispose();
+  });
+
+  it('rejects bad options and mismatched features with clear errors', async () => {
+    const model = randomCaptionModel(1);
+    await expect(model.decode(randomFeatures(2, 1), { beamSize: 0 })).rejects.toThrow(/beam size/);
+    await expect(model.decode({ pooled: new Float32Array(5), count: 1 })).rejects.toThrow(/pooled features/);
+    expect(await model.decode({ pooled: new Float32Array(0), count: 0 })).toEqual([]);
+    model.dispose();
+  });
+});

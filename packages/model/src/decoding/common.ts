@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DecoderMath, DecoderState } from '../decoder/decoder';
+import { stateTensors } from '../decoder/decoder';
+import { END_ID, PAD_ID, START_ID } from '../special-tokens';
+import type { DecodeFeatures } from './types';
+
+/** Initial decoder state for a batch of images; the caller disposes it with `disposeState`. */
+export function initialDecodeState(math: DecoderMath, features: DecodeFeatures): DecoderState {
+  const { pooledSize: P, gridPositions: G, gridChannels: C } = math.spec.featureShape;
+  const n = features.count;
+  if (features.pooled.length !== n * P) {
+    throw new Error(`pooled features: expected ${n}x${P} values, got ${features.pooled.length}`);
+  }
+  if (math.spec.decoder.attention && (!features.grid || features.grid.length !== n * G * C)) {
+    throw new Error(`grid features: expected ${n}x${G}x${C} values, got ${features.grid?.length ?? 'none'}`);
+  }
+  return tf.tidy(() => {
+    const state = math.initialState(
+      tf.tensor2d(features.pooled, [n, P]),
+      math.spec.decoder.attention ? tf.tensor2d(features.grid!, [n, G * C]) : undefined,
+    );
+    return state as unknown as tf.TensorContainerObject;
+  }) as unknown as DecoderState;
+}
+
+export function disposeState(state: DecoderState): void {
+  tf.dispose(stateTensors(state));
+}
+
+/** Disposes the tensors of `previous` that `next` does not share (a step keeps the grid tensors as they are). */
+export function retireState(previous: DecoderState, next: DecoderState): void {
+  const kept = new Set(stateTensors(next));
+  tf.dispose(stateTensors(previous).filter((t) => !kept.has(t)));
+}
+
+/**
+ * Advances every row by one token and returns log-probabilities [rows, V] with the tokens that may never
+ * be produced set to -Infinity: `<pad>` and `<start>` always, `<end>` at the first step (a caption is never empty).
+ */
+export function stepLogProbs(
+  math: DecoderMath,
+  state: DecoderState,
+  tokens: Int32Array,
+  firstStep: boolean,
+): { state: DecoderState; logProbs: tf.Tensor2D } {
+  const result = tf.tidy(() => {
+    const out = math.step(state, math.projectInputs(math.embed(tf.tensor1d(tokens, 'int32'))));
+    const V = math.spec.vocabSize;
+    const banned = new Float32Array(V);
+    banned[PAD_ID] = -Infinity;
+    banned[START_ID] = -Infinity;
+    if (firstStep) banned[END_ID] = -Infinity;
+    const logProbs = tf.add(tf.logSoftmax(math.logits(out.state.h)), tf.tensor1d(banned));
+    return { ...(out.state as unknown as tf.TensorContainerObject), logProbs } as tf.TensorContainerObject;
+  }) as unknown as DecoderState & { logProbs: tf.Tensor2D };
+  const { logProbs, ...next } = result;
+  return { state: next, logProbs };
+}
+
+/** Yields to the event loop (decoding and training are synchronous on wasm/cpu; this keeps timers alive). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,30 @@
+/** Features of `count` images, row-major: pooled [count, P], grid [count, G*C] (attention models only). */
+export interface DecodeFeatures {
+  pooled: Float32Array;
+  grid?: Float32Array;
+  count: number;
+}
+
+export interface DecodeOptions {
+  /** Beams per image; 1 is greedy decoding. @defaultValue 1 */
+  beamSize?: number;
+  /** Longest caption in words (`<end>` excluded). @defaultValue the model's `decoder.maxLength` */
+  maxLength?: number;
+  /**
+   * Length normalisation exponent alpha: beams are ranked by logProb / length^alpha, where length counts
+   * the words plus `<end>` when produced. 0 ranks by total log-probability. @defaultValue 0
+   */
+  lengthPenalty?: number;
+}
+
+/** One decoded caption with its scores. */
+export interface Beam {
+  /** Word ids, no `<start>`/`<end>`/`<pad>`; never empty. */
+  tokens: number[];
+  /** Sum of the log-probabilities of the words (and of `<end>` when finished). */
+  logProb: number;
+  /** Ranking score after length normalisation. */
+  score: number;
+  /** False when the beam reached `maxLength` without producing `<end>`. */
+  finished: boolean;
+}

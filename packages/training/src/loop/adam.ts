@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DecoderParams, NamedArrays } from '@captioner/model';
+
+/**
+ * Adam with global-norm gradient clipping, written out so that its whole state (moments and step count)
+ * is saved and restored exactly. tfjs' AdamOptimizer re-derives beta^t with `pow` on restore where it had
+ * multiplied step by step, so a restored run drifts in the last bits; here the bias corrections are
+ * computed in float64 from the step count, the same way on every step.
+ */
+export class Adam {
+  private readonly m: Record<string, tf.Variable> = {};
+  private readonly v: Record<string, tf.Variable> = {};
+  /** Updates applied so far. */
+  step = 0;
+
+  constructor(
+    private readonly params: DecoderParams,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly epsilon = 1e-8,
+  ) {
+    for (const [name, p] of Object.entries(params)) {
+      this.m[name] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+      this.v[name] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  /** Clips gradients to `clipNorm` (global L2 norm), applies one update, and returns the norm before clipping. */
+  apply(grads: Record<string, tf.Tensor>, learningRate: number, clipNorm: number): tf.Scalar {
+    this.step += 1;
+    const t = this.step;
+    const stepSize = (learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    return tf.tidy(() => {
+      const names = Object.keys(this.params);
+      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))) as tf.Scalar;
+      const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(clipNorm), tf.add(norm, tf.scalar(1e-6))));
+      for (const name of names) {
+        const g = tf.mul(grads[name], scale);
+        const m = tf.add(tf.mul(this.m[name], tf.scalar(this.beta1)), tf.mul(g, tf.scalar(1 - this.beta1)));
+        const v = tf.add(tf.mul(this.v[name], tf.scalar(this.beta2)), tf.mul(tf.square(g), tf.scalar(1 - this.beta2)));
+        this.m[name].assign(m);
+        this.v[name].assign(v);
+        this.params[name].assign(tf.sub(this.params[name], tf.mul(tf.scalar(stepSize), tf.div(m, tf.add(tf.sqrt(v), tf.scalar(this.epsilon))))));
+      }
+      return tf.keep(norm);
+    });
+  }
+
+  /** Moments as named arrays (`optimizer/m/<param>`, `optimizer/v/<param>`). */
+  toArrays(): NamedArrays {
+    const out: NamedArrays = {};
+    for (const name of Object.keys(this.params)) {
+      out[`optimizer/m/${name}`] = { shape: this.m[name].shape, data: this.m[name].dataSync() as Float32Array };
+      out[`optimizer/v/${name}`] = { shape: this.v[name].shape, data: this.v[name].dataSync() as Float32Array };
+    }
+    return out;
+  }
+
+  /** Restores moments saved by `toArrays` and the step count. */
+  restore(arrays: NamedArrays, step: number): void {
+    for (const name of Object.keys(this.params)) {
+      const m = arrays[`optimizer/m/${name}`];
+      const v = arrays[`optimizer/v/${name}`];
+      if (!m || !v) throw new Error(`checkpoint has no optimizer state for ${name}`);
+      tf.tidy(() => {
+        this.m[name].assign(tf.tensor(m.data, m.shape));
+        this.v[name].assign(tf.tensor(v.data, v.shape));
+      });
+    }
+    this.step = step;
+  }
+
+  dispose(): void {
+    tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
+  }
+}

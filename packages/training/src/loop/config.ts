@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** Learning-rate schedule. */
+export const lrDecaySchema = z.object({
+  /**
+   * `step`: multiply by `factor` every `everyEpochs` epochs; `cosine`: cosine from the initial rate to
+   * `factor` times it over all epochs; `none`: constant. @defaultValue 'step'
+   */
+  schedule: z.enum(['none', 'step', 'cosine']).default('step'),
+  /** Decay factor. @defaultValue 0.8 */
+  factor: z.number().positive().max(1).default(0.8),
+  /** Epochs between decays (`step` only). @defaultValue 3 */
+  everyEpochs: z.number().int().positive().default(3),
+});
+
+/** Scheduled sampling (Bengio et al. 2015): the chance of feeding the model its own prediction grows per epoch. */
+export const scheduledSamplingSchema = z.object({
+  /** Off by default: plain teacher forcing. @defaultValue false */
+  enabled: z.boolean().default(false),
+  /** First epoch (0-based) that samples. @defaultValue 2 */
+  startEpoch: z.number().int().nonnegative().default(2),
+  /** Added to the probability every `everyEpochs` epochs. @defaultValue 0.05 */
+  increase: z.number().min(0).max(1).default(0.05),
+  /** @defaultValue 2 */
+  everyEpochs: z.number().int().positive().default(2),
+  /** Cap on the probability. @defaultValue 0.25 */
+  max: z.number().min(0).max(1).default(0.25),
+});
+
+/** Model selection on captions the model really decodes (never teacher-forced outputs). */
+export const validationSchema = z.object({
+  /** coco-caption metric used to select the best checkpoint and to stop early. @defaultValue 'CIDEr' */
+  metric: z.enum(['CIDEr', 'Bleu_4']).default('CIDEr'),
+  /** Beam size for validation decoding (1 = greedy, the cheapest). @defaultValue 1 */
+  beamSize: z.number().int().positive().default(1),
+  /** Validation images decoded per evaluation (the first N). @defaultValue 250 */
+  maxImages: z.number().int().positive().default(250),
+});
+
+export const trainingConfigSchema = z.object({
+  /** @defaultValue 12 */
+  epochs: z.number().int().positive().default(12),
+  /** Captions per step. @defaultValue 32 */
+  batchSize: z.number().int().positive().default(32),
+  /** Adam step size. @defaultValue 0.002 */
+  learningRate: z.number().positive().default(0.002),
+  lrDecay: lrDecaySchema.default(() => lrDecaySchema.parse({})),
+  /** Gradients are rescaled so that their global L2 norm is at most this. @defaultValue 5 */
+  gradClipNorm: z.number().positive().default(5),
+  /** A checkpoint every N optimizer steps (besides one at each epoch end). @defaultValue 200 */
+  checkpointEverySteps: z.number().int().positive().default(200),
+  /** Step/epoch checkpoints kept besides the best one. @defaultValue 3 */
+  keepLastCheckpoints: z.number().int().positive().default(3),
+  /** Seeds weight init, data order, dropout and sampling. @defaultValue 42 */
+  seed: z.number().int().default(42),
+  scheduledSampling: scheduledSamplingSchema.default(() => scheduledSamplingSchema.parse({})),
+  /** Weight of the doubly stochastic attention regulariser (attention models). @defaultValue 1 */
+  attentionRegularization: z.number().min(0).default(1),
+  validation: validationSchema.default(() => validationSchema.parse({})),
+  /** Stop after this many epochs without a better validation score; 0 never stops early. @defaultValue 4 */
+  earlyStoppingPatience: z.number().int().nonnegative().default(4),
+  /** Training loss/throughput metrics are reported every N steps. @defaultValue 10 */
+  logEverySteps: z.number().int().positive().default(10),
+});
+export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
+export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;
+
+/** Learning rate in force during `epoch` (0-based). */
+export function learningRateAt(config: TrainingConfig, epoch: number): number {
+  const { schedule, factor, everyEpochs } = config.lrDecay;
+  if (schedule === 'step') return config.learningRate * Math.pow(factor, Math.floor(epoch / everyEpochs));
+  if (schedule === 'cosine') {
+    const progress = config.epochs <= 1 ? 0 : epoch / (config.epochs - 1);
+    return config.learningRate * (factor + (1 - factor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+  }
+  return config.learningRate;
+}
+
+/** Scheduled-sampling probability during `epoch`. */
+export function samplingProbabilityAt(config: TrainingConfig, epoch: number): number {
+  const s = config.scheduledSampling;
+  if (!s.enabled || epoch < s.startEpoch) return 0;
+  return Math.min(s.max, s.increase * (1 + Math.floor((epoch - s.startEpoch) / s.everyEpochs)));
+}

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readCheckpointDir } from '@captioner/model';
+import { listCheckpoints } from './checkpoint-store';
+
+const script = fileURLToPath(new URL('./testing/train-process.ts', import.meta.url));
+
+/** Runs the training process; resolves with its stdout. With `killAtStep`, kills it (SIGKILL) once that checkpoint is reported. */
+function runTraining(dir: string, resume: boolean, killAtStep?: number): Promise<{ stdout: string; killed: boolean }> {
+  return new Promise((resolve, reject) => {
+    // Node itself with tsx as a loader (not the tsx CLI, which would put a second process between us and the trainer).
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dir, resume ? '1' : '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (killAtStep !== undefined && !killed && stdout.includes(`checkpoint ${killAtStep}\n`)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (killed || code === 0) resolve({ stdout, killed });
+      else reject(new Error(`training process exited with ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+async function finalTensors(dir: string) {
+  const all = await listCheckpoints(dir);
+  return readCheckpointDir(all[all.length - 1].dir);
+}
+
+describe('resume', () => {
+  it('a training process killed after a checkpoint and resumed reaches the same weights, bit for bit', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-resume-'));
+    try {
+      const uninterrupted = path.join(root, 'uninterrupted');
+      const interrupted = path.join(root, 'interrupted');
+      const full = await runTraining(uninterrupted, false);
+      expect(full.stdout).toMatch(/done 18 /);
+
+      // 6 steps per epoch: step 9 is a mid-epoch step checkpoint in epoch 2 (scheduled sampling active).
+      const first = await runTraining(interrupted, false, 9);
+      expect(first.killed).toBe(true);
+      expect(first.stdout).not.toMatch(/done/);
+      const second = await runTraining(interrupted, true);
+      expect(second.stdout).toMatch(/done 18 /);
+      // The resumed process started after step 9 (it never re-reports earlier checkpoints).
+      const resumedSteps = [...second.stdout.matchAll(/checkpoint (\d+)/g)].map((m) => Number(m[1]));
+      expect(Math.min(...resumedSteps)).toBeGreaterThan(9);
+
+      const a = await finalTensors(uninterrupted);
+      const b = await finalTensors(interrupted);
+      expect(b.meta.step).toBe(a.meta.step);
+      expect(Object.keys(b.tensors).sort()).toEqual(Object.keys(a.tensors).sort());
+      for (const name of Object.keys(a.tensors)) {
+        expect(Buffer.from(b.tensors[name].data.buffer).equals(Buffer.from(a.tensors[name].data.buffer)), name).toBe(true);
+      }
+      // Same loop state (cursor, best step and score, patience); only the directory roots differ.
+      const portable = (training: Record<string, unknown>) => JSON.parse(JSON.stringify(training).replaceAll(uninterrupted, '<root>').replaceAll(interrupted, '<root>'));
+      expect(portable(b.meta.training)).toEqual(portable(a.meta.training));
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});

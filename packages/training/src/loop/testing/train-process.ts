@@ -1,0 +1,28 @@
+/**
+ * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1>`.
+ * Prints `checkpoint <step>` after each checkpoint so the test can kill it at a known point.
+ */
+import { initBackend, modelConfigSchema } from '@captioner/model';
+import { trainCaptioner } from '../train-captioner';
+import { trainingConfigSchema } from '../config';
+import { exactMatchScorer, toyCaptionData } from './toy-data';
+
+const [checkpointsDir, resume] = process.argv.slice(2);
+await initBackend('wasm');
+const result = await trainCaptioner({
+  modelConfig: resumeModelConfig(),
+  trainingConfig: trainingConfigSchema.parse({ epochs: 3, batchSize: 10, learningRate: 0.01, checkpointEverySteps: 3, keepLastCheckpoints: 2, scheduledSampling: { enabled: true, startEpoch: 1 } }),
+  data: toyCaptionData({ images: 60, valImages: 10, seed: 3 }),
+  checkpointsDir,
+  resume: resume === '1',
+  scoreCaptions: exactMatchScorer,
+  onCheckpoint: (c) => {
+    process.stdout.write(`checkpoint ${c.step}\n`);
+  },
+});
+process.stdout.write(`done ${result.steps} ${result.last.dir}\n`);
+
+function resumeModelConfig() {
+  // Dropout and attention on, so that the test covers their random draws and extra weights.
+  return modelConfigSchema.parse({ decoder: { embeddingSize: 16, hiddenSize: 32, attentionSize: 16, attention: true, dropout: 0.3 } });
+}

@@ -1,0 +1,89 @@
+import type { ProgressListener } from '@captioner/core';
+import type { FeatureShape, ModelConfig } from '@captioner/model';
+import type { TrainingConfig } from './config';
+
+/** Training captions and the features of their images. */
+export interface TrainSplit {
+  /** [images, P] pooled features. */
+  pooled: Float32Array;
+  /** [images, G*C] grid features (attention models). */
+  grid?: Float32Array;
+  images: number;
+  /** [M, T]: `<start>` w... `<end>` `<pad>`... */
+  captions: Int32Array;
+  captionLength: number;
+  /** [M] image row of each caption. */
+  captionImage: Int32Array;
+}
+
+/** Validation images with their reference captions (ptb-tokenized, space-joined). */
+export interface ValSplit {
+  pooled: Float32Array;
+  grid?: Float32Array;
+  images: number;
+  references: string[][];
+}
+
+export interface TrainingData {
+  vocabSize: number;
+  train: TrainSplit;
+  val: ValSplit;
+  featureShape: FeatureShape;
+  /** Vocabulary ids -> space-joined words. */
+  decodeTokens: (ids: number[]) => string;
+}
+
+/** One checkpoint directory, as reported to `onCheckpoint` and returned by `trainCaptioner`. */
+export interface CheckpointInfo {
+  step: number;
+  epoch: number;
+  dir: string;
+  kind: 'step' | 'epoch';
+  /** Validation score (epoch checkpoints). */
+  valScore?: number;
+  /** Metric name of `valScore`, e.g. `CIDEr`. */
+  metric?: string;
+  /** Best validation score so far (when this checkpoint was written). */
+  isBest: boolean;
+}
+
+export interface TrainingMetric {
+  /** e.g. `train/loss`, `train/tokens_per_second`, `train/learning_rate`, `val/CIDEr`. */
+  name: string;
+  step: number;
+  epoch: number;
+  value: number;
+}
+
+/** Scores candidate captions against references; the shape of `scoreCaptions` from @captioner/metrics. */
+export type CaptionScorer = (
+  input: { refs: Record<string, string[]>; cands: Record<string, string> },
+  options?: { tokenize?: boolean },
+) => { corpus: Record<string, number> };
+
+export interface TrainCaptionerOptions {
+  modelConfig: ModelConfig;
+  trainingConfig: TrainingConfig;
+  data: TrainingData;
+  checkpointsDir: string;
+  /** Continue from the newest complete checkpoint in `checkpointsDir` (starts fresh when there is none). */
+  resume?: boolean;
+  /** fraction, message, figures { loss, tokensPerSecond, etaSeconds, step, epoch }. */
+  onProgress?: ProgressListener;
+  onMetric?: (m: TrainingMetric) => void | Promise<void>;
+  onCheckpoint?: (c: CheckpointInfo) => void | Promise<void>;
+  onCheckpointPruned?: (dir: string) => void | Promise<void>;
+  /** On abort: write a checkpoint, then throw CancelledError. */
+  signal?: AbortSignal;
+  /** Replaces the validation scorer (default: `scoreCaptions` from @captioner/metrics). */
+  scoreCaptions?: CaptionScorer;
+}
+
+export interface TrainCaptionerResult {
+  steps: number;
+  epochs: number;
+  best: CheckpointInfo | null;
+  last: CheckpointInfo;
+  /** Why training ended. */
+  stoppedBy: 'epochs' | 'early-stopping';
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { InvalidInputError, artifactPaths, fileExists } from '@captioner/core';
+import {
+  getRun,
+  listShards,
+  markCheckpointPruned,
+  recordCheckpoint,
+  recordMetric,
+  setRunBackend,
+} from '@captioner/db';
+import type { StageContext } from '@captioner/db';
+import {
+  buildVocabulary,
+  loadVocabulary,
+  readFeatureSet,
+  readManifest,
+  saveVocabulary,
+  splitItems,
+} from '@captioner/dataset';
+import type { Vocabulary } from '@captioner/dataset';
+import { ptbTokenizeToString } from '@captioner/metrics';
+import { initBackend, modelConfigSchema } from '@captioner/model';
+import { trainingConfigSchema } from './loop/config';
+import { trainCaptioner } from './loop/train-captioner';
+
+const stageConfigSchema = z.object({
+  model: z.unknown().optional(),
+  training: z.unknown().optional(),
+  vocabulary: z
+    .object({
+      /** Words seen fewer times in the train split become `<unk>`. @defaultValue 5 */
+      minCount: z.number().int().positive().default(5),
+      /** Captions are clipped to this many words. @defaultValue 16 */
+      maxLength: z.number().int().positive().default(16),
+    })
+    .default({ minCount: 5, maxLength: 16 }),
+});
+
+/**
+ * The run's vocabulary: built from the train split on first use and saved under the run, so a
+ * resumed training and every later evaluation use exactly the same ids.
+ */
+export async function loadOrBuildRunVocabulary(
+  file: string,
+  build: () => Vocabulary,
+): Promise<Vocabulary> {
+  if (await fileExists(file)) return loadVocabulary(file);
+  const vocabulary = build();
+  await saveVocabulary(file, vocabulary);
+  return vocabulary;
+}
+
+/**
+ * The train stage handler: features of the train and val splits + the run's vocabulary -> a trained
+ * decoder, with checkpoints and metrics recorded in the database. Resumes from the newest checkpoint.
+ */
+export async function trainStage(payload: { runId: string }, ctx: StageContext): Promise<void> {
+  const run = await getRun(ctx.db, payload.runId);
+  const runConfig = stageConfigSchema.parse(JSON.parse(run.config));
+  const modelConfig = modelConfigSchema.parse(runConfig.model ?? {});
+  const trainingConfig = trainingConfigSchema.parse(runConfig.training ?? {});
+  const paths = artifactPaths(ctx.config.home);
+  const manifest = await readManifest(run.dataset.manifestPath);
+  const vocabulary = await loadOrBuildRunVocabulary(paths.vocabulary(run.id), () =>
+    buildVocabulary(manifest, runConfig.vocabulary),
+  );
+
+  const shardFiles = (await listShards(ctx.db, run.id, 'features')).map((s) => s.path);
+  if (shardFiles.length === 0) throw new InvalidInputError(`run ${run.id}: no feature shards recorded`);
+  const trainItems = splitItems(manifest, 'train');
+  const valItems = splitItems(manifest, 'val');
+  const trainFeatures = await readFeatureSet(shardFiles, new Set(trainItems.map((i) => i.id)));
+  const valFeatures = await readFeatureSet(shardFiles, new Set(valItems.map((i) => i.id)));
+  if (trainFeatures.ids.length === 0) throw new InvalidInputError(`run ${run.id}: the train split has no images`);
+  if (valFeatures.ids.length === 0) throw new InvalidInputError(`run ${run.id}: the val split has no images`);
+
+  const captionsById = new Map(manifest.items.map((item) => [item.id, item.captions]));
+  const trainCaptions: string[] = [];
+  const captionImage: number[] = [];
+  trainFeatures.ids.forEach((id, row) => {
+    for (const caption of captionsById.get(id) ?? []) {
+      trainCaptions.push(caption);
+      captionImage.push(row);
+    }
+  });
+  const encoded = vocabulary.encodeBatch(trainCaptions);
+
+  const backend = await initBackend(ctx.config.backend);
+  await setRunBackend(ctx.db, run.id, backend);
+  const withGrid = modelConfig.decoder.attention;
+  await trainCaptioner({
+    modelConfig,
+    trainingConfig,
+    data: {
+      vocabSize: vocabulary.size,
+      train: {
+        pooled: trainFeatures.pooled,
+        grid: withGrid ? trainFeatures.grid : undefined,
+        images: trainFeatures.ids.length,
+        captions: encoded.ids,
+        captionLength: encoded.length,
+        captionImage: Int32Array.from(captionImage),
+      },
+      val: {
+        pooled: valFeatures.pooled,
+        grid: withGrid ? valFeatures.grid : undefined,
+        images: valFeatures.ids.length,
+        references: valFeatures.ids.map((id) => (captionsById.get(id) ?? []).map(ptbTokenizeToString)),
+      },
+      featureShape: {
+        pooledSize: trainFeatures.pooledSize,
+        gridPositions: trainFeatures.gridPositions,
+        gridChannels: trainFeatures.gridChannels,
+      },
+      decodeTokens: (ids) => vocabulary.decode(ids),
+    },
+    checkpointsDir: paths.checkpointsDir(run.id),
+    resume: true,
+    signal: ctx.signal,
+    onProgress: (update) => {
+      void ctx.reportProgress(update).catch(() => {});
+    },
+    onMetric: (metric) => recordMetric(ctx.db, { runId: run.id, ...metric }).then(() => {}),
+    onCheckpoint: (checkpoint) =>
+      recordCheckpoint(ctx.db, {
+        runId: run.id,
+        step: checkpoint.step,
+        epoch: checkpoint.epoch,
+        kind: checkpoint.kind,
+        path: checkpoint.dir,
+        valMetric: checkpoint.metric,
+        valScore: checkpoint.valScore,
+        isBest: checkpoint.isBest,
+      }).then(() => {}),
+    onCheckpointPruned: (dir) => markCheckpointPruned(ctx.db, run.id, dir).then(() => {}),
+  });
+}
