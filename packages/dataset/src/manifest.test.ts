@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '@captioner/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { DatasetManifest } from './manifest';
 import { imagePath, readManifest, splitItems, writeManifest } from './manifest';
 
@@ -23,6 +23,7 @@ function sample(imagesRoot: string): DatasetManifest {
 describe('manifest', () => {
   it('stores imagesRoot relative to the manifest, sorts items by id and resolves on read', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'manifest-'));
+    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'out', 'manifest.json');
     await writeManifest(file, sample(path.join(dir, 'pictures')));
     const raw = JSON.parse(await fs.readFile(file, 'utf8'));
@@ -38,6 +39,7 @@ describe('manifest', () => {
 
   it('rejects files that escape imagesRoot, bad versions and missing files, naming the file', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'manifest-'));
+    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'manifest.json');
     const escaping = sample('.');
     escaping.items[0].file = '../../etc/passwd';

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '@captioner/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { DatasetManifest } from './manifest';
 import { synthesizeShapes } from './shapes/synthesize';
 import { END_ID, PAD_ID, START_ID, UNK_ID, Vocabulary, buildVocabulary, loadVocabulary, saveVocabulary } from './vocabulary';
@@ -57,6 +57,7 @@ describe('buildVocabulary', () => {
 
   it('round-trips through JSON and a file; rejects broken files', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vocab-'));
+    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
     const { manifest: shapes } = await synthesizeShapes({ outDir: dir, images: 50, seed: 9 });
     const vocab = buildVocabulary(shapes, { minCount: 1 });
     expect(vocab.size).toBeGreaterThan(20);

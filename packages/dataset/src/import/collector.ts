@@ -65,7 +65,7 @@ export class ItemCollector {
    */
   addPair(file: string, caption: string, where: Location, split?: Split): boolean {
     if (!isContainedRelativePath(file)) {
-      this.log.add('path_escape', where, `image path ${JSON.stringify(file)} is absolute or leaves the images root`);
+      this.log.add('path_escape', { file: where.file, line: where.line, field: 'image' }, `image path ${JSON.stringify(file)} is absolute or leaves the images root`);
       return false;
     }
     const id = toPortableRelative(file);

@@ -3,9 +3,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { onTestFinished } from 'vitest';
 
+/** A fresh temp directory, removed when the calling test finishes. */
 export async function tempDir(prefix = 'import-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** A 32×32 image of noise (so that a JPEG has a long entropy-coded body to cut). */

@@ -55,7 +55,7 @@ describe('importDataset flickr8k', () => {
       'overlong_caption Flickr8k_text/Flickr8k.token.txt:10 caption',
       'no_captions Flickr8k_text/Flickr8k.token.txt:11',
       'empty_caption Flickr8k_text/Flickr8k.token.txt:11 caption',
-      'path_escape Flickr8k_text/Flickr8k.token.txt:12 caption',
+      'path_escape Flickr8k_text/Flickr8k.token.txt:12 image',
       'duplicate_caption Flickr8k_text/Flickr8k.token.txt:13 caption',
       'no_split Flickr8k_text/Flickr8k.token.txt:14',
       'conflicting_split Flickr8k_text/Flickr_8k.testImages.txt:1',

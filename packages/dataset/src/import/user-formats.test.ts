@@ -41,7 +41,7 @@ describe('importDataset jsonl', () => {
       'invalid_split captions.jsonl:6 split',
       'malformed_line captions.jsonl:7 caption',
       'invalid_utf8 captions.jsonl:9',
-      'path_escape captions.jsonl:10 caption',
+      'path_escape captions.jsonl:10 image',
       'unreadable_image captions.jsonl:11',
     ]);
   });
@@ -73,7 +73,7 @@ describe('importDataset csv', () => {
     ]);
     expect(summarize(report.problems, root)).toEqual([
       'malformed_line data/captions.csv:4',
-      'path_escape data/captions.csv:5 caption',
+      'path_escape data/captions.csv:5 image',
       'empty_caption data/captions.csv:6 caption',
       'missing_image data/captions.csv:8',
     ]);

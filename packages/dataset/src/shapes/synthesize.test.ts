@@ -2,13 +2,15 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { readManifest, imagePath, splitItems } from '../manifest';
 import { SHAPE_COLORS } from './scene';
 import { synthesizeShapes } from './synthesize';
 
 async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'shapes-'));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'shapes-'));
+  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 async function filesOf(dir: string): Promise<Map<string, Buffer>> {
