@@ -14,3 +14,8 @@ export type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
 export { CaptionModel, loadCaptionModel, decoderFromArrays, decoderToArrays } from './caption-model';
 export { writeCheckpointDir, readCheckpointDir, isCheckpointDir, checkpointMetaSchema } from './checkpoint/checkpoint-dir';
 export type { CheckpointMeta, NamedArrays } from './checkpoint/checkpoint-dir';
+export { ImageEncoder, createEncoder, loadEncoder } from './encoder/image-encoder';
+export type { EncodedImages } from './encoder/image-encoder';
+export { buildResNet, blockNames } from './encoder/resnet';
+export { loadPretrainedWeights } from './encoder/pretrained-weights';
+export type { WeightLoadReport } from './encoder/pretrained-weights';

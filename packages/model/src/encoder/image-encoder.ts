@@ -1,0 +1,128 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CorruptArtifactError, InvalidInputError, writeJsonAtomic } from '@captioner/core';
+import { z } from 'zod';
+import { encoderConfigSchema } from '../config';
+import type { EncoderConfig } from '../config';
+import { readArtifact } from '../io/artifact-reader';
+import { loadLayersModelFrom, saveLayersModel } from '../io/layers-model-io';
+import { blockNames, buildResNet } from './resnet';
+import { loadPretrainedWeights } from './pretrained-weights';
+
+/** `encoder.json`, saved next to the LayersModel files. */
+const encoderFileSchema = z.object({
+  formatVersion: z.literal(1),
+  config: encoderConfigSchema,
+  seed: z.number().int(),
+  pooledSize: z.number().int().positive(),
+  gridPositions: z.number().int().positive(),
+  gridChannels: z.number().int().positive(),
+});
+
+/** Pooled and spatial features of a batch of images. */
+export interface EncodedImages {
+  /** [n, D] global average of the last feature map. */
+  pooled: Float32Array;
+  /** [n, G, C] the last feature map, positions row-major (G = h*w). */
+  grid: Float32Array;
+}
+
+/** A CNN that turns normalised images into features. */
+export class ImageEncoder {
+  readonly pooledSize: number;
+  readonly gridPositions: number;
+  readonly gridChannels: number;
+
+  constructor(
+    readonly config: EncoderConfig,
+    readonly seed: number,
+    /** The feature-map model [n, S, S, 3] -> [n, h, w, C]. */
+    readonly model: tf.LayersModel,
+  ) {
+    const [, h, w, c] = model.outputs[0].shape as number[];
+    this.gridPositions = h * w;
+    this.gridChannels = c;
+    this.pooledSize = c;
+    this.applyTrainable();
+  }
+
+  /** Freezes every layer except those of the last `trainableBlocks` residual blocks (when `trainable`). */
+  private applyTrainable(): void {
+    const trainable = this.config.trainable ? new Set(blockNames(this.config.kind).slice(-this.config.trainableBlocks)) : new Set<string>();
+    for (const layer of this.model.layers) {
+      const block = /^(conv\d+_block\d+)_/.exec(layer.name)?.[1];
+      layer.trainable = block !== undefined && trainable.has(block);
+    }
+  }
+
+  /** Feature map of a batch, as a tensor [n, h, w, C] (for end-to-end training: call inside a gradient scope). */
+  apply(images: tf.Tensor4D, training = false): tf.Tensor4D {
+    return this.model.apply(images, { training }) as tf.Tensor4D;
+  }
+
+  /** Encodes `n` images given as [n, S, S, 3] normalised floats. */
+  async encode(images: Float32Array, n: number): Promise<EncodedImages> {
+    const S = this.config.imageSize;
+    if (images.length !== n * S * S * 3) throw new InvalidInputError(`encode: expected ${n}x${S}x${S}x3 values, got ${images.length}`);
+    const [pooled, grid] = tf.tidy(() => {
+      const map = this.apply(tf.tensor4d(images, [n, S, S, 3]));
+      return [tf.mean(map, [1, 2]), tf.reshape(map, [n, this.gridPositions, this.gridChannels])];
+    });
+    try {
+      return { pooled: (await pooled.data()) as Float32Array, grid: (await grid.data()) as Float32Array };
+    } finally {
+      tf.dispose([pooled, grid]);
+    }
+  }
+
+  /** Writes `model.json` + `weights.bin` (a tfjs LayersModel) and `encoder.json` into `dir`. */
+  async save(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    await saveLayersModel(this.model, dir);
+    await writeJsonAtomic(path.join(dir, 'encoder.json'), {
+      formatVersion: 1,
+      config: this.config,
+      seed: this.seed,
+      pooledSize: this.pooledSize,
+      gridPositions: this.gridPositions,
+      gridChannels: this.gridChannels,
+    });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/**
+ * Builds an encoder: He-initialised from `seed` (the same seed gives the same weights), then overwritten
+ * by pretrained weights when `config.weights` names a tfjs LayersModel directory or URL.
+ */
+export async function createEncoder(config: EncoderConfig, seed: number): Promise<ImageEncoder> {
+  const parsed = encoderConfigSchema.parse(config);
+  const model = buildResNet(parsed, seed);
+  if (parsed.weights) {
+    try {
+      await loadPretrainedWeights(model, parsed.weights);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
+  return new ImageEncoder(parsed, seed, model);
+}
+
+/** Loads an encoder saved with `ImageEncoder.save` from a directory or URL. */
+export async function loadEncoder(location: string): Promise<ImageEncoder> {
+  const text = new TextDecoder().decode(await readArtifact(location, 'encoder.json'));
+  let parsed;
+  try {
+    parsed = encoderFileSchema.safeParse(JSON.parse(text));
+  } catch {
+    throw new CorruptArtifactError(`${location}/encoder.json is not valid JSON`);
+  }
+  if (!parsed.success) throw new CorruptArtifactError(`${location}/encoder.json: ${parsed.error.issues[0].message}`);
+  const model = await loadLayersModelFrom(location);
+  return new ImageEncoder(parsed.data.config, parsed.data.seed, model);
+}
