@@ -66,6 +66,25 @@ describe('prepareImage: image kinds', () => {
     expectLeftRight(await prepareImage(file, settings), BLUE, RED);
   });
 
+  it('matches the upright image for every EXIF orientation (1-8) of a non-square image', async () => {
+    // Stored 80x48 in four quadrants: red, green / blue, white.
+    const stored = Buffer.alloc(80 * 48 * 3);
+    for (let y = 0; y < 48; y++) {
+      for (let x = 0; x < 80; x++) stored.set(y < 24 ? (x < 40 ? RED : GREEN) : x < 40 ? BLUE : WHITE, (y * 80 + x) * 3);
+    }
+    for (let orientation = 1; orientation <= 8; orientation++) {
+      const tagged = path.join(dir, `orientation-${orientation}.png`);
+      await rawImage(stored, 80, 48, 3).png().withMetadata({ orientation }).toFile(tagged);
+      const upright = path.join(dir, `upright-${orientation}.png`);
+      await sharp(tagged, { autoOrient: true }).png().toFile(upright);
+      const actual = await prepareImage(tagged, settings);
+      const expected = await prepareImage(upright, settings);
+      for (const [x, y] of [[16, 16], [48, 16], [16, 48], [48, 48]]) {
+        expect(pixelAt(actual, SIZE, x, y), `orientation ${orientation} at ${x},${y}`).toEqual(pixelAt(expected, SIZE, x, y));
+      }
+    }
+  });
+
   it('flattens PNG alpha onto white: transparent pixels become white, whatever colour they hold', async () => {
     const file = path.join(dir, 'alpha.png');
     await rawImage(splitImage(96, 64, 'leftRight', [...RED, 255], [...GREEN, 0]), 96, 64, 4).png().toFile(file);
@@ -115,7 +134,7 @@ describe('prepareImage: image kinds', () => {
   });
 
   it('decodes TIFF', async () => {
-    const file = await writeLeftRight('image.tiff', (i) => i.tiff());
+    const file = await writeLeftRight('image.tiff', (i) => i.tiff({ compression: 'lzw' }));
     expectLeftRight(await prepareImage(file, settings), RED, BLUE, 2);
   });
 

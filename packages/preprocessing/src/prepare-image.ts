@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { InvalidInputError, NotFoundError } from '@captioner/core';
 import sharp from 'sharp';
 import { cropGeometry } from './crop-geometry';
+import { orientSquare } from './orient-square';
 import type { PreprocessSettings } from './settings';
 
 /**
@@ -16,8 +17,8 @@ const ALPHA_BACKGROUND = '#ffffff';
 
 /**
  * Decodes one image file into `imageSize * imageSize * 3` bytes of 8-bit RGB (HWC, row-major):
- * EXIF orientation applied, alpha flattened onto white, grey/CMYK/16-bit converted to 8-bit sRGB,
- * shorter side resized to `resizeShorterTo` (with shrink-on-load), centre crop of `imageSize`.
+ * shorter side resized to `resizeShorterTo` (with shrink-on-load), centre crop of `imageSize`, alpha
+ * flattened onto white, grey/CMYK/16-bit converted to 8-bit sRGB, then EXIF orientation applied.
  *
  * Throws InvalidInputError naming the file and the reason (empty, too large, too many pixels, not an
  * image, unsupported format, truncated or corrupt), NotFoundError when the file does not exist.
@@ -25,7 +26,8 @@ const ALPHA_BACKGROUND = '#ffffff';
  */
 export async function prepareImage(file: string, settings: PreprocessSettings): Promise<Uint8Array> {
   const bytes = await readImageFile(file, settings.maxFileBytes);
-  const { width, height } = await readOrientedSize(file, bytes, settings.maxInputPixels);
+  const { width, height, orientation } = await readHeader(file, bytes, settings.maxInputPixels);
+  // Crop in the stored orientation and orient the small square afterwards (see orient-square.ts).
   const crop = cropGeometry(width, height, settings.resizeShorterTo, settings.imageSize);
   let result: { data: Buffer; info: sharp.OutputInfo };
   try {
@@ -47,17 +49,18 @@ export async function prepareImage(file: string, settings: PreprocessSettings): 
       `${file}: decoded to ${info.width}x${info.height}x${info.channels}, expected ${crop.size}x${crop.size}x3`,
     );
   }
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return orientSquare(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), crop.size, orientation);
 }
 
 /**
  * The sharp input options used for both the header read and the decode. `failOn: 'truncated'`
  * refuses truncated files but tolerates libjpeg's benign warnings (e.g. extraneous bytes before a
- * marker), which real data sets contain and PIL also accepts. `autoOrient` applies EXIF orientation;
- * the first page/frame is used for animated GIF/WebP and multi-page TIFF (sharp's default).
+ * marker), which real data sets contain and PIL also accepts. No `autoOrient`: orientation is applied
+ * to the output square (orientSquare). The first page/frame is used for animated GIF/WebP and
+ * multi-page TIFF (sharp's default).
  */
 function openImage(bytes: Buffer, maxInputPixels: number): sharp.Sharp {
-  return sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'truncated', autoOrient: true });
+  return sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'truncated' });
 }
 
 async function readImageFile(file: string, maxFileBytes: number): Promise<Buffer> {
@@ -81,12 +84,12 @@ async function readImageFile(file: string, maxFileBytes: number): Promise<Buffer
   }
 }
 
-/** Reads the header only: format check, pixel-count check, and the size after EXIF orientation. */
-async function readOrientedSize(
+/** Reads the header only: format check, pixel-count check, stored size and EXIF orientation. */
+async function readHeader(
   file: string,
   bytes: Buffer,
   maxInputPixels: number,
-): Promise<{ width: number; height: number }> {
+): Promise<{ width: number; height: number; orientation: number }> {
   let meta: sharp.Metadata;
   try {
     meta = await openImage(bytes, maxInputPixels).metadata();
@@ -98,14 +101,13 @@ async function readOrientedSize(
   if (format === 'heif' && meta.compression !== 'av1') {
     throw new InvalidInputError(`${file}: unsupported image format HEIF/${meta.compression ?? 'unknown'} (only AVIF is decoded)`);
   }
-  const width = meta.autoOrient?.width ?? meta.width;
-  const height = meta.autoOrient?.height ?? meta.height;
+  const { width, height } = meta;
   if (!width || !height) throw new InvalidInputError(`${file}: image has no dimensions`);
   // sharp checks this too, but only once decoding starts and with a less telling message.
   if (width * height > maxInputPixels) {
     throw new InvalidInputError(`${file}: too many pixels (${width}x${height}, limit ${maxInputPixels}): possible decompression bomb`);
   }
-  return { width, height };
+  return { width, height, orientation: meta.orientation ?? 1 };
 }
 
 /** Turns a sharp/libvips error into an InvalidInputError that says what is wrong with the file. */
