@@ -1,1 +1,3 @@
-export {};
+export { createStageHandlers } from './handlers';
+export { runWorker } from './worker';
+export type { WorkerOptions } from './worker';

@@ -11,6 +11,8 @@ export function artifactPaths(home: string) {
     /** Imported data set: manifest, report and vocabulary. */
     datasetDir: (datasetId: string) => path.join(home, 'datasets', datasetId),
     runDir: (runId: string) => path.join(home, 'runs', runId),
+    /** The vocabulary a run was trained with (built from the train split). */
+    vocabulary: (runId: string) => path.join(home, 'runs', runId, 'vocabulary.json'),
     /** Preprocessed image shard i of a run. */
     imageShard: (runId: string, shard: number) =>
       path.join(home, 'runs', runId, 'images', `shard-${String(shard).padStart(5, '0')}.bin`),

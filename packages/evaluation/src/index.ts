@@ -1,1 +1,4 @@
-export {};
+export { evaluateStage } from './stage';
+export type { EvaluateStageInput } from './stage';
+export { decodeFeatureSet } from './caption-split';
+export { scoreUntrainedDecoder } from './baseline';

@@ -1,1 +1,3 @@
-export {};
+export { extractStage } from './stage';
+export { extractFeatureShard, EXTRACT_BATCH_SIZE } from './extract-shard';
+export { loadOrCreateRunEncoder } from './encoder-store';

@@ -22,6 +22,8 @@ import type { StagePayloads } from './payloads';
 
 /** Progress is written to the database at most this often (and always at the end). */
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
+/** How often a running stage checks whether its run was cancelled. */
+const CANCEL_POLL_INTERVAL_MS = 2000;
 
 export interface StageRunDeps {
   config: CaptionerConfig;
@@ -84,6 +86,17 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
     await updateStageProgress(deps.db, key, update);
   };
   const logger = deps.logger.child({ stage, runId: key.runId, shard: key.shard, attempt: deps.attempt });
+  // The handler stops at its next safe point on shutdown, or when the run is cancelled from anywhere.
+  const stop = new AbortController();
+  const onShutdown = () => stop.abort();
+  deps.signal.addEventListener('abort', onShutdown);
+  if (deps.signal.aborted) stop.abort();
+  const cancelPoll = setInterval(() => {
+    getRun(deps.db, run.id)
+      .then((current) => current.status === 'cancelled' && stop.abort())
+      .catch(() => {});
+  }, CANCEL_POLL_INTERVAL_MS);
+  cancelPoll.unref();
   const handler = deps.handlers[stage] as (p: StagePayloads[K], ctx: Parameters<StageHandlers[K]>[1]) => Promise<void>;
   try {
     logger.info('stage started');
@@ -92,7 +105,7 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
       db: deps.db,
       logger,
       reportProgress,
-      signal: deps.signal,
+      signal: stop.signal,
       workerId: deps.workerId,
       attempt: deps.attempt,
     });
@@ -102,10 +115,12 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
     return 'done';
   } catch (error) {
     const message = `${stage}${key.shard === WHOLE_RUN ? '' : ` shard ${key.shard}`}: ${describeError(error)}`;
-    if (error instanceof CancelledError) {
+    if (error instanceof CancelledError || stop.signal.aborted) {
+      // Stopped on request: a shutdown leaves the stage to be taken over; a cancel marks it cancelled.
       logger.warn({ error: message }, 'stage stopped');
-      if (tracked) await finishStage(deps.db, key, 'cancelled', message).catch(() => {});
-      throw error;
+      const cancelled = (await getRun(deps.db, run.id).catch(() => run)).status === 'cancelled';
+      if (tracked) await finishStage(deps.db, key, cancelled ? 'cancelled' : 'pending', message).catch(() => {});
+      throw error instanceof CancelledError ? error : new CancelledError(message);
     }
     const final = isPermanentError(error) || deps.attempt >= deps.maxAttempts;
     logger.error({ error: message, final }, 'stage failed');
@@ -114,6 +129,9 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
       await setRunStatus(deps.db, run.id, 'failed', message).catch(() => {});
     }
     throw error instanceof CaptionerError ? error : new StageFailedError(message, error);
+  } finally {
+    clearInterval(cancelPoll);
+    deps.signal.removeEventListener('abort', onShutdown);
   }
 }
 

@@ -151,3 +151,40 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     },
   };
 }
+
+/**
+ * Removes a run's jobs that have not started (waiting, delayed, waiting for children). Active jobs
+ * are locked: they see the cancelled run within seconds and stop at their next safe point.
+ */
+export async function removeRunJobs(connection: Redis, plan: RunPlan): Promise<number> {
+  let removed = 0;
+  const ids: Array<[StageKind, string]> = [
+    ['evaluate', stageJobId(plan.runId, 'evaluate', 'final')],
+    ['train', stageJobId(plan.runId, 'train', 'all')],
+  ];
+  for (let shard = 0; shard < plan.shards; shard++) {
+    ids.push(['extract', stageJobId(plan.runId, 'extract', shard)]);
+    ids.push(['preprocess', stageJobId(plan.runId, 'preprocess', shard)]);
+  }
+  const queues = new Map<StageKind, Queue>();
+  try {
+    for (const [stage, id] of ids) {
+      let queue = queues.get(stage);
+      if (!queue) {
+        queue = new Queue(QUEUE_NAMES[stage], { connection });
+        queues.set(stage, queue);
+      }
+      const job = await queue.getJob(id);
+      if (!job || (await job.isActive()) || (await job.isCompleted())) continue;
+      try {
+        await job.remove({ removeChildren: false });
+        removed++;
+      } catch {
+        // Locked by a worker in the meantime: it will see the cancelled run.
+      }
+    }
+  } finally {
+    await Promise.all([...queues.values()].map((q) => q.close()));
+  }
+  return removed;
+}

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { benchScore } from '@captioner/metrics';
+import { benchPreprocess } from '@captioner/preprocessing';
+import { initBackend } from '@captioner/model';
+import { loadConfig } from '@captioner/core';
+import { printJson, printLine } from '../output';
+import { positiveIntOption } from '../options';
+import { ProgressView } from '../progress';
+
+export function registerBenchCommands(program: Command): void {
+  const bench = program.command('bench').description('measure speed (figures for the README and issues)');
+
+  bench
+    .command('preprocess')
+    .description('decode + resize + crop generated 500x375 JPEGs to 224x224, with 1 and 2 processes')
+    .option('--images <n>', 'images', positiveIntOption, 400)
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      const results = [];
+      for (const processes of [1, 2]) {
+        const view = new ProgressView();
+        results.push(await benchPreprocess({ images: opts.images, processes, onProgress: (u) => view.update(`${processes} process(es)`, u) }));
+        view.stop();
+      }
+      if (opts.json) printJson(results);
+      else for (const r of results) printLine(`${r.processes} process(es): ${r.imagesPerSecond.toFixed(1)} images/s (${r.images} images)`);
+    });
+
+  bench
+    .command('train')
+    .description('decoder training throughput: E256 H512 V3000 T20 B32, features 512, Adam')
+    .option('--steps <n>', 'timed steps', positiveIntOption, 20)
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      await initBackend(loadConfig().backend);
+      // Loaded on use: the training package pulls in the whole model stack.
+      const { benchTrain } = await import('@captioner/training');
+      const result = await benchTrain({ steps: opts.steps });
+      if (opts.json) printJson(result);
+      else printLine(`${result.tokensPerSecond.toFixed(0)} tokens/s on ${result.backend} (${result.steps} steps)`);
+    });
+
+  bench
+    .command('score')
+    .description('score 5,000 images x 5 references (tokenization included)')
+    .option('--images <n>', 'images', positiveIntOption, 5000)
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      const result = benchScore({ images: opts.images });
+      if (opts.json) printJson(result);
+      else printLine(`${result.images} images scored in ${result.seconds.toFixed(3)} s (${result.imagesPerSecond.toFixed(0)} images/s)`);
+    });
+}

@@ -1,0 +1,196 @@
+import type { Command } from 'commander';
+import { getRun, getRunDetails, listRuns } from '@captioner/db';
+import type { DbClient } from '@captioner/db';
+import { createProducerConnection, loadRunPlan, markRunCancelled, removeRunJobs } from '@captioner/pipeline';
+import { withContext } from '../context';
+import { formatScore, parseJsonColumn, printJson, printLine, printTable } from '../output';
+import { readRunConfigInput } from '../services/run-config-input';
+import { resumeRun, startRun, waitForRun } from '../services/runs';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerRunCommands(program: Command): void {
+  const run = program.command('run').description('start, follow, resume and cancel training runs');
+
+  run
+    .command('start')
+    .description('create a run on a data set and execute it (in process, or on the queue when REDIS_URL is set)')
+    .requiredOption('--dataset <name>', 'registered data set (name or id)')
+    .option('--config <file>', 'run config JSON (see README: preprocess, model, training, evaluation)')
+    .option('--set <path=value>', 'override one config value, e.g. training.epochs=3 (repeatable)', collect, [])
+    .option('--name <name>', 'a label for the run')
+    .option('--wait', 'with REDIS_URL: wait until the run ends')
+    .option('--json', 'print the run as JSON')
+    .action(async (opts) =>
+      withContext(async (ctx) => {
+        const db = (await ctx.db()).client;
+        const runConfig = await readRunConfigInput(opts.config, opts.set);
+        const plan = await startRun(ctx.config, db, { dataset: opts.dataset, runConfig, name: opts.name });
+        if (ctx.config.redisUrl && opts.wait) await waitForRun(db, plan.runId);
+        const record = await getRun(db, plan.runId);
+        if (opts.json) printJson({ id: record.id, status: record.status, executor: record.executor, shards: plan.shards });
+        else printLine(`run ${record.id}: ${record.status}${record.executor === 'bullmq' && !opts.wait ? ' (enqueued; follow it with: captioner run show ' + record.id + ' --watch)' : ''}`);
+        if (record.status === 'failed') process.exitCode = 1;
+      }),
+    );
+
+  run
+    .command('list')
+    .description('list runs, newest first')
+    .option('--limit <n>', 'how many', (v) => Number(v), 50)
+    .option('--json', 'print as JSON')
+    .action(async (opts) =>
+      withContext(async (ctx) => {
+        const runs = await listRuns((await ctx.db()).client, { limit: opts.limit });
+        if (opts.json) {
+          printJson(
+            runs.map((r) => ({
+              id: r.id,
+              name: r.name,
+              dataset: r.dataset.name,
+              status: r.status,
+              executor: r.executor,
+              backend: r.backend,
+              createdAt: r.createdAt,
+              finishedAt: r.finishedAt,
+              stages: summarizeStages(r.stages),
+            })),
+          );
+          return;
+        }
+        printTable(
+          ['ID', 'DATASET', 'STATUS', 'EXECUTOR', 'CREATED', 'STAGES'],
+          runs.map((r) => [
+            r.id,
+            r.dataset.name,
+            r.status,
+            r.executor,
+            r.createdAt.toISOString().slice(0, 19),
+            Object.entries(summarizeStages(r.stages))
+              .map(([stage, s]) => `${stage}:${s.status}`)
+              .join(' '),
+          ]),
+        );
+      }),
+    );
+
+  run
+    .command('show <id>')
+    .description('a run with its stages, checkpoints, metrics and evaluations')
+    .option('--watch', 'refresh until the run ends')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts) =>
+      withContext(async (ctx) => {
+        const db = (await ctx.db()).client;
+        if (!opts.watch) {
+          await showRun(db, id, Boolean(opts.json));
+          return;
+        }
+        for (;;) {
+          if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+          await showRun(db, id, Boolean(opts.json));
+          const status = (await getRun(db, id)).status;
+          if (['succeeded', 'failed', 'cancelled'].includes(status)) return;
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+        }
+      }),
+    );
+
+  run
+    .command('resume <id>')
+    .description('continue an unfinished run from what was saved')
+    .option('--json', 'print the run as JSON')
+    .action(async (id: string, opts) =>
+      withContext(async (ctx) => {
+        const db = (await ctx.db()).client;
+        await resumeRun(ctx.config, db, id);
+        const record = await getRun(db, id);
+        if (opts.json) printJson({ id: record.id, status: record.status });
+        else printLine(`run ${record.id}: ${record.status}`);
+      }),
+    );
+
+  run
+    .command('cancel <id>')
+    .description("stop a run's pending and active jobs")
+    .action(async (id: string) =>
+      withContext(async (ctx) => {
+        const db = (await ctx.db()).client;
+        const plan = await loadRunPlan(db, id);
+        await markRunCancelled(db, id);
+        let removed = 0;
+        if (ctx.config.redisUrl) {
+          const connection = await createProducerConnection(ctx.config.redisUrl);
+          try {
+            removed = await removeRunJobs(connection, plan);
+          } finally {
+            connection.disconnect();
+          }
+        }
+        printLine(`run ${id}: cancelled${ctx.config.redisUrl ? ` (${removed} queued jobs removed; active ones stop at their next safe point)` : ''}`);
+      }),
+    );
+}
+
+function summarizeStages(stages: Array<{ stage: string; status: string }>) {
+  const summary: Record<string, { status: string; done: number; total: number }> = {};
+  for (const stage of stages) {
+    const entry = (summary[stage.stage] ??= { status: 'pending', done: 0, total: 0 });
+    entry.total++;
+    if (stage.status === 'succeeded') entry.done++;
+  }
+  for (const [name, entry] of Object.entries(summary)) {
+    const statuses = stages.filter((s) => s.stage === name).map((s) => s.status);
+    entry.status = statuses.includes('failed')
+      ? 'failed'
+      : entry.done === entry.total
+        ? 'succeeded'
+        : statuses.includes('running')
+          ? 'running'
+          : statuses.includes('cancelled')
+            ? 'cancelled'
+            : 'pending';
+  }
+  return summary;
+}
+
+async function showRun(db: DbClient, id: string, json: boolean): Promise<void> {
+  const run = await getRunDetails(db, id);
+  const config = parseJsonColumn<Record<string, unknown>>(run.config, {});
+  const evaluations = run.evaluations.map((e) => ({ ...e, settings: parseJsonColumn(e.settings, {}), scores: parseJsonColumn<Record<string, number> | null>(e.scores, null) }));
+  const stages = run.stages.map((s) => ({ ...s, figures: parseJsonColumn(s.figures, null) }));
+  if (json) {
+    printJson({ ...run, config, stages, evaluations, stageSummary: summarizeStages(run.stages) });
+    return;
+  }
+  printLine(`run ${run.id}${run.name ? ` (${run.name})` : ''}: ${run.status}`);
+  printLine(`  data set  ${run.dataset.name} (${run.dataset.id})`);
+  printLine(`  executor  ${run.executor}${run.backend ? `, backend ${run.backend}` : ''}`);
+  printLine(`  created   ${run.createdAt.toISOString()}${run.finishedAt ? `, finished ${run.finishedAt.toISOString()}` : ''}`);
+  if (run.error) printLine(`  error     ${run.error}`);
+  printLine();
+  printTable(
+    ['STAGE', 'SHARD', 'STATUS', 'PROGRESS', 'ATTEMPTS', 'MESSAGE'],
+    run.stages.map((s) => [s.stage, s.shard >= 0 ? s.shard : '-', s.status, `${Math.round(s.progress * 100)}%`, s.attempts, s.error ?? s.message]),
+  );
+  if (run.checkpoints.length) {
+    printLine();
+    printTable(
+      ['CHECKPOINT', 'STEP', 'EPOCH', 'KIND', 'VAL', 'BEST', 'ON DISK'],
+      run.checkpoints.map((c) => [c.id, c.step, c.epoch, c.kind, c.valScore === null ? '-' : `${c.valMetric} ${formatScore(c.valScore)}`, c.isBest ? 'yes' : '', c.onDisk ? 'yes' : 'pruned']),
+    );
+  }
+  const byName = new Map<string, { step: number; value: number }>();
+  for (const m of run.metrics) byName.set(m.name, { step: m.step, value: m.value });
+  if (byName.size) {
+    printLine();
+    printTable(['METRIC', 'LAST STEP', 'LAST VALUE'], [...byName.entries()].map(([name, m]) => [name, m.step, formatScore(m.value)]));
+  }
+  if (evaluations.length) {
+    printLine();
+    printTable(
+      ['EVALUATION', 'SPLIT', 'STATUS', 'IMAGES', 'BLEU-4', 'CIDEr-D', 'ROUGE-L'],
+      evaluations.map((e) => [e.id, e.split, e.status, e.imageCount, formatScore(e.scores?.Bleu_4), formatScore(e.scores?.CIDEr), formatScore(e.scores?.ROUGE_L)]),
+    );
+  }
+}

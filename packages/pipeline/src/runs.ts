@@ -1,0 +1,98 @@
+import { ConfigError, NotFoundError } from '@captioner/core';
+import {
+  createEvaluation,
+  createRun,
+  createStageRuns,
+  getRun,
+  listStages,
+  newId,
+  setRunStatus,
+} from '@captioner/db';
+import type { DbClient } from '@captioner/db';
+import { readManifest } from '@captioner/dataset';
+import { shardItems } from '@captioner/preprocessing';
+import { resolveRunConfig } from './run-config';
+import type { RunConfig } from './run-config';
+import type { RunPlan } from './run-plan';
+import { planStageKeys } from './run-plan';
+
+/**
+ * Creates a run: validates its config, counts its shards from the data set, and records the run, its
+ * stage rows and its final Evaluation row, so every executor and every machine sees the same plan.
+ */
+export async function createRunWithPlan(
+  db: DbClient,
+  input: { datasetId: string; manifestPath: string; config: unknown; name?: string; executor: 'local' | 'bullmq' },
+): Promise<{ plan: RunPlan; config: RunConfig }> {
+  const config = resolveRunConfig(input.config);
+  const manifest = await readManifest(input.manifestPath);
+  if (manifest.items.length === 0) throw new ConfigError(`data set ${manifest.name} has no images`);
+  const shards = shardItems(manifest.items, config.shardSize).length;
+  const run = await createRun(db, { datasetId: input.datasetId, name: input.name, config, executor: input.executor });
+  const evaluationId = newId('eval');
+  const plan: RunPlan = {
+    runId: run.id,
+    shards,
+    evaluation: {
+      runId: run.id,
+      evaluationId,
+      checkpoint: 'best',
+      split: config.evaluation.split,
+      beamSize: config.evaluation.beamSize,
+      maxImages: 0,
+      trackStage: true,
+    },
+  };
+  await createStageRuns(db, planStageKeys(plan));
+  await createEvaluation(db, {
+    id: evaluationId,
+    runId: run.id,
+    checkpointId: null,
+    split: plan.evaluation.split,
+    settings: { checkpoint: 'best', beamSize: plan.evaluation.beamSize, maxImages: 0 },
+  });
+  return { plan, config };
+}
+
+/** The plan of an existing run, rebuilt from its rows (for `run resume`). */
+export async function loadRunPlan(db: DbClient, runId: string): Promise<RunPlan> {
+  const run = await getRun(db, runId);
+  const stages = await listStages(db, runId);
+  const shards = stages.filter((s) => s.stage === 'preprocess').length;
+  const config = resolveRunConfig(JSON.parse(run.config));
+  const evaluation = await db.evaluation.findFirst({ where: { runId }, orderBy: { createdAt: 'asc' } });
+  if (!evaluation) throw new NotFoundError(`run ${runId} has no final evaluation recorded`);
+  return {
+    runId,
+    shards,
+    evaluation: {
+      runId,
+      evaluationId: evaluation.id,
+      checkpoint: 'best',
+      split: config.evaluation.split,
+      beamSize: config.evaluation.beamSize,
+      maxImages: 0,
+      trackStage: true,
+    },
+  };
+}
+
+/** Marks a run cancelled: stages not yet started will not start, running handlers stop at a safe point. */
+export async function markRunCancelled(db: DbClient, runId: string): Promise<void> {
+  await getRun(db, runId);
+  await setRunStatus(db, runId, 'cancelled', 'cancelled by user');
+  await db.stageRun.updateMany({
+    where: { runId, status: { in: ['pending', 'running'] } },
+    data: { status: 'cancelled', finishedAt: new Date() },
+  });
+}
+
+/** Makes an unfinished run runnable again: failed and cancelled stages go back to pending. */
+export async function markRunResumable(db: DbClient, runId: string): Promise<void> {
+  await getRun(db, runId);
+  await db.stageRun.updateMany({
+    where: { runId, status: { in: ['failed', 'cancelled', 'running'] } },
+    data: { status: 'pending', error: null },
+  });
+  await setRunStatus(db, runId, 'queued');
+}
