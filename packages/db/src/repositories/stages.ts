@@ -54,7 +54,7 @@ export async function updateStageProgress(
 export async function finishStage(
   db: DbClient,
   key: StageKey,
-  status: Exclude<StageStatus, 'pending' | 'running'>,
+  status: Exclude<StageStatus, 'running'>,
   error?: string,
 ) {
   return db.stageRun.update({
