@@ -59,7 +59,7 @@ export async function prepareImage(file: string, settings: PreprocessSettings): 
  * to the output square (orientSquare). The first page/frame is used for animated GIF/WebP and
  * multi-page TIFF (sharp's default).
  */
-function openImage(bytes: Buffer, maxInputPixels: number): sharp.Sharp {
+function openImage(bytes: Buffer, maxInputPixels: number | false): sharp.Sharp {
   return sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'truncated' });
 }
 
@@ -92,7 +92,8 @@ async function readHeader(
 ): Promise<{ width: number; height: number; orientation: number }> {
   let meta: sharp.Metadata;
   try {
-    meta = await openImage(bytes, maxInputPixels).metadata();
+    // No pixel limit on the header read (it decodes no pixels), so the check below can name the size.
+    meta = await openImage(bytes, false).metadata();
   } catch (error) {
     throw decodeError(file, error);
   }
@@ -103,7 +104,7 @@ async function readHeader(
   }
   const { width, height } = meta;
   if (!width || !height) throw new InvalidInputError(`${file}: image has no dimensions`);
-  // sharp checks this too, but only once decoding starts and with a less telling message.
+  // sharp's limitInputPixels guards the decode too, but its message does not name the size.
   if (width * height > maxInputPixels) {
     throw new InvalidInputError(`${file}: too many pixels (${width}x${height}, limit ${maxInputPixels}): possible decompression bomb`);
   }
