@@ -26,7 +26,14 @@ export interface CaseResult {
 export function runCase(testCase: GradientCase, seed = 1): CaseResult {
   return tf.tidy(() => {
     const inputs = testCase.shapes.map((shape, i) =>
-      tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed + i, testCase.positive), shape),
+      tf.tensor(
+        randomValues(
+          shape.reduce((a, b) => a * b, 1),
+          seed + i,
+          testCase.positive,
+        ),
+        shape,
+      ),
     );
     const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => testCase.loss(...xs))(inputs);
     return {
@@ -48,7 +55,11 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
 }
 
 /** Runs a case on both backends and returns the worst relative error of loss and gradients. */
-export async function compareCase(testCase: GradientCase, backend: string, reference = 'cpu'): Promise<number> {
+export async function compareCase(
+  testCase: GradientCase,
+  backend: string,
+  reference = 'cpu',
+): Promise<number> {
   await tf.setBackend(reference);
   const expected = runCase(testCase);
   await tf.setBackend(backend);

@@ -7,7 +7,13 @@ import { registerWasmTrainingKernels } from './wasm-training-kernels';
 beforeAll(() => registerWasmTrainingKernels());
 
 const random = (shape: number[], seed: number) =>
-  tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+  tf.tensor(
+    randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 
 /** Gradients of x and filter for sum(conv2d(x, f) * upstream), on the current backend. */
 function convGrads(
@@ -51,7 +57,9 @@ describe('Conv2DBackpropFilter on wasm (and the stock Conv2DBackpropInput next t
     // x = 1..9 in a 3×3 image, one channel; dy = 1 everywhere, 2×2 filter, valid: dW[i,j] = Σ of the
     // 2×2 input block at (i, j) = [[1+2+4+5, 2+3+5+6], [4+5+7+8, 5+6+8+9]].
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
-    const dW = tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'valid')))(tf.zeros([2, 2, 1, 1]));
+    const dW = tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'valid')))(
+      tf.zeros([2, 2, 1, 1]),
+    );
     expect(Array.from(await dW.data())).toEqual([12, 16, 24, 28]);
     tf.dispose([x, dW]);
   });

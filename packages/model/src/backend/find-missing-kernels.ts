@@ -30,7 +30,9 @@ async function main(): Promise<void> {
       const error = await compareCase(testCase, 'wasm');
       const ok = error <= TOLERANCE;
       if (!ok) failures++;
-      console.log(`${ok ? 'ok      ' : 'MISMATCH'} ${testCase.name}  (max rel. error ${error.toExponential(1)})`);
+      console.log(
+        `${ok ? 'ok      ' : 'MISMATCH'} ${testCase.name}  (max rel. error ${error.toExponential(1)})`,
+      );
     } catch (error) {
       failures++;
       console.log(`FAILED   ${testCase.name}: ${(error as Error).message.split('\n')[0]}`);

@@ -139,7 +139,8 @@ export const GRADIENT_CASES: GradientCase[] = [
   {
     name: 'softmax cross-entropy',
     shapes: [[5, 7]],
-    loss: (x) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([1, 0, 6, 3, 3], 'int32'), 7), x) as tf.Scalar,
+    loss: (x) =>
+      tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([1, 0, 6, 3, 3], 'int32'), 7), x) as tf.Scalar,
   },
   {
     name: 'sparse cross-entropy via gather of logSoftmax',
@@ -152,7 +153,20 @@ export const GRADIENT_CASES: GradientCase[] = [
   {
     name: 'gather rows (embedding, repeated ids)',
     shapes: [[6, 4]],
-    loss: (table) => project(tf.gather(table, tf.tensor2d([[0, 2, 2], [5, 0, 1]], [2, 3], 'int32'))),
+    loss: (table) =>
+      project(
+        tf.gather(
+          table,
+          tf.tensor2d(
+            [
+              [0, 2, 2],
+              [5, 0, 1],
+            ],
+            [2, 3],
+            'int32',
+          ),
+        ),
+      ),
   },
   {
     name: 'gather along axis 1',
@@ -168,7 +182,9 @@ export const GRADIENT_CASES: GradientCase[] = [
     loss: (a, b) => {
       const joined = tf.concat([a, b], 1);
       const [left, right] = tf.split(joined, [2, 4], 1);
-      return project(tf.mul(tf.slice(joined, [1, 1], [2, 3]), 2)).add(project(left)).add(project(right.square()));
+      return project(tf.mul(tf.slice(joined, [1, 1], [2, 3]), 2))
+        .add(project(left))
+        .add(project(right.square()));
     },
   },
   {
@@ -269,10 +285,7 @@ export const GRADIENT_CASES: GradientCase[] = [
   },
   {
     name: 'clipByGlobalNorm pieces (l2 norm, scale)',
-    shapes: [
-      [3, 4],
-      [5],
-    ],
+    shapes: [[3, 4], [5]],
     loss: (a, b) => {
       const globalNorm = tf.sqrt(tf.addN([tf.sum(tf.square(a)), tf.sum(tf.square(b))]));
       const scale = tf.div(1, tf.maximum(globalNorm, 1));
@@ -287,7 +300,9 @@ export const GRADIENT_CASES: GradientCase[] = [
       [4, 1],
     ],
     loss: (features, hidden, v) => {
-      const scores = tf.matMul(tf.tanh(tf.add(features, tf.expandDims(hidden, 1))).reshape([12, 4]), v).reshape([2, 6]);
+      const scores = tf
+        .matMul(tf.tanh(tf.add(features, tf.expandDims(hidden, 1))).reshape([12, 4]), v)
+        .reshape([2, 6]);
       const alpha = tf.softmax(scores);
       const context = tf.sum(tf.mul(features, tf.expandDims(alpha, 2)), 1);
       return project(context).add(project(tf.tile(hidden, [1, 2])));
@@ -297,11 +312,13 @@ export const GRADIENT_CASES: GradientCase[] = [
     name: 'pad / resizeBilinear',
     shapes: [[1, 4, 4, 2]],
     loss: (x) =>
-      project(tf.pad(x, [
-        [0, 0],
-        [1, 1],
-        [2, 0],
-        [0, 0],
-      ])).add(project(tf.image.resizeBilinear(x as tf.Tensor4D, [6, 6]))),
+      project(
+        tf.pad(x, [
+          [0, 0],
+          [1, 1],
+          [2, 0],
+          [0, 0],
+        ]),
+      ).add(project(tf.image.resizeBilinear(x as tf.Tensor4D, [6, 6]))),
   },
 ];

@@ -8,18 +8,29 @@ import { registerWasmTrainingKernels } from './wasm-training-kernels';
 beforeAll(() => registerWasmTrainingKernels());
 
 describe('gradients on wasm with the training kernels', () => {
-  it.each(GRADIENT_CASES.map((c) => [c.name, c] as const))('%s: value and gradients equal cpu', async (_name, c) => {
-    await tf.setBackend('wasm');
-    const before = tf.memory().numTensors;
-    expect(await compareCase(c, 'wasm')).toBeLessThanOrEqual(1e-4);
-    await tf.setBackend('wasm');
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  it.each(GRADIENT_CASES.map((c) => [c.name, c] as const))(
+    '%s: value and gradients equal cpu',
+    async (_name, c) => {
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      expect(await compareCase(c, 'wasm')).toBeLessThanOrEqual(1e-4);
+      await tf.setBackend('wasm');
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   it('trains a small conv + embedding + LSTM model with clipped Adam to the same weights as cpu', async () => {
     await expectWasmMatchesCpu(() => {
       const init = (shape: number[], seed: number) =>
-        tf.variable(tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed).map((v) => v * 0.3), shape));
+        tf.variable(
+          tf.tensor(
+            randomValues(
+              shape.reduce((a, b) => a * b, 1),
+              seed,
+            ).map((v) => v * 0.3),
+            shape,
+          ),
+        );
       const weights = {
         conv: init([3, 3, 3, 4], 1),
         embedding: init([10, 4], 2),

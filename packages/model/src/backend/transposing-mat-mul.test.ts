@@ -7,7 +7,13 @@ import { registerWasmTrainingKernels } from './wasm-training-kernels';
 beforeAll(() => registerWasmTrainingKernels());
 
 const random = (shape: number[], seed: number) =>
-  tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+  tf.tensor(
+    randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 
 describe('BatchMatMul and _FusedMatMul on wasm with transposed operands', () => {
   const cases = [
@@ -25,19 +31,22 @@ describe('BatchMatMul and _FusedMatMul on wasm with transposed operands', () => 
     await expectWasmMatchesCpu(() => tf.matMul(random(c.a, 1), random(c.b, 2), c.transposeA, c.transposeB));
   });
 
-  it.each(cases.slice(0, 4))('fused matMul + bias + relu $a x $b (tA=$transposeA, tB=$transposeB) equals cpu', async (c) => {
-    const outer = c.transposeB ? c.b[0] : c.b[1];
-    await expectWasmMatchesCpu(() =>
-      tf.fused.matMul({
-        a: random(c.a, 1),
-        b: random(c.b, 2),
-        transposeA: c.transposeA,
-        transposeB: c.transposeB,
-        bias: random([outer], 3),
-        activation: 'relu',
-      }),
-    );
-  });
+  it.each(cases.slice(0, 4))(
+    'fused matMul + bias + relu $a x $b (tA=$transposeA, tB=$transposeB) equals cpu',
+    async (c) => {
+      const outer = c.transposeB ? c.b[0] : c.b[1];
+      await expectWasmMatchesCpu(() =>
+        tf.fused.matMul({
+          a: random(c.a, 1),
+          b: random(c.b, 2),
+          transposeA: c.transposeA,
+          transposeB: c.transposeB,
+          bias: random([outer], 3),
+          activation: 'relu',
+        }),
+      );
+    },
+  );
 
   it('gives matmul gradients (which use both flags) like cpu', async () => {
     await expectWasmMatchesCpu(() => {
@@ -48,7 +57,19 @@ describe('BatchMatMul and _FusedMatMul on wasm with transposed operands', () => 
 
   it('gives the exact product of small integers', async () => {
     await tf.setBackend('wasm');
-    const product = tf.matMul(tf.tensor2d([[1, 2], [3, 4], [5, 6]]), tf.tensor2d([[1, 0, 2], [0, 1, 1]]), true, true);
+    const product = tf.matMul(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      tf.tensor2d([
+        [1, 0, 2],
+        [0, 1, 1],
+      ]),
+      true,
+      true,
+    );
     expect(await product.array()).toEqual([
       [11, 8],
       [14, 10],

@@ -17,7 +17,11 @@ describe('UnsortedSegmentSum on wasm', () => {
     await expectWasmMatchesCpu(() => [
       tf.unsortedSegmentSum(tf.tensor(randomValues(size, 3), xShape), tf.tensor1d(ids, 'int32'), numSegments),
       tf.unsortedSegmentSum(
-        tf.tensor(Array.from({ length: size }, (_, i) => i - 3), xShape, 'int32'),
+        tf.tensor(
+          Array.from({ length: size }, (_, i) => i - 3),
+          xShape,
+          'int32',
+        ),
         tf.tensor1d(ids, 'int32'),
         numSegments,
       ),
@@ -26,7 +30,11 @@ describe('UnsortedSegmentSum on wasm', () => {
 
   it('gives known sums, including dropped out-of-range ids', async () => {
     await tf.setBackend('wasm');
-    const out = tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4, 5]), tf.tensor1d([1, 1, -1, 0, 7], 'int32'), 3);
+    const out = tf.unsortedSegmentSum(
+      tf.tensor1d([1, 2, 3, 4, 5]),
+      tf.tensor1d([1, 1, -1, 0, 7], 'int32'),
+      3,
+    );
     expect(Array.from(await out.data())).toEqual([4, 3, 0]);
     out.dispose();
   });
@@ -34,7 +42,14 @@ describe('UnsortedSegmentSum on wasm', () => {
   it('gives embedding (gather) gradients like cpu', async () => {
     await expectWasmMatchesCpu(() => {
       const table = tf.tensor2d(randomValues(40 * 8, 5), [40, 8]);
-      const ids = tf.tensor2d([[3, 7, 7, 0], [39, 3, 3, 3]], [2, 4], 'int32');
+      const ids = tf.tensor2d(
+        [
+          [3, 7, 7, 0],
+          [39, 3, 3, 3],
+        ],
+        [2, 4],
+        'int32',
+      );
       const upstream = tf.tensor3d(randomValues(2 * 4 * 8, 6), [2, 4, 8]);
       return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, ids), upstream)))(table);
     });

@@ -19,7 +19,8 @@ const PATCH_BLOCK_FLOATS = 1 << 22;
  */
 const conv2DBackpropFilter = wasmKernelFunc(({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    attrs as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports only NHWC');
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],

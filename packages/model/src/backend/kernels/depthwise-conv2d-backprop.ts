@@ -1,4 +1,8 @@
-import { backend_util, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput } from '@tensorflow/tfjs';
+import {
+  backend_util,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+} from '@tensorflow/tfjs';
 import type {
   DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInputAttrs,
@@ -15,7 +19,10 @@ type Conv2DInfo = backend_util.Conv2DInfo;
  * backprops of depthwiseConv2d are this walk with a different multiply-add; a depthwise layer
  * has no channel-by-channel product, so plain loops are cheap enough (no im2col).
  */
-function forEachTap(info: Conv2DInfo, visit: (xOffset: number, dyOffset: number, wOffset: number) => void): void {
+function forEachTap(
+  info: Conv2DInfo,
+  visit: (xOffset: number, dyOffset: number, wOffset: number) => void,
+): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   for (let b = 0; b < batchSize; b++) {
@@ -28,7 +35,11 @@ function forEachTap(info: Conv2DInfo, visit: (xOffset: number, dyOffset: number,
           for (let fc = 0; fc < filterWidth; fc++) {
             const xc = c * strideWidth - info.padInfo.left + fc * dilationWidth;
             if (xc < 0 || xc >= inWidth) continue;
-            visit(((b * inHeight + xr) * inWidth + xc) * inChannels, dyOffset, (fr * filterWidth + fc) * outChannels);
+            visit(
+              ((b * inHeight + xr) * inWidth + xc) * inChannels,
+              dyOffset,
+              (fr * filterWidth + fc) * outChannels,
+            );
           }
         }
       }
