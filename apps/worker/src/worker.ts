@@ -28,6 +28,7 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
   const workerId = `${os.hostname()}-${process.pid}`;
   const pool = startWorkerPool({
     connection,
+    prefix: config.queuePrefix,
     stages: options.stages,
     concurrency: options.concurrency,
     deps: { config, db: database.client, logger, handlers: createStageHandlers(), workerId },
@@ -44,8 +45,8 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
         .close(options.shutdownTimeoutMs ?? 30_000)
         .finally(() => resolve());
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
   connection.disconnect();
   await database.close().catch(() => {});

@@ -20,6 +20,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
+  /** Prefix of every BullMQ key in Redis: separate clusters (or test runs) sharing one Redis. @defaultValue `captioner` */
+  CAPTIONER_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
+    .default('captioner'),
   /** Force one tfjs backend instead of the best one found. @defaultValue unset (auto) */
   CAPTIONER_BACKEND: z.enum(BACKEND_NAMES).optional(),
   /** pino level. @defaultValue `info` */
@@ -32,6 +37,7 @@ export interface CaptionerConfig {
   databaseUrl: string;
   databaseProvider: 'sqlite' | 'postgresql';
   redisUrl: string | undefined;
+  queuePrefix: string;
   backend: BackendName | undefined;
   logLevel: z.infer<typeof envSchema>['CAPTIONER_LOG_LEVEL'];
 }
@@ -52,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaptionerConfi
     databaseUrl,
     databaseProvider: databaseUrl.startsWith('file:') ? 'sqlite' : 'postgresql',
     redisUrl: e.REDIS_URL,
+    queuePrefix: e.CAPTIONER_QUEUE_PREFIX,
     backend: e.CAPTIONER_BACKEND,
     logLevel: e.CAPTIONER_LOG_LEVEL,
   };

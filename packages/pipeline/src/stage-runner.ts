@@ -72,7 +72,11 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
   if (run.status === 'cancelled') throw new CancelledError(`run ${run.id} was cancelled`);
   if (tracked) {
     const existing = await getStage(deps.db, key);
-    if (existing?.status === 'succeeded') return 'skipped';
+    if (existing?.status === 'succeeded') {
+      // The final evaluation closes the run, also when a resume finds everything done.
+      if (stage === 'evaluate') await setRunStatus(deps.db, run.id, 'succeeded');
+      return 'skipped';
+    }
     await startStage(deps.db, key, deps.workerId);
   }
   if (run.status === 'queued' || run.status === 'failed') await setRunStatus(deps.db, run.id, 'running');

@@ -51,7 +51,7 @@ export function registerEvalCommands(program: Command): void {
         if (ctx.config.redisUrl) {
           const connection = await createProducerConnection(ctx.config.redisUrl);
           try {
-            await enqueueEvaluation(connection, payload);
+            await enqueueEvaluation(connection, ctx.config.queuePrefix, payload);
           } finally {
             connection.disconnect();
           }

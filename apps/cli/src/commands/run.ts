@@ -122,7 +122,7 @@ export function registerRunCommands(program: Command): void {
         if (ctx.config.redisUrl) {
           const connection = await createProducerConnection(ctx.config.redisUrl);
           try {
-            removed = await removeRunJobs(connection, plan);
+            removed = await removeRunJobs(connection, ctx.config.queuePrefix, plan);
           } finally {
             connection.disconnect();
           }

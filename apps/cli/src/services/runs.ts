@@ -51,7 +51,7 @@ export async function submitPlan(config: CaptionerConfig, db: DbClient, plan: Ru
   if (config.redisUrl) {
     const connection = await createProducerConnection(config.redisUrl);
     try {
-      await enqueueRunFlow(connection, plan);
+      await enqueueRunFlow(connection, config.queuePrefix, plan);
     } finally {
       connection.disconnect();
     }

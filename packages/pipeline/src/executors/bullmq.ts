@@ -36,7 +36,7 @@ function stageJob(stage: StageKind, shard: number | string, data: object, runId:
  * before parents, so shard i is extracted as soon as it is preprocessed. Job ids are deterministic:
  * enqueueing the same run again adds nothing that exists already.
  */
-export async function enqueueRunFlow(connection: Redis, plan: RunPlan): Promise<void> {
+export async function enqueueRunFlow(connection: Redis, prefix: string, plan: RunPlan): Promise<void> {
   const { runId } = plan;
   const extracts = Array.from({ length: plan.shards }, (_, shard) =>
     stageJob('extract', shard, { runId, shard }, runId, [stageJob('preprocess', shard, { runId, shard }, runId)]),
@@ -44,7 +44,7 @@ export async function enqueueRunFlow(connection: Redis, plan: RunPlan): Promise<
   const tree = stageJob('evaluate', 'final', { ...plan.evaluation, trackStage: true }, runId, [
     stageJob('train', 'all', { runId }, runId, extracts),
   ]);
-  const producer = new FlowProducer({ connection });
+  const producer = new FlowProducer({ connection, prefix });
   try {
     await producer.add(tree);
   } finally {
@@ -53,8 +53,8 @@ export async function enqueueRunFlow(connection: Redis, plan: RunPlan): Promise<
 }
 
 /** Enqueues one evaluation job (on demand, for any checkpoint). */
-export async function enqueueEvaluation(connection: Redis, payload: EvaluatePayload): Promise<string> {
-  const queue = new Queue(QUEUE_NAMES.evaluate, { connection });
+export async function enqueueEvaluation(connection: Redis, prefix: string, payload: EvaluatePayload): Promise<string> {
+  const queue = new Queue(QUEUE_NAMES.evaluate, { connection, prefix });
   try {
     const jobId = stageJobId(payload.runId, 'evaluate', payload.evaluationId);
     await queue.add('evaluate', payload, { ...STAGE_JOB_OPTIONS, jobId });
@@ -66,6 +66,8 @@ export async function enqueueEvaluation(connection: Redis, payload: EvaluatePayl
 
 export interface WorkerPoolOptions {
   connection: Redis;
+  /** BullMQ key prefix (CAPTIONER_QUEUE_PREFIX). */
+  prefix: string;
   stages: StageKind[];
   /** Parallel jobs per CPU stage (preprocess). Model stages always run one at a time per process. */
   concurrency: number;
@@ -127,6 +129,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     };
     const worker = new Worker(QUEUE_NAMES[stage], processor, {
       connection: options.connection,
+      prefix: options.prefix,
       concurrency: isModelStage ? 1 : options.concurrency,
       lockDuration: options.lockDurationMs ?? 60_000,
       stalledInterval: 30_000,
@@ -156,7 +159,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
  * Removes a run's jobs that have not started (waiting, delayed, waiting for children). Active jobs
  * are locked: they see the cancelled run within seconds and stop at their next safe point.
  */
-export async function removeRunJobs(connection: Redis, plan: RunPlan): Promise<number> {
+export async function removeRunJobs(connection: Redis, prefix: string, plan: RunPlan): Promise<number> {
   let removed = 0;
   const ids: Array<[StageKind, string]> = [
     ['evaluate', stageJobId(plan.runId, 'evaluate', 'final')],
@@ -171,7 +174,7 @@ export async function removeRunJobs(connection: Redis, plan: RunPlan): Promise<n
     for (const [stage, id] of ids) {
       let queue = queues.get(stage);
       if (!queue) {
-        queue = new Queue(QUEUE_NAMES[stage], { connection });
+        queue = new Queue(QUEUE_NAMES[stage], { connection, prefix });
         queues.set(stage, queue);
       }
       const job = await queue.getJob(id);

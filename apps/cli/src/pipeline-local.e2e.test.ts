@@ -1,0 +1,115 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_RUN_CONFIG, runCli, runCliJson } from './testing/cli';
+
+interface RunJson {
+  id: string;
+  status: string;
+  backend: string;
+  stages: Array<{ stage: string; shard: number; status: string; attempts: number; progress: number }>;
+  checkpoints: Array<{ step: number; isBest: boolean; path: string }>;
+  metrics: Array<{ name: string; step: number; value: number }>;
+  evaluations: Array<{ id: string; status: string; imageCount: number; scores: Record<string, number> | null }>;
+}
+
+describe('a tiny run through the local executor (SQLite)', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-local-'));
+    env = { CAPTIONER_HOME: home, REDIS_URL: '', DATABASE_URL: '', CAPTIONER_LOG_LEVEL: 'warn' };
+    await fs.writeFile(path.join(home, 'run.json'), JSON.stringify(TINY_RUN_CONFIG));
+  });
+  afterAll(async () => {
+    await fs.rm(home, { recursive: true, force: true });
+  });
+
+  it('synthesizes, trains, evaluates and records every stage', async () => {
+    const synth = await runCliJson<{ images: number; dataset: { name: string } }>(
+      ['dataset', 'synth', '--out', path.join(home, 'shapes'), '--images', '60', '--image-size', '32', '--name', 'tiny'],
+      env,
+    );
+    expect(synth.images).toBe(60);
+
+    const started = await runCliJson<{ id: string; status: string; shards: number }>(
+      ['run', 'start', '--dataset', 'tiny', '--config', path.join(home, 'run.json')],
+      env,
+    );
+    expect(started.status).toBe('succeeded');
+    expect(started.shards).toBe(3);
+
+    const run = await runCliJson<RunJson>(['run', 'show', started.id], env);
+    expect(run.status).toBe('succeeded');
+    expect(run.backend).toBe('wasm');
+    const byStage = (stage: string) => run.stages.filter((s) => s.stage === stage);
+    expect(byStage('preprocess').map((s) => s.shard)).toEqual([0, 1, 2]);
+    expect(byStage('extract').map((s) => s.shard)).toEqual([0, 1, 2]);
+    for (const stage of run.stages) expect(stage).toMatchObject({ status: 'succeeded', attempts: 1, progress: 1 });
+    expect(byStage('train')).toHaveLength(1);
+    expect(byStage('evaluate')).toHaveLength(1);
+
+    expect(run.checkpoints.length).toBeGreaterThanOrEqual(1);
+    expect(run.checkpoints.filter((c) => c.isBest)).toHaveLength(1);
+    const losses = run.metrics.filter((m) => m.name === 'train/loss');
+    expect(losses.length).toBeGreaterThan(1);
+
+    // The test split is the last 10% of the 60 images.
+    expect(run.evaluations).toHaveLength(1);
+    expect(run.evaluations[0]).toMatchObject({ status: 'succeeded', imageCount: 6 });
+    expect(run.evaluations[0].scores?.CIDEr).toBeGreaterThanOrEqual(0);
+
+    const list = await runCliJson<Array<{ id: string; status: string }>>(['run', 'list'], env);
+    expect(list.map((r) => r.id)).toContain(started.id);
+
+    // An evaluation on demand, in process, of the last checkpoint on the val split.
+    const evaluation = await runCliJson<{ status: string; split: string; imageCount: number; best: unknown[] }>(
+      ['eval', started.id, '--checkpoint', 'last', '--split', 'val', '--beam', '1'],
+      env,
+    );
+    expect(evaluation).toMatchObject({ status: 'succeeded', split: 'val', imageCount: 6 });
+    expect(evaluation.best.length).toBeGreaterThan(0);
+
+    // Running it again skips every stage: nothing is recorded twice.
+    const resumed = await runCliJson<{ status: string }>(['run', 'resume', started.id], env);
+    expect(resumed.status).toBe('succeeded');
+    const again = await runCliJson<RunJson>(['run', 'show', started.id], env);
+    expect(again.stages.every((s) => s.attempts === 1)).toBe(true);
+    expect(again.checkpoints.length).toBe(run.checkpoints.length);
+
+    // Captioning an image file with the run's encoder and best checkpoint.
+    const captions = await runCliJson<Array<{ image: string; caption: string }>>(
+      ['caption', path.join(home, 'shapes', 'images', 'shapes-000001.png'), '--run', started.id],
+      env,
+    );
+    expect(captions[0].caption.split(' ').length).toBeGreaterThan(0);
+  });
+
+  it('gives one-line errors and exit codes for bad input', async () => {
+    const missing = await runCli(['run', 'start', '--dataset', 'nope'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('captioner: error: data set not found: nope');
+
+    const unknown = await runCli(['frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+
+    const flag = await runCli(['run', 'list', '--bogus'], env);
+    expect(flag.code).toBe(2);
+
+    const redis = await runCli(['run', 'start', '--dataset', 'tiny'], { ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(redis.code).toBe(1);
+    expect(redis.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+    expect(redis.stderr.trim().split('\n')).toHaveLength(1);
+
+    const database = await runCli(['run', 'list'], { ...env, DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' });
+    expect(database.code).toBe(1);
+    expect(database.stderr).toMatch(/cannot open database postgresql:\/\/postgres@127\.0\.0\.1:1\/x/);
+
+    const badConfig = await runCli(['run', 'start', '--dataset', 'tiny', '--set', 'training.epochs=-1'], env);
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stderr).toMatch(/run config: training\.epochs/);
+  });
+});
