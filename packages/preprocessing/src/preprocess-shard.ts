@@ -79,6 +79,7 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
   const errors: Array<string | undefined> = new Array(items.length);
   const started = performance.now();
   let done = 0;
+  let failedCount = 0;
   const concurrency = options.concurrency ?? Math.min(4, Math.max(1, os.availableParallelism()));
 
   await runBounded(
@@ -92,13 +93,14 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
         // EIO, out of memory) is the machine's, and fails the shard so it is retried.
         if (!(error instanceof CaptionerError)) throw error;
         errors[index] = describeError(error);
+        failedCount++;
       }
       done++;
       const seconds = (performance.now() - started) / 1000;
       onProgress?.({
         fraction: done / items.length,
         message: `image ${done}/${items.length}`,
-        figures: { done, failed: errors.filter(Boolean).length, imagesPerSecond: seconds > 0 ? done / seconds : 0 },
+        figures: { done, failed: failedCount, imagesPerSecond: seconds > 0 ? done / seconds : 0 },
       });
     },
     signal,
