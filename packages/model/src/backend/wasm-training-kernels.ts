@@ -2,6 +2,7 @@ import { BatchMatMul, getKernel, registerKernel, unregisterKernel, _FusedMatMul 
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
+import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input';
 import {
   depthwiseConv2dBackpropFilterConfig,
   depthwiseConv2dBackpropInputConfig,
@@ -12,10 +13,12 @@ import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum';
 
 /**
  * Kernels registered as written here: the ones tfjs-backend-wasm 4.22 lacks and training needs
- * (found by find-missing-kernels.ts), and MaxPoolGrad, whose stock version is wrong.
+ * (found by find-missing-kernels.ts), MaxPoolGrad, whose stock version is wrong, and
+ * Conv2DBackpropInput, whose stock version is ~12× slower than the forward conv.
  */
 const OWN_KERNELS: KernelConfig[] = [
   conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
   depthwiseConv2dBackpropInputConfig,
   depthwiseConv2dBackpropFilterConfig,
   maxPoolGradConfig,
@@ -28,8 +31,22 @@ const WRAPPED_KERNELS: Array<{ kernelName: string; wrap: (original: KernelConfig
   { kernelName: _FusedMatMul, wrap: transposingMatMul },
 ];
 
-/** Kernel functions this module registered, to recognise them on a second call. */
-const ours = new WeakSet<KernelFunc>();
+/**
+ * Marks the kernel functions registered here, to recognise them on a second call. A global symbol
+ * rather than a module-level set: tfjs's registry is process-wide, and this module may be loaded
+ * twice (test isolation, two copies of the package), which must not wrap a wrapper.
+ */
+const MARK = Symbol.for('captioner.wasmTrainingKernel');
+
+function isOurs(kernelFunc: KernelFunc | undefined): boolean {
+  return kernelFunc != null && (kernelFunc as unknown as Record<symbol, unknown>)[MARK] === true;
+}
+
+function register(config: KernelConfig): void {
+  (config.kernelFunc as unknown as Record<symbol, unknown>)[MARK] = true;
+  if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
+  registerKernel(config);
+}
 
 /**
  * Makes the `wasm` backend able to train: registers the kernels it lacks and replaces the stock
@@ -38,18 +55,11 @@ const ours = new WeakSet<KernelFunc>();
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of OWN_KERNELS) {
-    if (ours.has(getKernel(config.kernelName, 'wasm')?.kernelFunc)) continue;
-    if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
-    registerKernel(config);
-    ours.add(config.kernelFunc);
+    if (!isOurs(getKernel(config.kernelName, 'wasm')?.kernelFunc)) register(config);
   }
   for (const { kernelName, wrap } of WRAPPED_KERNELS) {
     const original = getKernel(kernelName, 'wasm');
     if (original == null) throw new Error(`tfjs-backend-wasm has no ${kernelName} kernel to wrap`);
-    if (ours.has(original.kernelFunc)) continue;
-    const wrapped = wrap(original);
-    unregisterKernel(kernelName, 'wasm');
-    registerKernel(wrapped);
-    ours.add(wrapped.kernelFunc);
+    if (!isOurs(original.kernelFunc)) register(wrap(original));
   }
 }
