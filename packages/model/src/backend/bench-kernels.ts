@@ -1,12 +1,13 @@
 /**
  * Kernel timings on cpu, stock wasm and wasm with the training kernels (figures in BACKENDS.md).
  *
- *   npx tsx src/backend/bench-kernels.ts            # everything (~1-2 min, mostly the cpu runs)
+ *   npx tsx src/backend/bench-kernels.ts            # everything (~2 min, mostly the cpu runs)
  *   npx tsx src/backend/bench-kernels.ts --no-cpu   # wasm only
  *
- * A wasm figure is the median of a few runs after one warm-up; a cpu figure is one run without
- * warm-up, and cpu convolutions use a batch of 1 instead of 8 (the cpu backend needs seconds per
- * image): compare GFLOP/s. Times include reading the result back.
+ * A wasm figure is the median of 3 runs after one warm-up, stock and our kernels taking turns; a
+ * cpu figure is one run without warm-up, and cpu convolutions use a batch of 1 instead of 8 (the
+ * cpu backend needs seconds per image, ~50 s for one image's filter gradient): compare GFLOP/s.
+ * Times include reading the result back.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -14,19 +15,6 @@ import { randomValues } from './compare-backends';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 
 const withCpu = !process.argv.includes('--no-cpu');
-
-function medianMs(run: () => tf.Tensor | tf.Tensor[], repeats: number, warmUp: boolean): number {
-  const once = () => {
-    const start = performance.now();
-    const out = run();
-    for (const t of Array.isArray(out) ? out : [out]) t.dataSync();
-    tf.dispose(out);
-    return performance.now() - start;
-  };
-  if (warmUp) once();
-  const times = Array.from({ length: repeats }, once).sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 const random = (shape: number[], seed: number) =>
   tf.tensor(
@@ -132,38 +120,84 @@ function convCases(batch: number): Case[] {
   ];
 }
 
-async function measure(
-  backend: string,
-  label: string,
-  cases: Case[],
-  repeats: number,
-  warmUp = true,
-): Promise<void> {
-  await tf.setBackend(backend);
-  for (const c of cases) {
-    const { run, inputs } = c.make();
-    try {
-      const ms = medianMs(run, repeats, warmUp);
-      const gflops = c.flops / ms / 1e6;
-      console.log(
-        `${label.padEnd(12)} ${c.name.padEnd(48)} ${ms.toFixed(1).padStart(8)} ms ${gflops.toFixed(1).padStart(6)} GFLOP/s`,
-      );
-    } catch (error) {
-      console.log(
-        `${label.padEnd(12)} ${c.name.padEnd(48)} fails: ${(error as Error).message.split('\n')[0]}`,
-      );
-    } finally {
-      tf.dispose(inputs);
-    }
+/** The wasm kernels registerWasmTrainingKernels adds or replaces that this script times. */
+const SWAPPED = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'];
+type KernelSet = Map<string, tf.KernelConfig | undefined>;
+
+function snapshot(): KernelSet {
+  return new Map(SWAPPED.map((name) => [name, tf.getKernel(name, 'wasm')]));
+}
+
+function install(kernels: KernelSet): void {
+  for (const [name, config] of kernels) {
+    if (tf.getKernel(name, 'wasm') != null) tf.unregisterKernel(name, 'wasm');
+    if (config) tf.registerKernel(config);
   }
 }
 
-async function main(): Promise<void> {
-  const all = [...matMulCases, fusedCase, ...convCases(8)];
-  if (withCpu) await measure('cpu', 'cpu', [...matMulCases.slice(0, 2), ...convCases(1)], 1, false);
-  await measure('wasm', 'wasm stock', all, 3);
+function timeOnce(run: () => tf.Tensor | tf.Tensor[]): number {
+  const start = performance.now();
+  const out = run();
+  for (const t of Array.isArray(out) ? out : [out]) t.dataSync();
+  tf.dispose(out);
+  return performance.now() - start;
+}
+
+const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+
+function report(label: string, c: Case, ms: number | string): void {
+  const figure =
+    typeof ms === 'number'
+      ? `${ms.toFixed(1).padStart(8)} ms ${(c.flops / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s`
+      : ms;
+  console.log(`${label.padEnd(11)} ${c.name.padEnd(50)} ${figure}`);
+}
+
+/** cpu: one run per case, no warm-up (seconds each). */
+async function measureCpu(cases: Case[]): Promise<void> {
+  await tf.setBackend('cpu');
+  for (const c of cases) {
+    const { run, inputs } = c.make();
+    report('cpu', c, timeOnce(run));
+    tf.dispose(inputs);
+  }
+}
+
+/**
+ * wasm: stock and our kernels take turns on the same inputs (median of `repeats` each, after a
+ * warm-up), so that load from other processes on a shared machine hits both alike.
+ */
+async function measureWasm(cases: Case[], repeats: number): Promise<void> {
+  await tf.setBackend('wasm');
+  const stock = snapshot();
   registerWasmTrainingKernels();
-  await measure('wasm', 'wasm ours', all, 5);
+  const ours = snapshot();
+  for (const c of cases) {
+    const { run, inputs } = c.make();
+    const times: Record<'stock' | 'ours', number[]> = { stock: [], ours: [] };
+    let stockError: string | undefined;
+    for (let i = 0; i <= repeats; i++) {
+      for (const variant of ['stock', 'ours'] as const) {
+        if (variant === 'stock' && stockError) continue;
+        install(variant === 'stock' ? stock : ours);
+        try {
+          const ms = timeOnce(run);
+          if (i > 0) times[variant].push(ms);
+        } catch (error) {
+          stockError = `fails: ${(error as Error).message.split('\n')[0]}`;
+        }
+      }
+    }
+    report('wasm stock', c, stockError ?? median(times.stock));
+    report('wasm ours', c, median(times.ours));
+    tf.dispose(inputs);
+  }
+  install(ours);
+}
+
+async function main(): Promise<void> {
+  if (withCpu) await measureCpu([...matMulCases.slice(0, 2), ...convCases(1)]);
+  await measureWasm([...matMulCases, fusedCase, ...convCases(8)], 3);
 }
 
 await main();
