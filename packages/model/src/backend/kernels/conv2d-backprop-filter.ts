@@ -1,21 +1,18 @@
-import { backend_util, BatchMatMul, Conv2DBackpropFilter, getKernel } from '@tensorflow/tfjs';
+import { backend_util, BatchMatMul, Conv2DBackpropFilter, getKernel, Transpose } from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { disposeIntermediate, heapFloats, wasmKernelFunc } from './wasm-kernel';
 
 /**
- * Largest im2col block (floats) built at once: 16 MB bounds memory for big activations
- * ([8,56,56,64] with a 3×3 filter would need 58 MB in one piece) while keeping each matmul large.
- */
-const PATCH_BLOCK_FLOATS = 1 << 22;
-
-/**
- * The filter gradient of conv2d, which tfjs-backend-wasm 4.22 lacks, as im2col + the wasm matmul:
+ * The filter gradient of conv2d, which tfjs-backend-wasm 4.22 lacks, as one plain wasm matmul per
+ * filter tap (fr, fc):
  *
- *   dW[k, o] = Σ_p patches[p, k] · dy[p, o]   (p = output pixel (b, r, c), k = (fr, fc, ci))
+ *   dW[fr, fc] (ci × co) = Xᵀ_shifted (ci × P) · dy (P × co)     (P = batch · outHeight · outWidth)
  *
- * computed as dWᵀ = dyᵀ · patches so that the matmul runs without transpose flags (its fast path)
- * and only the small dy block is transposed, in JS while it is copied. Patches are built in blocks
- * of output pixels to bound memory; the blocks' products are summed.
+ * where Xᵀ_shifted[d, p] is the input pixel that tap sees for output pixel p (0 in the padding).
+ * x is transposed to channels-first once (wasm Transpose), so each tap's operand is built by copying
+ * runs of image rows. This beats a single im2col matmul (P × fh·fw·ci patches): the big operand is
+ * the left one, which the wasm matmul reads in place, while the right one (dy, the same tensor for
+ * every tap) is what it packs.
  */
 const conv2DBackpropFilter = wasmKernelFunc(({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -32,61 +29,74 @@ const conv2DBackpropFilter = wasmKernelFunc(({ inputs, backend, attrs }) => {
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const patchSize = filterHeight * filterWidth * inChannels;
   const pixels = batchSize * outHeight * outWidth;
-  const blockPixels = Math.max(1, Math.floor(PATCH_BLOCK_FLOATS / patchSize));
+  const transpose: KernelFunc = getKernel(Transpose, 'wasm').kernelFunc;
   const matMul: KernelFunc = getKernel(BatchMatMul, 'wasm').kernelFunc;
-  const sumT = new Float32Array(outChannels * patchSize); // dWᵀ, [outChannels, patchSize]
 
-  for (let first = 0; first < pixels; first += blockPixels) {
-    const count = Math.min(blockPixels, pixels - first);
-    const patches = backend.makeOutput([count, patchSize], 'float32');
-    const dyT = backend.makeOutput([outChannels, count], 'float32');
-    const xValues = heapFloats(backend, x);
-    const dyValues = heapFloats(backend, dy);
-    const patchValues = heapFloats(backend, patches);
-    const dyTValues = heapFloats(backend, dyT);
+  // [ci, batch, inHeight, inWidth]: one row of each channel image is contiguous.
+  const xT = transpose({ inputs: { x }, backend, attrs: { perm: [3, 0, 1, 2] } }) as TensorInfo;
+  // dy seen as a [P, co] matrix (same data; the matmul's reshape holds its own reference).
+  const dy2d: TensorInfo = { dataId: dy.dataId, shape: [pixels, outChannels], dtype: dy.dtype };
+  const dWSum = new Float32Array(filterHeight * filterWidth * inChannels * outChannels);
 
-    for (let i = 0; i < count; i++) {
-      const p = first + i;
-      const b = Math.floor(p / (outHeight * outWidth));
-      const r = Math.floor(p / outWidth) % outHeight;
-      const c = p % outWidth;
-      let to = i * patchSize;
-      for (let fr = 0; fr < filterHeight; fr++) {
-        const xr = r * strideHeight - info.padInfo.top + fr * dilationHeight;
-        for (let fc = 0; fc < filterWidth; fc++, to += inChannels) {
-          const xc = c * strideWidth - info.padInfo.left + fc * dilationWidth;
-          if (xr < 0 || xr >= inHeight || xc < 0 || xc >= inWidth) {
-            patchValues.fill(0, to, to + inChannels);
-            continue;
-          }
-          const from = ((b * inHeight + xr) * inWidth + xc) * inChannels;
-          patchValues.set(xValues.subarray(from, from + inChannels), to);
-        }
-      }
-      const dyRow = p * outChannels;
-      for (let o = 0; o < outChannels; o++) dyTValues[o * count + i] = dyValues[dyRow + o];
+  for (let fr = 0; fr < filterHeight; fr++) {
+    for (let fc = 0; fc < filterWidth; fc++) {
+      const shifted = backend.makeOutput([inChannels, pixels], 'float32');
+      fillShifted(
+        heapFloats(backend, xT),
+        heapFloats(backend, shifted),
+        info,
+        fr * dilationHeight,
+        fc * dilationWidth,
+      );
+      const product = matMul({
+        inputs: { a: shifted, b: dy2d },
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as TensorInfo;
+      // [ci, co] is exactly the layout of dW[fr, fc] in a [fh, fw, ci, co] filter.
+      dWSum.set(heapFloats(backend, product), (fr * filterWidth + fc) * inChannels * outChannels);
+      disposeIntermediate(backend, product);
+      disposeIntermediate(backend, shifted);
     }
-
-    const product = matMul({
-      inputs: { a: dyT, b: patches },
-      backend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as TensorInfo;
-    const productValues = heapFloats(backend, product);
-    for (let j = 0; j < sumT.length; j++) sumT[j] += productValues[j];
-    disposeIntermediate(backend, product);
-    disposeIntermediate(backend, patches);
-    disposeIntermediate(backend, dyT);
   }
+  disposeIntermediate(backend, xT);
 
   const dW = backend.makeOutput(filterShape, 'float32');
-  const dWValues = heapFloats(backend, dW);
-  for (let o = 0; o < outChannels; o++) {
-    for (let k = 0; k < patchSize; k++) dWValues[k * outChannels + o] = sumT[o * patchSize + k];
-  }
+  heapFloats(backend, dW).set(dWSum);
   return dW;
+
+  /** shifted[d, b, r, c] = xT[d, b, r·sh + rowOffset − padTop, c·sw + colOffset − padLeft], 0 outside. */
+  function fillShifted(
+    xTValues: Float32Array,
+    shiftedValues: Float32Array,
+    conv: backend_util.Conv2DInfo,
+    rowOffset: number,
+    colOffset: number,
+  ): void {
+    const colShift = colOffset - conv.padInfo.left;
+    // Output columns whose input column is inside the image: [colFrom, colTo).
+    const colFrom = Math.min(outWidth, Math.max(0, Math.ceil(-colShift / strideWidth)));
+    const colTo = Math.max(colFrom, Math.min(outWidth, Math.ceil((inWidth - colShift) / strideWidth)));
+    let to = 0;
+    for (let image = 0; image < inChannels * batchSize; image++) {
+      for (let r = 0; r < outHeight; r++, to += outWidth) {
+        const xr = r * strideHeight + rowOffset - conv.padInfo.top;
+        if (xr < 0 || xr >= inHeight) {
+          shiftedValues.fill(0, to, to + outWidth);
+          continue;
+        }
+        const rowStart = (image * inHeight + xr) * inWidth + colShift;
+        if (colFrom > 0) shiftedValues.fill(0, to, to + colFrom);
+        if (colTo < outWidth) shiftedValues.fill(0, to + colTo, to + outWidth);
+        if (strideWidth === 1) {
+          shiftedValues.set(xTValues.subarray(rowStart + colFrom, rowStart + colTo), to + colFrom);
+        } else {
+          for (let c = colFrom; c < colTo; c++) shiftedValues[to + c] = xTValues[rowStart + c * strideWidth];
+        }
+      }
+    }
+  }
 });
 
 export const conv2DBackpropFilterConfig: KernelConfig = {
