@@ -31,6 +31,7 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
     prefix: config.queuePrefix,
     stages: options.stages,
     concurrency: options.concurrency,
+    stall: config.queue,
     deps: { config, db: database.client, logger, handlers: createStageHandlers(), workerId },
   });
   logger.info({ stages: options.stages, concurrency: options.concurrency, workerId }, 'worker started');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { artifactPaths, createLogger } from '@captioner/core';
-import { getEvaluationExtremes, getRunDetails } from '@captioner/db';
+import { getRunDetails } from '@captioner/db';
 import { synthesizeShapes } from '@captioner/dataset';
 import { scoreUntrainedDecoder } from '@captioner/evaluation';
 import { withContext } from '../context';

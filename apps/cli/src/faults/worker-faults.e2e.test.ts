@@ -1,0 +1,129 @@
+import fs from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, openDatabase } from '@captioner/db';
+import type { Database, ScratchDatabase } from '@captioner/db';
+import { waitForExit } from '../testing/cli';
+import { FAST_STALL_ENV, WorkerSet, logLines, makeTempHome, uniquePrefix, waitUntil } from '../testing/faults';
+import type { WorkerProcess } from '../testing/faults';
+import { FAULT_IMAGES, expectFinishedRun, finalWeightsHash, runStatus, startRun, synthDataset, writeFaultConfig } from './harness';
+
+/**
+ * Real `captioner worker` processes on real Redis and PostgreSQL, killed at chosen moments. One data set
+ * and database for the file; every test has its own run and its own queue prefix, so no test sees
+ * another's jobs. Stall detection is shortened (lock 4 s, check every 2 s) through the worker settings.
+ */
+const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SHARDS = FAULT_IMAGES / 8;
+const DATASET = 'faults';
+
+type StageRow = { shard: number; status: string; attempts: number; workerId: string | null };
+
+/**
+ * After a SIGKILL: stages finished before it were not run again; the one it interrupted (still `running`
+ * in the database, as nobody was left to update it) was taken over by `successor` on a second attempt.
+ */
+function expectTakenOver(before: StageRow[], after: StageRow[], killedShard: number, successor: WorkerProcess): void {
+  for (const row of before.filter((r) => r.status === 'succeeded')) expect(after[row.shard].attempts).toBe(1);
+  const killed = before[killedShard];
+  if (killed.status === 'running') {
+    expect(after[killedShard].attempts).toBe(2);
+    expect(after[killedShard].workerId).toMatch(new RegExp(`-${successor.pid}$`));
+  }
+  expect(after.every((r) => r.attempts <= 2)).toBe(true);
+}
+
+describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
+  let home: string;
+  let scratch: ScratchDatabase;
+  let database: Database;
+  let configFile: string;
+  let env: NodeJS.ProcessEnv;
+  /** Final weights of a run nothing interrupted; every other run must end with the same. */
+  let reference: { step: number; sha256: string } | undefined;
+  const workers = new WorkerSet(() => env);
+
+  beforeAll(async () => {
+    home = await makeTempHome('faults');
+    scratch = await createScratchDatabase('postgresql');
+    database = await openDatabase(scratch.url);
+    configFile = await writeFaultConfig(home);
+    env = { CAPTIONER_HOME: home, DATABASE_URL: scratch.url, REDIS_URL, CAPTIONER_LOG_LEVEL: 'info', ...FAST_STALL_ENV };
+    await synthDataset(home, env, DATASET);
+  });
+  afterEach(async () => {
+    await workers.stopAll();
+  });
+  afterAll(async () => {
+    await database?.close();
+    await scratch?.drop();
+    await fs.rm(home, { recursive: true, force: true });
+  });
+
+  const db = () => database.client;
+  /** A fresh queue prefix: the test's workers and runs are alone on the shared Redis. */
+  const isolate = (label: string) => {
+    env = { ...env, CAPTIONER_QUEUE_PREFIX: uniquePrefix(label) };
+  };
+  const waitForRun = (runId: string, timeoutMs = 240_000) =>
+    waitUntil(`run ${runId} to end`, async () => {
+      const status = await runStatus(db(), runId);
+      return ['succeeded', 'failed', 'cancelled'].includes(status) && status;
+    }, { timeoutMs, intervalMs: 500, context: () => workers.output() });
+  /**
+   * Resolves once `worker` has started its `n`-th stage of `stage` (logged after the StageRun row was marked
+   * running, so a kill from here on interrupts that stage unless it finished meanwhile); gives its shard.
+   */
+  const waitForStarted = async (worker: WorkerProcess, stage: string, n = 1): Promise<number> => {
+    const line = await waitUntil(`${stage} stage #${n} started`, () => logLines(worker).filter((l) => l.msg === 'stage started' && l.stage === stage)[n - 1], {
+      intervalMs: 20,
+      context: () => workers.output(),
+    });
+    return line.shard as number;
+  };
+  const stageRows = (runId: string, stage: string) => db().stageRun.findMany({ where: { runId, stage }, orderBy: { shard: 'asc' } });
+
+  it('four preprocessing workers share the shards: every shard exists once with a valid checksum', async () => {
+    isolate('four');
+    for (let i = 0; i < 4; i++) workers.start(['--stages', 'preprocess']);
+    workers.start(['--stages', 'extract,train,evaluate']);
+    const runId = await startRun(env, DATASET, configFile);
+    expect(await waitForRun(runId)).toBe('succeeded');
+    await expectFinishedRun(db(), runId, SHARDS);
+    // Nothing crashed: every stage ran exactly once.
+    for (const stage of await db().stageRun.findMany({ where: { runId } })) expect(stage.attempts, `${stage.stage} ${stage.shard}`).toBe(1);
+    const preprocessWorkers = new Set((await stageRows(runId, 'preprocess')).map((s) => s.workerId));
+    expect(preprocessWorkers.size).toBeGreaterThan(1);
+    reference = await finalWeightsHash(db(), runId);
+  });
+
+  it('SIGKILL during preprocessing: the shard is taken over after stall detection, complete shards are kept', async () => {
+    isolate('kill-pre');
+    const first = workers.start(['--stages', 'preprocess']);
+    const runId = await startRun(env, DATASET, configFile);
+    const killedShard = await waitForStarted(first, 'preprocess', 3);
+    first.kill('SIGKILL');
+    await waitForExit(first);
+    const before = await stageRows(runId, 'preprocess');
+    const second = workers.start(['--stages', 'preprocess']);
+    workers.start(['--stages', 'extract,train,evaluate']);
+    expect(await waitForRun(runId)).toBe('succeeded');
+    await expectFinishedRun(db(), runId, SHARDS);
+    expectTakenOver(before, await stageRows(runId, 'preprocess'), killedShard, second);
+  });
+
+  it('SIGKILL during extraction: the shard is taken over, the run ends with the reference weights', async () => {
+    isolate('kill-ext');
+    workers.start(['--stages', 'preprocess', '--concurrency', '2']);
+    const model = workers.start(['--stages', 'extract,train,evaluate']);
+    const runId = await startRun(env, DATASET, configFile);
+    const killedShard = await waitForStarted(model, 'extract', 2);
+    model.kill('SIGKILL');
+    await waitForExit(model);
+    const before = await stageRows(runId, 'extract');
+    const second = workers.start(['--stages', 'extract,train,evaluate']);
+    expect(await waitForRun(runId)).toBe('succeeded');
+    await expectFinishedRun(db(), runId, SHARDS);
+    expectTakenOver(before, await stageRows(runId, 'extract'), killedShard, second);
+    if (reference) expect(await finalWeightsHash(db(), runId)).toEqual(reference);
+  });
+});
