@@ -9,5 +9,7 @@ export default defineConfig({
   migrations: { path: path.join('postgresql', 'migrations') },
   engine: 'js',
   adapter: async () =>
-    new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/captioner' }),
+    new PrismaPg({
+      connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/captioner',
+    }),
 });

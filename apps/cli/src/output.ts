@@ -9,9 +9,15 @@ export function printLine(line = ''): void {
 
 /** A plain aligned table. */
 export function printTable(headers: string[], rows: Array<Array<string | number | null | undefined>>): void {
-  const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))));
+  const cells = rows.map((row) =>
+    row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))),
+  );
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const format = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  const format = (row: string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   printLine(format(headers));
   for (const row of cells) printLine(format(row));
 }

@@ -42,7 +42,21 @@ describe('a tiny run through BullMQ on real Redis, recorded in PostgreSQL', () =
   });
 
   it('runs every stage in a worker process and evaluates on demand', async () => {
-    await runCliJson(['dataset', 'synth', '--out', path.join(home, 'shapes'), '--images', '60', '--image-size', '32', '--name', 'tiny'], env);
+    await runCliJson(
+      [
+        'dataset',
+        'synth',
+        '--out',
+        path.join(home, 'shapes'),
+        '--images',
+        '60',
+        '--image-size',
+        '32',
+        '--name',
+        'tiny',
+      ],
+      env,
+    );
     const worker = startWorker(['--concurrency', '2'], env);
     try {
       const started = await runCliJson<{ id: string; status: string }>(

@@ -11,7 +11,12 @@ interface RunJson {
   stages: Array<{ stage: string; shard: number; status: string; attempts: number; progress: number }>;
   checkpoints: Array<{ step: number; isBest: boolean; path: string }>;
   metrics: Array<{ name: string; step: number; value: number }>;
-  evaluations: Array<{ id: string; status: string; imageCount: number; scores: Record<string, number> | null }>;
+  evaluations: Array<{
+    id: string;
+    status: string;
+    imageCount: number;
+    scores: Record<string, number> | null;
+  }>;
 }
 
 describe('a tiny run through the local executor (SQLite)', () => {
@@ -29,7 +34,18 @@ describe('a tiny run through the local executor (SQLite)', () => {
 
   it('synthesizes, trains, evaluates and records every stage', async () => {
     const synth = await runCliJson<{ images: number; dataset: { name: string } }>(
-      ['dataset', 'synth', '--out', path.join(home, 'shapes'), '--images', '60', '--image-size', '32', '--name', 'tiny'],
+      [
+        'dataset',
+        'synth',
+        '--out',
+        path.join(home, 'shapes'),
+        '--images',
+        '60',
+        '--image-size',
+        '32',
+        '--name',
+        'tiny',
+      ],
       env,
     );
     expect(synth.images).toBe(60);
@@ -47,7 +63,8 @@ describe('a tiny run through the local executor (SQLite)', () => {
     const byStage = (stage: string) => run.stages.filter((s) => s.stage === stage);
     expect(byStage('preprocess').map((s) => s.shard)).toEqual([0, 1, 2]);
     expect(byStage('extract').map((s) => s.shard)).toEqual([0, 1, 2]);
-    for (const stage of run.stages) expect(stage).toMatchObject({ status: 'succeeded', attempts: 1, progress: 1 });
+    for (const stage of run.stages)
+      expect(stage).toMatchObject({ status: 'succeeded', attempts: 1, progress: 1 });
     expect(byStage('train')).toHaveLength(1);
     expect(byStage('evaluate')).toHaveLength(1);
 
@@ -65,10 +82,12 @@ describe('a tiny run through the local executor (SQLite)', () => {
     expect(list.map((r) => r.id)).toContain(started.id);
 
     // An evaluation on demand, in process, of the last checkpoint on the val split.
-    const evaluation = await runCliJson<{ status: string; split: string; imageCount: number; best: unknown[] }>(
-      ['eval', started.id, '--checkpoint', 'last', '--split', 'val', '--beam', '1'],
-      env,
-    );
+    const evaluation = await runCliJson<{
+      status: string;
+      split: string;
+      imageCount: number;
+      best: unknown[];
+    }>(['eval', started.id, '--checkpoint', 'last', '--split', 'val', '--beam', '1'], env);
     expect(evaluation).toMatchObject({ status: 'succeeded', split: 'val', imageCount: 6 });
     expect(evaluation.best.length).toBeGreaterThan(0);
 
@@ -99,12 +118,18 @@ describe('a tiny run through the local executor (SQLite)', () => {
     const flag = await runCli(['run', 'list', '--bogus'], env);
     expect(flag.code).toBe(2);
 
-    const redis = await runCli(['run', 'start', '--dataset', 'tiny'], { ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+    const redis = await runCli(['run', 'start', '--dataset', 'tiny'], {
+      ...env,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     expect(redis.code).toBe(1);
     expect(redis.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
     expect(redis.stderr.trim().split('\n')).toHaveLength(1);
 
-    const database = await runCli(['run', 'list'], { ...env, DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' });
+    const database = await runCli(['run', 'list'], {
+      ...env,
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x',
+    });
     expect(database.code).toBe(1);
     expect(database.stderr).toMatch(/cannot open database postgresql:\/\/postgres@127\.0\.0\.1:1\/x/);
 

@@ -42,7 +42,11 @@ export class ProgressView {
     this.lastQuarter = -1;
     if (this.tty) {
       this.bar = new cliProgress.SingleBar(
-        { format: `${label.padEnd(22)} [{bar}] {percentage}% {detail}`, hideCursor: true, clearOnComplete: false },
+        {
+          format: `${label.padEnd(22)} [{bar}] {percentage}% {detail}`,
+          hideCursor: true,
+          clearOnComplete: false,
+        },
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(100, 0, { detail: '' });

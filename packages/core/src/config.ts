@@ -27,6 +27,19 @@ export const envSchema = z.object({
     .default('captioner'),
   /** Force one tfjs backend instead of the best one found. @defaultValue unset (auto) */
   CAPTIONER_BACKEND: z.enum(BACKEND_NAMES).optional(),
+  /**
+   * How long a worker's lock on a job lasts without renewal (BullMQ `lockDuration`). A job whose worker died
+   * is taken over once its lock expired and a stall check ran. Model work yields between steps to renew it,
+   * but one step may block the event loop for a while, hence generous. @defaultValue 60000
+   */
+  CAPTIONER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How often a worker looks for jobs whose lock expired (BullMQ `stalledInterval`). @defaultValue 30000 */
+  CAPTIONER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  /**
+   * How many worker crashes one job survives (BullMQ `maxStalledCount`); one more fails it with "job stalled
+   * more than allowable limit". @defaultValue 5
+   */
+  CAPTIONER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(5),
   /** pino level. @defaultValue `info` */
   CAPTIONER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -40,6 +53,8 @@ export interface CaptionerConfig {
   queuePrefix: string;
   backend: BackendName | undefined;
   logLevel: z.infer<typeof envSchema>['CAPTIONER_LOG_LEVEL'];
+  /** BullMQ stall detection for workers (see the CAPTIONER_* variables above). */
+  queue: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
 }
 
 /** Reads and validates the configuration from an environment (process.env by default). */
@@ -61,5 +76,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaptionerConfi
     queuePrefix: e.CAPTIONER_QUEUE_PREFIX,
     backend: e.CAPTIONER_BACKEND,
     logLevel: e.CAPTIONER_LOG_LEVEL,
+    queue: {
+      lockDurationMs: e.CAPTIONER_LOCK_DURATION_MS,
+      stalledIntervalMs: e.CAPTIONER_STALLED_INTERVAL_MS,
+      maxStalledCount: e.CAPTIONER_MAX_STALLED_COUNT,
+    },
   };
 }

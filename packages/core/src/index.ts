@@ -19,5 +19,11 @@ export { artifactPaths } from './paths';
 export type { ArtifactPaths } from './paths';
 export { ignoreProgress } from './progress';
 export type { ProgressUpdate, ProgressListener } from './progress';
-export { writeShardFile, readShardFile, isValidShardFile, shardHeaderSchema, TENSOR_DTYPES } from './shard-file';
+export {
+  writeShardFile,
+  readShardFile,
+  isValidShardFile,
+  shardHeaderSchema,
+  TENSOR_DTYPES,
+} from './shard-file';
 export type { ShardHeader, ShardContent, ShardTensor, TensorDtype, TensorData } from './shard-file';

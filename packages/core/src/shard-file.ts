@@ -69,7 +69,9 @@ export async function writeShardFile(file: string, content: ShardContent): Promi
   for (const [name, tensor] of Object.entries(content.tensors)) {
     const expected = tensor.shape.reduce((a, b) => a * b, 1);
     if (expected !== tensor.data.length) {
-      throw new Error(`shard tensor ${name}: shape ${tensor.shape.join('x')} does not match ${tensor.data.length} values`);
+      throw new Error(
+        `shard tensor ${name}: shape ${tensor.shape.join('x')} does not match ${tensor.data.length} values`,
+      );
     }
     if (dtypeOf(tensor.data) !== tensor.dtype) throw new Error(`shard tensor ${name}: dtype mismatch`);
     const bytes = Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
@@ -111,7 +113,8 @@ function parseHeader(file: string, bytes: Buffer): { header: ShardHeader; payloa
     throw new CorruptArtifactError(`${file}: header is not valid JSON`);
   }
   const parsed = shardHeaderSchema.safeParse(json);
-  if (!parsed.success) throw new CorruptArtifactError(`${file}: invalid header (${parsed.error.issues[0].message})`);
+  if (!parsed.success)
+    throw new CorruptArtifactError(`${file}: invalid header (${parsed.error.issues[0].message})`);
   return { header: parsed.data, payloadStart: 12 + headerLength };
 }
 
@@ -121,7 +124,9 @@ export async function readShardFile(file: string): Promise<ShardContent & { head
   const { header, payloadStart } = parseHeader(file, bytes);
   const payload = bytes.subarray(payloadStart);
   if (payload.byteLength !== header.payloadBytes) {
-    throw new CorruptArtifactError(`${file}: payload is ${payload.byteLength} bytes, header says ${header.payloadBytes}`);
+    throw new CorruptArtifactError(
+      `${file}: payload is ${payload.byteLength} bytes, header says ${header.payloadBytes}`,
+    );
   }
   if (createHash('sha256').update(payload).digest('hex') !== header.sha256) {
     throw new CorruptArtifactError(`${file}: checksum mismatch`);

@@ -31,7 +31,8 @@ export async function writeFeatureShard(file: string, shard: FeatureShard): Prom
 
 export async function readFeatureShard(file: string): Promise<FeatureShard & { header: ShardHeader }> {
   const shard = await readShardFile(file);
-  if (shard.kind !== 'features') throw new InvalidInputError(`${file}: expected a feature shard, found ${shard.kind}`);
+  if (shard.kind !== 'features')
+    throw new InvalidInputError(`${file}: expected a feature shard, found ${shard.kind}`);
   const { pooled, grid } = shard.tensors;
   return {
     ids: shard.ids,
@@ -68,8 +69,14 @@ export async function readFeatureSet(files: string[], wanted?: ReadonlySet<strin
   const gridSize = gridPositions * gridChannels;
   const rows: Array<{ shard: (typeof shards)[number]; row: number }> = [];
   for (const shard of shards) {
-    if (shard.pooledSize !== pooledSize || shard.gridPositions !== gridPositions || shard.gridChannels !== gridChannels) {
-      throw new InvalidInputError(`${shard.header.kind} shard with ids ${shard.ids[0]}…: feature shape differs from the first shard`);
+    if (
+      shard.pooledSize !== pooledSize ||
+      shard.gridPositions !== gridPositions ||
+      shard.gridChannels !== gridChannels
+    ) {
+      throw new InvalidInputError(
+        `${shard.header.kind} shard with ids ${shard.ids[0]}…: feature shape differs from the first shard`,
+      );
     }
     shard.ids.forEach((id, row) => {
       if (!wanted || wanted.has(id)) rows.push({ shard, row });
@@ -81,5 +88,12 @@ export async function readFeatureSet(files: string[], wanted?: ReadonlySet<strin
     pooled.set(shard.pooled.subarray(row * pooledSize, (row + 1) * pooledSize), i * pooledSize);
     grid.set(shard.grid.subarray(row * gridSize, (row + 1) * gridSize), i * gridSize);
   });
-  return { ids: rows.map(({ shard, row }) => shard.ids[row]), pooled, grid, pooledSize, gridPositions, gridChannels };
+  return {
+    ids: rows.map(({ shard, row }) => shard.ids[row]),
+    pooled,
+    grid,
+    pooledSize,
+    gridPositions,
+    gridChannels,
+  };
 }

@@ -35,7 +35,10 @@ export function redactUrl(url: string): string {
  * Opens the database at `url` (`file:…` for SQLite, `postgresql://…`), applies pending migrations,
  * and checks that it answers. An unreachable server gives a ConnectionError naming the URL.
  */
-export async function openDatabase(url: string, options: { connectTimeoutMs?: number } = {}): Promise<Database> {
+export async function openDatabase(
+  url: string,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<Database> {
   const provider = providerOf(url);
   const displayUrl = redactUrl(url);
   let client: DbClient;
@@ -56,7 +59,9 @@ export async function openDatabase(url: string, options: { connectTimeoutMs?: nu
     await applyMigrations(client, provider);
   } catch (error) {
     await client.$disconnect().catch(() => {});
-    throw new ConnectionError(`cannot open database ${displayUrl}: ${describeError(error)}`, { cause: error });
+    throw new ConnectionError(`cannot open database ${displayUrl}: ${describeError(error)}`, {
+      cause: error,
+    });
   }
   return { client, provider, displayUrl, close: () => client.$disconnect() };
 }

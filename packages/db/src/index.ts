@@ -4,7 +4,15 @@ export { applyMigrations } from './migrate';
 export { newId } from './ids';
 export { upsertDataset, listDatasets, getDataset } from './repositories/datasets';
 export type { DatasetRecordInput } from './repositories/datasets';
-export { createRun, getRun, getRunDetails, listRuns, setRunStatus, setRunBackend, RUN_STATUSES } from './repositories/runs';
+export {
+  createRun,
+  getRun,
+  getRunDetails,
+  listRuns,
+  setRunStatus,
+  setRunBackend,
+  RUN_STATUSES,
+} from './repositories/runs';
 export type { RunStatus } from './repositories/runs';
 export {
   createStageRuns,

@@ -52,7 +52,9 @@ export async function applyMigrations(client: DbClient, provider: DatabaseProvid
       if (provider === 'postgresql') await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(728173)');
       await tx.$executeRawUnsafe(table);
       const done = new Set(
-        (await tx.$queryRawUnsafe<{ name: string }[]>('SELECT name FROM captioner_migrations')).map((r) => r.name),
+        (await tx.$queryRawUnsafe<{ name: string }[]>('SELECT name FROM captioner_migrations')).map(
+          (r) => r.name,
+        ),
       );
       for (const migration of migrations) {
         if (done.has(migration.name)) continue;

@@ -37,7 +37,9 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
 
   it('applies migrations once, even when opened again', async () => {
     const again = await openDatabase(scratch.url);
-    const rows = await again.client.$queryRawUnsafe<{ name: string }[]>('SELECT name FROM captioner_migrations');
+    const rows = await again.client.$queryRawUnsafe<{ name: string }[]>(
+      'SELECT name FROM captioner_migrations',
+    );
     expect(rows.map((r) => r.name)).toEqual(['0001_init']);
     await again.close();
   });
@@ -80,11 +82,43 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
     await finishStage(db.client, { runId: run.id, stage: 'train', shard: WHOLE_RUN }, 'succeeded');
     await setRunStatus(db.client, run.id, 'succeeded');
 
-    await recordCheckpoint(db.client, { runId: run.id, step: 10, epoch: 1, kind: 'epoch', path: '/c10', valScore: 0.5, isBest: true });
-    await recordCheckpoint(db.client, { runId: run.id, step: 20, epoch: 2, kind: 'epoch', path: '/c20', valScore: 0.7, isBest: true });
-    await recordCheckpoint(db.client, { runId: run.id, step: 30, epoch: 3, kind: 'epoch', path: '/c30', valScore: 0.6, isBest: false });
+    await recordCheckpoint(db.client, {
+      runId: run.id,
+      step: 10,
+      epoch: 1,
+      kind: 'epoch',
+      path: '/c10',
+      valScore: 0.5,
+      isBest: true,
+    });
+    await recordCheckpoint(db.client, {
+      runId: run.id,
+      step: 20,
+      epoch: 2,
+      kind: 'epoch',
+      path: '/c20',
+      valScore: 0.7,
+      isBest: true,
+    });
+    await recordCheckpoint(db.client, {
+      runId: run.id,
+      step: 30,
+      epoch: 3,
+      kind: 'epoch',
+      path: '/c30',
+      valScore: 0.6,
+      isBest: false,
+    });
     // A resumed stage rewrites step 30: updated in place, not duplicated.
-    await recordCheckpoint(db.client, { runId: run.id, step: 30, epoch: 3, kind: 'epoch', path: '/c30', valScore: 0.6, isBest: false });
+    await recordCheckpoint(db.client, {
+      runId: run.id,
+      step: 30,
+      epoch: 3,
+      kind: 'epoch',
+      path: '/c30',
+      valScore: 0.6,
+      isBest: false,
+    });
     expect((await findCheckpoint(db.client, run.id, 'best'))?.step).toBe(20);
     expect((await findCheckpoint(db.client, run.id, 'last'))?.step).toBe(30);
 
@@ -92,12 +126,24 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
     await recordMetric(db.client, { runId: run.id, name: 'loss', step: 1, epoch: 0, value: 2.5 });
 
     const best = await findCheckpoint(db.client, run.id, 'best');
-    const evaluation = await createEvaluation(db.client, { runId: run.id, checkpointId: best!.id, split: 'test', settings: { beam: 3 } });
+    const evaluation = await createEvaluation(db.client, {
+      runId: run.id,
+      checkpointId: best!.id,
+      split: 'test',
+      settings: { beam: 3 },
+    });
     await completeEvaluation(db.client, evaluation.id, {
       checkpointId: best!.id,
       scores: { CIDEr: 1.2 },
       samples: [
-        { imageId: 'a', candidate: 'a red circle', references: ['a red circle'], bleu4: 1, cider: 3, rougeL: 1 },
+        {
+          imageId: 'a',
+          candidate: 'a red circle',
+          references: ['a red circle'],
+          bleu4: 1,
+          cider: 3,
+          rougeL: 1,
+        },
         { imageId: 'b', candidate: 'a cat', references: ['a dog'], bleu4: 0, cider: 0.1, rougeL: 0.5 },
       ],
     });
@@ -107,7 +153,11 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
 
     const details = await getRunDetails(db.client, run.id);
     expect(details.status).toBe('succeeded');
-    expect(details.stages.find((s) => s.stage === 'train')).toMatchObject({ status: 'succeeded', attempts: 2, progress: 1 });
+    expect(details.stages.find((s) => s.stage === 'train')).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      progress: 1,
+    });
     expect(details.checkpoints.map((c) => c.step)).toEqual([10, 20, 30]);
     expect(details.checkpoints.filter((c) => c.isBest).map((c) => c.step)).toEqual([20]);
     expect(details.metrics).toHaveLength(1);
@@ -124,7 +174,11 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
 
 describe('unreachable databases', () => {
   it('gives a ConnectionError naming the server', async () => {
-    await expect(openDatabase('postgresql://postgres@127.0.0.1:1/none', { connectTimeoutMs: 2000 })).rejects.toThrow(ConnectionError);
-    await expect(openDatabase('postgresql://postgres:secret@127.0.0.1:1/none')).rejects.toThrow(/postgres:\*\*\*@127\.0\.0\.1:1/);
+    await expect(
+      openDatabase('postgresql://postgres@127.0.0.1:1/none', { connectTimeoutMs: 2000 }),
+    ).rejects.toThrow(ConnectionError);
+    await expect(openDatabase('postgresql://postgres:secret@127.0.0.1:1/none')).rejects.toThrow(
+      /postgres:\*\*\*@127\.0\.0\.1:1/,
+    );
   });
 });

@@ -20,7 +20,10 @@ export interface ScratchDatabase {
 export async function createScratchDatabase(provider: 'sqlite' | 'postgresql'): Promise<ScratchDatabase> {
   if (provider === 'sqlite') {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-db-'));
-    return { url: `file:${path.join(dir, 'test.db')}`, drop: () => fs.rm(dir, { recursive: true, force: true }) };
+    return {
+      url: `file:${path.join(dir, 'test.db')}`,
+      drop: () => fs.rm(dir, { recursive: true, force: true }),
+    };
   }
   const name = `captioner_test_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });

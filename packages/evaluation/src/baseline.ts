@@ -5,7 +5,13 @@ import type { DbClient } from '@captioner/db';
 import { loadVocabulary, readFeatureSet, readManifest, splitItems } from '@captioner/dataset';
 import { scoreCaptions } from '@captioner/metrics';
 import type { CorpusScores } from '@captioner/metrics';
-import { CaptionModel, computeFeatureNorm, createDecoderParams, initBackend, modelConfigSchema } from '@captioner/model';
+import {
+  CaptionModel,
+  computeFeatureNorm,
+  createDecoderParams,
+  initBackend,
+  modelConfigSchema,
+} from '@captioner/model';
 import type { BackendName } from '@captioner/core';
 import { decodeFeatureSet } from './caption-split';
 
@@ -19,7 +25,9 @@ export async function scoreUntrainedDecoder(
   options: { runId: string; split: 'val' | 'test'; beamSize: number; backend?: BackendName },
 ): Promise<CorpusScores> {
   const run = await getRun(db, options.runId);
-  const runConfig = z.object({ model: z.unknown(), seed: z.number().int().default(1) }).parse(JSON.parse(run.config));
+  const runConfig = z
+    .object({ model: z.unknown(), seed: z.number().int().default(1) })
+    .parse(JSON.parse(run.config));
   const modelConfig = modelConfigSchema.parse(runConfig.model ?? {});
   const manifest = await readManifest(run.dataset.manifestPath);
   const vocabulary = await loadVocabulary(artifactPaths(home).vocabulary(run.id));

@@ -21,7 +21,9 @@ export async function decodeFeatureSet(
     const tokens = await model.decode(
       {
         pooled: features.pooled.subarray(start * features.pooledSize, (start + count) * features.pooledSize),
-        grid: options.withGrid ? features.grid.subarray(start * gridSize, (start + count) * gridSize) : undefined,
+        grid: options.withGrid
+          ? features.grid.subarray(start * gridSize, (start + count) * gridSize)
+          : undefined,
         count,
       },
       { beamSize: options.beamSize },

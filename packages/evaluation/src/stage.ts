@@ -49,7 +49,8 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
     if (payload.maxImages > 0) items = items.slice(0, payload.maxImages);
     const shardFiles = (await listShards(ctx.db, run.id, 'features')).map((s) => s.path);
     const features = await readFeatureSet(shardFiles, new Set(items.map((i) => i.id)));
-    if (features.ids.length === 0) throw new NotFoundError(`run ${run.id}: the ${payload.split} split has no images`);
+    if (features.ids.length === 0)
+      throw new NotFoundError(`run ${run.id}: the ${payload.split} split has no images`);
 
     await initBackend(ctx.config.backend);
     const model = await loadCaptionModel(checkpoint.path);

@@ -13,7 +13,10 @@ const stageConfigSchema = z.object({
 });
 
 /** The extract stage handler: image shard i of a run -> feature shard i, with the run's encoder. */
-export async function extractStage(payload: { runId: string; shard: number }, ctx: StageContext): Promise<void> {
+export async function extractStage(
+  payload: { runId: string; shard: number },
+  ctx: StageContext,
+): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
   const runConfig = stageConfigSchema.parse(JSON.parse(run.config));
   const model = modelConfigSchema.parse(runConfig.model ?? {});

@@ -2,6 +2,9 @@ import type { StageContext, StageKind } from '@captioner/db';
 import type { StagePayloads } from './payloads';
 
 /** A stage's work. Handlers are written in the stage packages and wired here by the apps. */
-export type StageHandler<K extends StageKind> = (payload: StagePayloads[K], ctx: StageContext) => Promise<void>;
+export type StageHandler<K extends StageKind> = (
+  payload: StagePayloads[K],
+  ctx: StageContext,
+) => Promise<void>;
 
 export type StageHandlers = { [K in StageKind]: StageHandler<K> };

@@ -1,10 +1,5 @@
 export { QUEUE_NAMES, MODEL_STAGES, stageJobId } from './queues';
-export {
-  payloadSchemas,
-  shardPayloadSchema,
-  trainPayloadSchema,
-  evaluatePayloadSchema,
-} from './payloads';
+export { payloadSchemas, shardPayloadSchema, trainPayloadSchema, evaluatePayloadSchema } from './payloads';
 export type { ShardPayload, TrainPayload, EvaluatePayload, StagePayloads } from './payloads';
 export type { StageHandler, StageHandlers } from './handlers';
 export { runStage, parsePayload, stageKeyOf, StageFailedError } from './stage-runner';
@@ -13,7 +8,13 @@ export { planStageKeys } from './run-plan';
 export type { RunPlan } from './run-plan';
 export { runPipelineLocally, runEvaluationLocally } from './executors/local';
 export type { LocalDeps } from './executors/local';
-export { enqueueRunFlow, enqueueEvaluation, removeRunJobs, startWorkerPool, STAGE_JOB_OPTIONS } from './executors/bullmq';
+export {
+  enqueueRunFlow,
+  enqueueEvaluation,
+  removeRunJobs,
+  startWorkerPool,
+  STAGE_JOB_OPTIONS,
+} from './executors/bullmq';
 export type { WorkerPool, WorkerPoolOptions } from './executors/bullmq';
 export { createWorkerConnection, createProducerConnection, redactRedisUrl } from './redis';
 export { runConfigSchema, resolveRunConfig } from './run-config';

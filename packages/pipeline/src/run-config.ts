@@ -39,7 +39,9 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
 
 function firstIssue(label: string, error: z.ZodError): ConfigError {
   const issue = error.issues[0];
-  return new ConfigError(`run config: ${label}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+  return new ConfigError(
+    `run config: ${label}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`,
+  );
 }
 
 /** Validates a run config and fills every default, so the stored config says exactly what ran. */
@@ -51,7 +53,10 @@ export function resolveRunConfig(input: unknown = {}) {
   if (!model.success) throw firstIssue('model', model.error);
   const training = trainingConfigSchema.safeParse(base.training);
   if (!training.success) throw firstIssue('training', training.error);
-  const preprocess = preprocessSettingsSchema.safeParse({ imageSize: model.data.encoder.imageSize, ...base.preprocess });
+  const preprocess = preprocessSettingsSchema.safeParse({
+    imageSize: model.data.encoder.imageSize,
+    ...base.preprocess,
+  });
   if (!preprocess.success) throw firstIssue('preprocess', preprocess.error);
   if (preprocess.data.imageSize !== model.data.encoder.imageSize) {
     throw new ConfigError(

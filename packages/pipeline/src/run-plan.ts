@@ -11,7 +11,8 @@ export interface RunPlan {
 
 export function planStageKeys(plan: RunPlan): StageKey[] {
   const keys: StageKey[] = [];
-  for (let shard = 0; shard < plan.shards; shard++) keys.push({ runId: plan.runId, stage: 'preprocess', shard });
+  for (let shard = 0; shard < plan.shards; shard++)
+    keys.push({ runId: plan.runId, stage: 'preprocess', shard });
   for (let shard = 0; shard < plan.shards; shard++) keys.push({ runId: plan.runId, stage: 'extract', shard });
   keys.push({ runId: plan.runId, stage: 'train', shard: WHOLE_RUN });
   keys.push({ runId: plan.runId, stage: 'evaluate', shard: WHOLE_RUN });

@@ -22,13 +22,24 @@ import { planStageKeys } from './run-plan';
  */
 export async function createRunWithPlan(
   db: DbClient,
-  input: { datasetId: string; manifestPath: string; config: unknown; name?: string; executor: 'local' | 'bullmq' },
+  input: {
+    datasetId: string;
+    manifestPath: string;
+    config: unknown;
+    name?: string;
+    executor: 'local' | 'bullmq';
+  },
 ): Promise<{ plan: RunPlan; config: RunConfig }> {
   const config = resolveRunConfig(input.config);
   const manifest = await readManifest(input.manifestPath);
   if (manifest.items.length === 0) throw new ConfigError(`data set ${manifest.name} has no images`);
   const shards = shardItems(manifest.items, config.shardSize).length;
-  const run = await createRun(db, { datasetId: input.datasetId, name: input.name, config, executor: input.executor });
+  const run = await createRun(db, {
+    datasetId: input.datasetId,
+    name: input.name,
+    config,
+    executor: input.executor,
+  });
   const evaluationId = newId('eval');
   const plan: RunPlan = {
     runId: run.id,

@@ -18,13 +18,19 @@ const stageConfigSchema = z.object({
  * The preprocess stage handler: shard `shard` of the run's data set (all splits, manifest order)
  * becomes an image shard under the run, recorded in the database. A complete shard is skipped.
  */
-export async function preprocessStage(payload: { runId: string; shard: number }, ctx: StageContext): Promise<void> {
+export async function preprocessStage(
+  payload: { runId: string; shard: number },
+  ctx: StageContext,
+): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
   const runConfig = stageConfigSchema.parse(JSON.parse(run.config));
   const settings = parsePreprocessSettings(runConfig.preprocess);
   const manifest = await readManifest(run.dataset.manifestPath);
   const items = shardItems(manifest.items, runConfig.shardSize)[payload.shard];
-  if (!items) throw new InvalidInputError(`run ${run.id}: shard ${payload.shard} does not exist in data set ${run.dataset.name}`);
+  if (!items)
+    throw new InvalidInputError(
+      `run ${run.id}: shard ${payload.shard} does not exist in data set ${run.dataset.name}`,
+    );
   const outFile = artifactPaths(ctx.config.home).imageShard(run.id, payload.shard);
   const result = await preprocessShard({
     items: items.map((item) => ({ id: item.id, path: imagePath(manifest, item) })),
@@ -32,10 +38,13 @@ export async function preprocessStage(payload: { runId: string; shard: number },
     settings,
     signal: ctx.signal,
     onProgress: (update) => {
-      void ctx.reportProgress(update).catch((error) => ctx.logger.warn({ error: String(error) }, 'progress not stored'));
+      void ctx
+        .reportProgress(update)
+        .catch((error) => ctx.logger.warn({ error: String(error) }, 'progress not stored'));
     },
   });
-  for (const failure of result.failed) ctx.logger.warn({ image: failure.id, error: failure.error }, 'image skipped');
+  for (const failure of result.failed)
+    ctx.logger.warn({ image: failure.id, error: failure.error }, 'image skipped');
   const { header } = await readShardFile(outFile);
   const { size } = await fs.stat(outFile);
   await recordShard(ctx.db, {

@@ -40,10 +40,7 @@ const stageConfigSchema = z.object({
  * The run's vocabulary: built from the train split on first use and saved under the run, so a
  * resumed training and every later evaluation use exactly the same ids.
  */
-export async function loadOrBuildRunVocabulary(
-  file: string,
-  build: () => Vocabulary,
-): Promise<Vocabulary> {
+export async function loadOrBuildRunVocabulary(file: string, build: () => Vocabulary): Promise<Vocabulary> {
   if (await fileExists(file)) return loadVocabulary(file);
   const vocabulary = build();
   await saveVocabulary(file, vocabulary);
@@ -71,7 +68,8 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
   const valItems = splitItems(manifest, 'val');
   const trainFeatures = await readFeatureSet(shardFiles, new Set(trainItems.map((i) => i.id)));
   const valFeatures = await readFeatureSet(shardFiles, new Set(valItems.map((i) => i.id)));
-  if (trainFeatures.ids.length === 0) throw new InvalidInputError(`run ${run.id}: the train split has no images`);
+  if (trainFeatures.ids.length === 0)
+    throw new InvalidInputError(`run ${run.id}: the train split has no images`);
   if (valFeatures.ids.length === 0) throw new InvalidInputError(`run ${run.id}: the val split has no images`);
 
   const captionsById = new Map(manifest.items.map((item) => [item.id, item.captions]));

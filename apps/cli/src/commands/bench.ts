@@ -19,11 +19,21 @@ export function registerBenchCommands(program: Command): void {
       const results = [];
       for (const processes of [1, 2]) {
         const view = new ProgressView();
-        results.push(await benchPreprocess({ images: opts.images, processes, onProgress: (u) => view.update(`${processes} process(es)`, u) }));
+        results.push(
+          await benchPreprocess({
+            images: opts.images,
+            processes,
+            onProgress: (u) => view.update(`${processes} process(es)`, u),
+          }),
+        );
         view.stop();
       }
       if (opts.json) printJson(results);
-      else for (const r of results) printLine(`${r.processes} process(es): ${r.imagesPerSecond.toFixed(1)} images/s (${r.images} images)`);
+      else
+        for (const r of results)
+          printLine(
+            `${r.processes} process(es): ${r.imagesPerSecond.toFixed(1)} images/s (${r.images} images)`,
+          );
     });
 
   bench
@@ -37,7 +47,10 @@ export function registerBenchCommands(program: Command): void {
       const { benchTrain } = await import('@captioner/training');
       const result = await benchTrain({ steps: opts.steps });
       if (opts.json) printJson(result);
-      else printLine(`${result.tokensPerSecond.toFixed(0)} tokens/s on ${result.backend} (${result.steps} steps)`);
+      else
+        printLine(
+          `${result.tokensPerSecond.toFixed(0)} tokens/s on ${result.backend} (${result.steps} steps)`,
+        );
     });
 
   bench
@@ -48,6 +61,9 @@ export function registerBenchCommands(program: Command): void {
     .action(async (opts) => {
       const result = benchScore({ images: opts.images });
       if (opts.json) printJson(result);
-      else printLine(`${result.images} images scored in ${result.seconds.toFixed(3)} s (${result.imagesPerSecond.toFixed(0)} images/s)`);
+      else
+        printLine(
+          `${result.images} images scored in ${result.seconds.toFixed(3)} s (${result.imagesPerSecond.toFixed(0)} images/s)`,
+        );
     });
 }

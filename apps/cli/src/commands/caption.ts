@@ -29,21 +29,25 @@ export function registerCaptionCommand(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (images: string[], opts) =>
       withContext(async (ctx) => {
-        if (Boolean(opts.run) === Boolean(opts.model)) throw new UsageError('give exactly one of --run ID or --model DIR');
+        if (Boolean(opts.run) === Boolean(opts.model))
+          throw new UsageError('give exactly one of --run ID or --model DIR');
         await initBackend(ctx.config.backend);
         let captioner: Captioner;
         if (opts.run) {
           const db = (await ctx.db()).client;
           const run = await getRun(db, opts.run);
           const checkpoint = await findCheckpoint(db, run.id, opts.checkpoint);
-          if (!checkpoint) throw new NotFoundError(`run ${run.id}: no checkpoint matches "${opts.checkpoint}"`);
+          if (!checkpoint)
+            throw new NotFoundError(`run ${run.id}: no checkpoint matches "${opts.checkpoint}"`);
           const paths = artifactPaths(ctx.config.home);
           const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
           captioner = {
             encoder: await loadEncoder(paths.encoderDir(run.id)),
             model: await loadCaptionModel(checkpoint.path),
             decodeWords: (ids) => vocabulary.decode(ids),
-            preprocess: parsePreprocessSettings((JSON.parse(run.config) as { preprocess?: unknown }).preprocess),
+            preprocess: parsePreprocessSettings(
+              (JSON.parse(run.config) as { preprocess?: unknown }).preprocess,
+            ),
           };
         } else {
           captioner = await loadBundleCaptioner(opts.model);

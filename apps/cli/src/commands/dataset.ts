@@ -44,15 +44,21 @@ export function registerDatasetCommands(program: Command): void {
               report: null,
             })
           : null;
-        if (opts.json) printJson({ out: path.resolve(opts.out), images: manifest.items.length, dataset: record });
-        else printLine(`wrote ${manifest.items.length} images to ${path.resolve(opts.out)}${record ? `; registered as ${record.name} (${record.id})` : ''}`);
+        if (opts.json)
+          printJson({ out: path.resolve(opts.out), images: manifest.items.length, dataset: record });
+        else
+          printLine(
+            `wrote ${manifest.items.length} images to ${path.resolve(opts.out)}${record ? `; registered as ${record.name} (${record.id})` : ''}`,
+          );
       }),
     );
 
   dataset
     .command('import <path>')
     .description('validate and register a data set (annotation file or directory)')
-    .addOption(new Option('--format <format>', 'input format').choices([...IMPORT_FORMATS]).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'input format').choices([...IMPORT_FORMATS]).makeOptionMandatory(),
+    )
     .requiredOption('--name <name>', 'name to register it under')
     .option('--images-root <dir>', 'where the images are (default depends on the format)')
     .option('--strict', 'fail the whole import on the first problem')
@@ -82,7 +88,9 @@ export function registerDatasetCommands(program: Command): void {
           printJson({ dataset: record.id, name: record.name, items: manifest.items.length, report });
           return;
         }
-        printLine(`registered ${record.name} (${record.id}): ${manifest.items.length} images, ${record.captionCount} captions`);
+        printLine(
+          `registered ${record.name} (${record.id}): ${manifest.items.length} images, ${record.captionCount} captions`,
+        );
         printReportSummary(report);
       }),
     );
@@ -122,7 +130,11 @@ export function registerDatasetCommands(program: Command): void {
         printLine(`  format     ${d.format}`);
         printLine(`  source     ${d.sourcePath}`);
         printLine(`  manifest   ${d.manifestPath}`);
-        printLine(`  images     ${d.itemCount} (${Object.entries(splits).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+        printLine(
+          `  images     ${d.itemCount} (${Object.entries(splits)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')})`,
+        );
         printLine(`  captions   ${d.captionCount}`);
         printReportSummary(report as ImportReport);
       }),

@@ -26,9 +26,14 @@ export function registerDemoCommand(program: Command): void {
       withContext(async (ctx) => {
         const started = Date.now();
         const db = (await ctx.db()).client;
-        const outDir = path.join(artifactPaths(ctx.config.home).datasetsDir, `shapes-demo-src-${opts.seed}-${opts.images}`);
+        const outDir = path.join(
+          artifactPaths(ctx.config.home).datasetsDir,
+          `shapes-demo-src-${opts.seed}-${opts.images}`,
+        );
         const view = new ProgressView();
-        process.stderr.write(`Captioner demo: data in ${ctx.config.home}, database ${(await ctx.db()).displayUrl}\n`);
+        process.stderr.write(
+          `Captioner demo: data in ${ctx.config.home}, database ${(await ctx.db()).displayUrl}\n`,
+        );
         const { manifest } = await synthesizeShapes({
           outDir,
           images: opts.images,
@@ -80,17 +85,27 @@ export function registerDemoCommand(program: Command): void {
             trained: scores,
             untrained,
             bestCheckpoint: best ? { id: best.id, step: best.step, path: best.path } : null,
-            samples: samples.map((s) => ({ imageId: s.imageId, generated: s.candidate, references: parseJsonColumn<string[]>(s.references, []) })),
+            samples: samples.map((s) => ({
+              imageId: s.imageId,
+              generated: s.candidate,
+              references: parseJsonColumn<string[]>(s.references, []),
+            })),
             database: (await ctx.db()).displayUrl,
             home: ctx.config.home,
           });
           return;
         }
         printLine();
-        printLine(`Run ${plan.runId}: ${run.status} in ${seconds.toFixed(0)} s (backend ${run.backend ?? '-'})`);
+        printLine(
+          `Run ${plan.runId}: ${run.status} in ${seconds.toFixed(0)} s (backend ${run.backend ?? '-'})`,
+        );
         printLine(`Test split, beam ${plan.evaluation.beamSize}, ${evaluation?.imageCount ?? 0} images:`);
-        printLine(`  trained (best checkpoint${best ? `, step ${best.step}` : ''})   BLEU-4 ${formatScore(scores.Bleu_4)}   CIDEr-D ${formatScore(scores.CIDEr)}`);
-        printLine(`  untrained (initial weights)          BLEU-4 ${formatScore(untrained.Bleu_4)}   CIDEr-D ${formatScore(untrained.CIDEr)}`);
+        printLine(
+          `  trained (best checkpoint${best ? `, step ${best.step}` : ''})   BLEU-4 ${formatScore(scores.Bleu_4)}   CIDEr-D ${formatScore(scores.CIDEr)}`,
+        );
+        printLine(
+          `  untrained (initial weights)          BLEU-4 ${formatScore(untrained.Bleu_4)}   CIDEr-D ${formatScore(untrained.CIDEr)}`,
+        );
         printLine();
         printLine('Five test images:');
         for (const s of samples) {
@@ -99,7 +114,9 @@ export function registerDemoCommand(program: Command): void {
           printLine(`    reference: ${parseJsonColumn<string[]>(s.references, [])[0] ?? ''}`);
         }
         printLine();
-        printLine(`Recorded in ${(await ctx.db()).displayUrl}; artifacts in ${artifactPaths(ctx.config.home).runDir(plan.runId)}`);
+        printLine(
+          `Recorded in ${(await ctx.db()).displayUrl}; artifacts in ${artifactPaths(ctx.config.home).runDir(plan.runId)}`,
+        );
         printLine(`  captioner run show ${plan.runId}`);
         printLine(`  captioner eval show ${plan.evaluation.evaluationId}`);
       }),

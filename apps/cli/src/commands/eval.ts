@@ -3,7 +3,12 @@ import { Option } from 'commander';
 import { createLogger } from '@captioner/core';
 import { createEvaluation, getEvaluation, getEvaluationExtremes, getRun } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
-import { createProducerConnection, enqueueEvaluation, evaluatePayloadSchema, runEvaluationLocally } from '@captioner/pipeline';
+import {
+  createProducerConnection,
+  enqueueEvaluation,
+  evaluatePayloadSchema,
+  runEvaluationLocally,
+} from '@captioner/pipeline';
 import { newId } from '@captioner/db';
 import { createStageHandlers } from '@captioner/worker';
 import { withContext } from '../context';
@@ -46,7 +51,11 @@ export function registerEvalCommands(program: Command): void {
           runId,
           checkpointId: null,
           split: payload.split,
-          settings: { checkpoint: payload.checkpoint, beamSize: payload.beamSize, maxImages: payload.maxImages },
+          settings: {
+            checkpoint: payload.checkpoint,
+            beamSize: payload.beamSize,
+            maxImages: payload.maxImages,
+          },
         });
         if (ctx.config.redisUrl) {
           const connection = await createProducerConnection(ctx.config.redisUrl);
@@ -87,7 +96,9 @@ export function registerEvalCommands(program: Command): void {
     .option('--samples <n>', 'how many best and worst samples', positiveIntOption, 5)
     .option('--json', 'print as JSON')
     .action(async (id: string, opts) =>
-      withContext(async (ctx) => showEvaluation((await ctx.db()).client, id, Boolean(opts.json), opts.samples)),
+      withContext(async (ctx) =>
+        showEvaluation((await ctx.db()).client, id, Boolean(opts.json), opts.samples),
+      ),
     );
 }
 
@@ -117,7 +128,9 @@ export async function showEvaluation(db: DbClient, id: string, json: boolean, sa
       runId: evaluation.runId,
       status: evaluation.status,
       split: evaluation.split,
-      checkpoint: evaluation.checkpoint ? { id: evaluation.checkpoint.id, step: evaluation.checkpoint.step } : null,
+      checkpoint: evaluation.checkpoint
+        ? { id: evaluation.checkpoint.id, step: evaluation.checkpoint.step }
+        : null,
       settings: parseJsonColumn(evaluation.settings, {}),
       scores,
       imageCount: evaluation.imageCount,
@@ -128,13 +141,18 @@ export async function showEvaluation(db: DbClient, id: string, json: boolean, sa
     return;
   }
   printLine(`evaluation ${evaluation.id} of run ${evaluation.runId}: ${evaluation.status}`);
-  printLine(`  split ${evaluation.split}, ${evaluation.imageCount} images, checkpoint ${evaluation.checkpoint ? `${evaluation.checkpoint.id} (step ${evaluation.checkpoint.step})` : '-'}`);
+  printLine(
+    `  split ${evaluation.split}, ${evaluation.imageCount} images, checkpoint ${evaluation.checkpoint ? `${evaluation.checkpoint.id} (step ${evaluation.checkpoint.step})` : '-'}`,
+  );
   if (evaluation.error) printLine(`  error: ${evaluation.error}`);
   if (scores) {
     printLine();
     printTable([...SCORE_KEYS], [SCORE_KEYS.map((k) => formatScore(scores[k]))]);
   }
-  for (const [title, rows] of [['best', extremes.best], ['worst', extremes.worst]] as const) {
+  for (const [title, rows] of [
+    ['best', extremes.best],
+    ['worst', extremes.worst],
+  ] as const) {
     if (!rows.length) continue;
     printLine();
     printLine(`${title} samples (by CIDEr-D):`);

@@ -14,10 +14,17 @@ export function registerRunCommands(program: Command): void {
 
   run
     .command('start')
-    .description('create a run on a data set and execute it (in process, or on the queue when REDIS_URL is set)')
+    .description(
+      'create a run on a data set and execute it (in process, or on the queue when REDIS_URL is set)',
+    )
     .requiredOption('--dataset <name>', 'registered data set (name or id)')
     .option('--config <file>', 'run config JSON (see README: preprocess, model, training, evaluation)')
-    .option('--set <path=value>', 'override one config value, e.g. training.epochs=3 (repeatable)', collect, [])
+    .option(
+      '--set <path=value>',
+      'override one config value, e.g. training.epochs=3 (repeatable)',
+      collect,
+      [],
+    )
     .option('--name <name>', 'a label for the run')
     .option('--wait', 'with REDIS_URL: wait until the run ends')
     .option('--json', 'print the run as JSON')
@@ -28,8 +35,12 @@ export function registerRunCommands(program: Command): void {
         const plan = await startRun(ctx.config, db, { dataset: opts.dataset, runConfig, name: opts.name });
         if (ctx.config.redisUrl && opts.wait) await waitForRun(db, plan.runId);
         const record = await getRun(db, plan.runId);
-        if (opts.json) printJson({ id: record.id, status: record.status, executor: record.executor, shards: plan.shards });
-        else printLine(`run ${record.id}: ${record.status}${record.executor === 'bullmq' && !opts.wait ? ' (enqueued; follow it with: captioner run show ' + record.id + ' --watch)' : ''}`);
+        if (opts.json)
+          printJson({ id: record.id, status: record.status, executor: record.executor, shards: plan.shards });
+        else
+          printLine(
+            `run ${record.id}: ${record.status}${record.executor === 'bullmq' && !opts.wait ? ' (enqueued; follow it with: captioner run show ' + record.id + ' --watch)' : ''}`,
+          );
         if (record.status === 'failed') process.exitCode = 1;
       }),
     );
@@ -127,7 +138,9 @@ export function registerRunCommands(program: Command): void {
             connection.disconnect();
           }
         }
-        printLine(`run ${id}: cancelled${ctx.config.redisUrl ? ` (${removed} queued jobs removed; active ones stop at their next safe point)` : ''}`);
+        printLine(
+          `run ${id}: cancelled${ctx.config.redisUrl ? ` (${removed} queued jobs removed; active ones stop at their next safe point)` : ''}`,
+        );
       }),
     );
 }
@@ -157,7 +170,11 @@ function summarizeStages(stages: Array<{ stage: string; status: string }>) {
 async function showRun(db: DbClient, id: string, json: boolean): Promise<void> {
   const run = await getRunDetails(db, id);
   const config = parseJsonColumn<Record<string, unknown>>(run.config, {});
-  const evaluations = run.evaluations.map((e) => ({ ...e, settings: parseJsonColumn(e.settings, {}), scores: parseJsonColumn<Record<string, number> | null>(e.scores, null) }));
+  const evaluations = run.evaluations.map((e) => ({
+    ...e,
+    settings: parseJsonColumn(e.settings, {}),
+    scores: parseJsonColumn<Record<string, number> | null>(e.scores, null),
+  }));
   const stages = run.stages.map((s) => ({ ...s, figures: parseJsonColumn(s.figures, null) }));
   if (json) {
     printJson({ ...run, config, stages, evaluations, stageSummary: summarizeStages(run.stages) });
@@ -166,31 +183,59 @@ async function showRun(db: DbClient, id: string, json: boolean): Promise<void> {
   printLine(`run ${run.id}${run.name ? ` (${run.name})` : ''}: ${run.status}`);
   printLine(`  data set  ${run.dataset.name} (${run.dataset.id})`);
   printLine(`  executor  ${run.executor}${run.backend ? `, backend ${run.backend}` : ''}`);
-  printLine(`  created   ${run.createdAt.toISOString()}${run.finishedAt ? `, finished ${run.finishedAt.toISOString()}` : ''}`);
+  printLine(
+    `  created   ${run.createdAt.toISOString()}${run.finishedAt ? `, finished ${run.finishedAt.toISOString()}` : ''}`,
+  );
   if (run.error) printLine(`  error     ${run.error}`);
   printLine();
   printTable(
     ['STAGE', 'SHARD', 'STATUS', 'PROGRESS', 'ATTEMPTS', 'MESSAGE'],
-    run.stages.map((s) => [s.stage, s.shard >= 0 ? s.shard : '-', s.status, `${Math.round(s.progress * 100)}%`, s.attempts, s.error ?? s.message]),
+    run.stages.map((s) => [
+      s.stage,
+      s.shard >= 0 ? s.shard : '-',
+      s.status,
+      `${Math.round(s.progress * 100)}%`,
+      s.attempts,
+      s.error ?? s.message,
+    ]),
   );
   if (run.checkpoints.length) {
     printLine();
     printTable(
       ['CHECKPOINT', 'STEP', 'EPOCH', 'KIND', 'VAL', 'BEST', 'ON DISK'],
-      run.checkpoints.map((c) => [c.id, c.step, c.epoch, c.kind, c.valScore === null ? '-' : `${c.valMetric} ${formatScore(c.valScore)}`, c.isBest ? 'yes' : '', c.onDisk ? 'yes' : 'pruned']),
+      run.checkpoints.map((c) => [
+        c.id,
+        c.step,
+        c.epoch,
+        c.kind,
+        c.valScore === null ? '-' : `${c.valMetric} ${formatScore(c.valScore)}`,
+        c.isBest ? 'yes' : '',
+        c.onDisk ? 'yes' : 'pruned',
+      ]),
     );
   }
   const byName = new Map<string, { step: number; value: number }>();
   for (const m of run.metrics) byName.set(m.name, { step: m.step, value: m.value });
   if (byName.size) {
     printLine();
-    printTable(['METRIC', 'LAST STEP', 'LAST VALUE'], [...byName.entries()].map(([name, m]) => [name, m.step, formatScore(m.value)]));
+    printTable(
+      ['METRIC', 'LAST STEP', 'LAST VALUE'],
+      [...byName.entries()].map(([name, m]) => [name, m.step, formatScore(m.value)]),
+    );
   }
   if (evaluations.length) {
     printLine();
     printTable(
       ['EVALUATION', 'SPLIT', 'STATUS', 'IMAGES', 'BLEU-4', 'CIDEr-D', 'ROUGE-L'],
-      evaluations.map((e) => [e.id, e.split, e.status, e.imageCount, formatScore(e.scores?.Bleu_4), formatScore(e.scores?.CIDEr), formatScore(e.scores?.ROUGE_L)]),
+      evaluations.map((e) => [
+        e.id,
+        e.split,
+        e.status,
+        e.imageCount,
+        formatScore(e.scores?.Bleu_4),
+        formatScore(e.scores?.CIDEr),
+        formatScore(e.scores?.ROUGE_L),
+      ]),
     );
   }
 }

@@ -7,7 +7,10 @@ import { loadConfig } from '@captioner/core';
 import { positiveIntOption } from '../options';
 
 function parseStages(value: string): StageKind[] {
-  const stages = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const stages = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const stage of stages) {
     if (!(STAGE_KINDS as readonly string[]).includes(stage)) {
       throw new UsageError(`--stages: unknown stage "${stage}" (choose from ${STAGE_KINDS.join(', ')})`);
@@ -21,8 +24,18 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('take stage jobs from Redis (REDIS_URL) until SIGTERM/SIGINT')
     .option('--stages <list>', `comma-separated stages (${STAGE_KINDS.join(',')})`, STAGE_KINDS.join(','))
-    .option('--concurrency <n>', 'parallel preprocess jobs (model stages run one at a time)', positiveIntOption, 1)
-    .option('--shutdown-timeout <ms>', 'how long a shutdown waits for running jobs', positiveIntOption, 30_000)
+    .option(
+      '--concurrency <n>',
+      'parallel preprocess jobs (model stages run one at a time)',
+      positiveIntOption,
+      1,
+    )
+    .option(
+      '--shutdown-timeout <ms>',
+      'how long a shutdown waits for running jobs',
+      positiveIntOption,
+      30_000,
+    )
     .action(async (opts) => {
       const config = loadConfig();
       if (!config.redisUrl) throw new UsageError('REDIS_URL is not set: a worker takes its jobs from Redis');

@@ -15,7 +15,14 @@ export const FAULT_IMAGES = 64;
 export const FAULT_RUN_CONFIG = {
   ...TINY_RUN_CONFIG,
   shardSize: 8,
-  training: { ...TINY_RUN_CONFIG.training, epochs: 2, batchSize: 16, checkpointEverySteps: 2, keepLastCheckpoints: 2, logEverySteps: 2 },
+  training: {
+    ...TINY_RUN_CONFIG.training,
+    epochs: 2,
+    batchSize: 16,
+    checkpointEverySteps: 2,
+    keepLastCheckpoints: 2,
+    logEverySteps: 2,
+  },
 };
 
 export async function writeFaultConfig(home: string): Promise<string> {
@@ -26,14 +33,28 @@ export async function writeFaultConfig(home: string): Promise<string> {
 
 export async function synthDataset(home: string, env: NodeJS.ProcessEnv, name: string): Promise<void> {
   await runCliJson(
-    ['dataset', 'synth', '--out', path.join(home, name), '--images', String(FAULT_IMAGES), '--image-size', '32', '--name', name],
+    [
+      'dataset',
+      'synth',
+      '--out',
+      path.join(home, name),
+      '--images',
+      String(FAULT_IMAGES),
+      '--image-size',
+      '32',
+      '--name',
+      name,
+    ],
     env,
   );
 }
 
 /** `run start` without --wait: enqueues the flow and returns the run id. */
 export async function startRun(env: NodeJS.ProcessEnv, dataset: string, configFile: string): Promise<string> {
-  const started = await runCliJson<{ id: string }>(['run', 'start', '--dataset', dataset, '--config', configFile], env);
+  const started = await runCliJson<{ id: string }>(
+    ['run', 'start', '--dataset', dataset, '--config', configFile],
+    env,
+  );
   return started.id;
 }
 
@@ -42,8 +63,14 @@ export async function runStatus(db: DbClient, runId: string): Promise<string> {
 }
 
 /** SHA-256 of the newest checkpoint's tensors (weights, feature norm and Adam state). */
-export async function finalWeightsHash(db: DbClient, runId: string): Promise<{ step: number; sha256: string }> {
-  const newest = await db.checkpoint.findFirstOrThrow({ where: { runId, onDisk: true }, orderBy: { step: 'desc' } });
+export async function finalWeightsHash(
+  db: DbClient,
+  runId: string,
+): Promise<{ step: number; sha256: string }> {
+  const newest = await db.checkpoint.findFirstOrThrow({
+    where: { runId, onDisk: true },
+    orderBy: { step: 'desc' },
+  });
   const { header } = await readShardFile(path.join(newest.path, 'tensors.shard'));
   return { step: newest.step, sha256: header.sha256 };
 }
@@ -54,10 +81,14 @@ export async function finalWeightsHash(db: DbClient, runId: string): Promise<{ s
  * step and present on disk, and the final evaluation scored.
  */
 export async function expectFinishedRun(db: DbClient, runId: string, shards: number): Promise<void> {
-  const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { stages: true, shards: true, checkpoints: true, evaluations: true } });
+  const run = await db.run.findUniqueOrThrow({
+    where: { id: runId },
+    include: { stages: true, shards: true, checkpoints: true, evaluations: true },
+  });
   expect(run.status, run.error ?? '').toBe('succeeded');
   expect(run.stages).toHaveLength(2 * shards + 2);
-  for (const stage of run.stages) expect(stage.status, `${stage.stage} ${stage.shard}: ${stage.error}`).toBe('succeeded');
+  for (const stage of run.stages)
+    expect(stage.status, `${stage.stage} ${stage.shard}: ${stage.error}`).toBe('succeeded');
   for (const kind of ['images', 'features']) {
     const rows = run.shards.filter((s) => s.kind === kind).sort((a, b) => a.index - b.index);
     expect(rows.map((s) => s.index)).toEqual(Array.from({ length: shards }, (_, i) => i));

@@ -3,9 +3,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, openDatabase } from '@captioner/db';
 import type { Database, ScratchDatabase } from '@captioner/db';
 import { waitForExit } from '../testing/cli';
-import { FAST_STALL_ENV, WorkerSet, logLines, makeTempHome, uniquePrefix, waitUntil } from '../testing/faults';
+import {
+  FAST_STALL_ENV,
+  PrivateRedis,
+  WorkerSet,
+  logLines,
+  makeTempHome,
+  uniquePrefix,
+  waitUntil,
+} from '../testing/faults';
 import type { WorkerProcess } from '../testing/faults';
-import { FAULT_IMAGES, expectFinishedRun, finalWeightsHash, runStatus, startRun, synthDataset, writeFaultConfig } from './harness';
+import {
+  FAULT_IMAGES,
+  expectFinishedRun,
+  finalWeightsHash,
+  runStatus,
+  startRun,
+  synthDataset,
+  writeFaultConfig,
+} from './harness';
 
 /**
  * Real `captioner worker` processes on real Redis and PostgreSQL, killed at chosen moments. One data set
@@ -22,7 +38,12 @@ type StageRow = { shard: number; status: string; attempts: number; workerId: str
  * After a SIGKILL: stages finished before it were not run again; the one it interrupted (still `running`
  * in the database, as nobody was left to update it) was taken over by `successor` on a second attempt.
  */
-function expectTakenOver(before: StageRow[], after: StageRow[], killedShard: number, successor: WorkerProcess): void {
+function expectTakenOver(
+  before: StageRow[],
+  after: StageRow[],
+  killedShard: number,
+  successor: WorkerProcess,
+): void {
   for (const row of before.filter((r) => r.status === 'succeeded')) expect(after[row.shard].attempts).toBe(1);
   const killed = before[killedShard];
   if (killed.status === 'running') {
@@ -47,7 +68,13 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     scratch = await createScratchDatabase('postgresql');
     database = await openDatabase(scratch.url);
     configFile = await writeFaultConfig(home);
-    env = { CAPTIONER_HOME: home, DATABASE_URL: scratch.url, REDIS_URL, CAPTIONER_LOG_LEVEL: 'info', ...FAST_STALL_ENV };
+    env = {
+      CAPTIONER_HOME: home,
+      DATABASE_URL: scratch.url,
+      REDIS_URL,
+      CAPTIONER_LOG_LEVEL: 'info',
+      ...FAST_STALL_ENV,
+    };
     await synthDataset(home, env, DATASET);
   });
   afterEach(async () => {
@@ -65,22 +92,31 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     env = { ...env, CAPTIONER_QUEUE_PREFIX: uniquePrefix(label) };
   };
   const waitForRun = (runId: string, timeoutMs = 240_000) =>
-    waitUntil(`run ${runId} to end`, async () => {
-      const status = await runStatus(db(), runId);
-      return ['succeeded', 'failed', 'cancelled'].includes(status) && status;
-    }, { timeoutMs, intervalMs: 500, context: () => workers.output() });
+    waitUntil(
+      `run ${runId} to end`,
+      async () => {
+        const status = await runStatus(db(), runId);
+        return ['succeeded', 'failed', 'cancelled'].includes(status) && status;
+      },
+      { timeoutMs, intervalMs: 500, context: () => workers.output() },
+    );
   /**
    * Resolves once `worker` has started its `n`-th stage of `stage` (logged after the StageRun row was marked
    * running, so a kill from here on interrupts that stage unless it finished meanwhile); gives its shard.
    */
   const waitForStarted = async (worker: WorkerProcess, stage: string, n = 1): Promise<number> => {
-    const line = await waitUntil(`${stage} stage #${n} started`, () => logLines(worker).filter((l) => l.msg === 'stage started' && l.stage === stage)[n - 1], {
-      intervalMs: 20,
-      context: () => workers.output(),
-    });
+    const line = await waitUntil(
+      `${stage} stage #${n} started`,
+      () => logLines(worker).filter((l) => l.msg === 'stage started' && l.stage === stage)[n - 1],
+      {
+        intervalMs: 20,
+        context: () => workers.output(),
+      },
+    );
     return line.shard as number;
   };
-  const stageRows = (runId: string, stage: string) => db().stageRun.findMany({ where: { runId, stage }, orderBy: { shard: 'asc' } });
+  const stageRows = (runId: string, stage: string) =>
+    db().stageRun.findMany({ where: { runId, stage }, orderBy: { shard: 'asc' } });
 
   it('four preprocessing workers share the shards: every shard exists once with a valid checksum', async () => {
     isolate('four');
@@ -90,7 +126,8 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     expect(await waitForRun(runId)).toBe('succeeded');
     await expectFinishedRun(db(), runId, SHARDS);
     // Nothing crashed: every stage ran exactly once.
-    for (const stage of await db().stageRun.findMany({ where: { runId } })) expect(stage.attempts, `${stage.stage} ${stage.shard}`).toBe(1);
+    for (const stage of await db().stageRun.findMany({ where: { runId } }))
+      expect(stage.attempts, `${stage.stage} ${stage.shard}`).toBe(1);
     const preprocessWorkers = new Set((await stageRows(runId, 'preprocess')).map((s) => s.workerId));
     expect(preprocessWorkers.size).toBeGreaterThan(1);
     reference = await finalWeightsHash(db(), runId);
@@ -125,5 +162,62 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     await expectFinishedRun(db(), runId, SHARDS);
     expectTakenOver(before, await stageRows(runId, 'extract'), killedShard, second);
     if (reference) expect(await finalWeightsHash(db(), runId)).toEqual(reference);
+  });
+
+  it('SIGKILL during training at a random step: training continues from its last checkpoint to the same weights', async () => {
+    isolate('kill-train');
+    workers.start(['--stages', 'preprocess', '--concurrency', '2']);
+    const model = workers.start(['--stages', 'extract,train,evaluate']);
+    const runId = await startRun(env, DATASET, configFile);
+    // A random checkpoint step of the first epoch and a bit; the kill lands somewhere after it.
+    const killAfter = 2 * (2 + Math.floor(Math.random() * 8));
+    const checkpoint = await waitUntil(
+      `a checkpoint at step >= ${killAfter}`,
+      async () => {
+        const row = await db().checkpoint.findFirst({ where: { runId, step: { gte: killAfter } } });
+        if (row) return row;
+        if ((await runStatus(db(), runId)) !== 'running' && (await runStatus(db(), runId)) !== 'queued')
+          throw new Error(`run ended early\n${workers.output()}`);
+        return undefined;
+      },
+      { intervalMs: 50, context: () => workers.output() },
+    );
+    model.kill('SIGKILL');
+    await waitForExit(model);
+    const [train] = await stageRows(runId, 'train');
+    expect(train.status, `killed after step ${checkpoint.step}`).toBe('running');
+    const stepsBefore = (await db().checkpoint.findMany({ where: { runId } })).map((c) => c.step);
+    const second = workers.start(['--stages', 'extract,train,evaluate']);
+    expect(await waitForRun(runId)).toBe('succeeded');
+    await expectFinishedRun(db(), runId, SHARDS);
+    const [after] = await stageRows(runId, 'train');
+    expect(after.attempts).toBe(2);
+    expect(after.workerId).toMatch(new RegExp(`-${second.pid}$`));
+    // The restarted training began from the newest checkpoint, not from step 0.
+    const resumedFrom = logLines(second).find((l) => l.msg === 'stage started' && l.stage === 'train');
+    expect(resumedFrom).toBeDefined();
+    expect(Math.max(...stepsBefore)).toBeGreaterThanOrEqual(killAfter);
+    const final = await finalWeightsHash(db(), runId);
+    if (reference) expect(final).toEqual(reference);
+  });
+
+  it('Redis restarted mid-run: workers reconnect, no job is lost, the run finishes', async () => {
+    isolate('redis');
+    const redis = await PrivateRedis.start(`${home}/redis-${Date.now()}`);
+    try {
+      const redisEnv = { REDIS_URL: redis.url };
+      workers.start(['--stages', 'preprocess'], redisEnv);
+      const model = workers.start(['--stages', 'extract,train,evaluate'], redisEnv);
+      const runId = await startRun({ ...env, ...redisEnv }, DATASET, configFile);
+      await waitForStarted(model, 'extract', 2);
+      await redis.restart(1500);
+      expect(await waitForRun(runId)).toBe('succeeded');
+      await expectFinishedRun(db(), runId, SHARDS);
+      expect(workers.output(100_000)).toMatch(/redis connection error|worker error/);
+      if (reference) expect(await finalWeightsHash(db(), runId)).toEqual(reference);
+    } finally {
+      await workers.stopAll();
+      await redis.stop();
+    }
   });
 });

@@ -12,7 +12,13 @@ import type { DatasetManifest, ImportReport } from '@captioner/dataset';
 export async function registerDataset(
   db: DbClient,
   home: string,
-  input: { name: string; format: string; sourcePath: string; manifest: DatasetManifest; report: ImportReport | null },
+  input: {
+    name: string;
+    format: string;
+    sourcePath: string;
+    manifest: DatasetManifest;
+    report: ImportReport | null;
+  },
 ) {
   const manifestPath = path.join(artifactPaths(home).datasetDir(input.name), 'manifest.json');
   await writeManifest(manifestPath, { ...input.manifest, name: input.name });

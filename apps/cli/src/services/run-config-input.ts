@@ -16,7 +16,10 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
  * A run config from `--config FILE.json` plus `--set path=value` overrides (values parsed as JSON
  * when they are JSON, e.g. `--set training.epochs=3 --set model.decoder.cell=gru`).
  */
-export async function readRunConfigInput(file: string | undefined, overrides: string[]): Promise<Record<string, unknown>> {
+export async function readRunConfigInput(
+  file: string | undefined,
+  overrides: string[],
+): Promise<Record<string, unknown>> {
   let config: Record<string, unknown> = {};
   if (file) {
     let text: string;

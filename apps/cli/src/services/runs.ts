@@ -19,7 +19,9 @@ export async function executeLocally(config: CaptionerConfig, db: DbClient, plan
   const view = new ProgressView();
   const controller = new AbortController();
   const onSignal = () => {
-    process.stderr.write('\nstopping at the next safe point (training writes a checkpoint); `captioner run resume` continues\n');
+    process.stderr.write(
+      '\nstopping at the next safe point (training writes a checkpoint); `captioner run resume` continues\n',
+    );
     controller.abort();
   };
   process.once('SIGINT', onSignal);
@@ -38,7 +40,10 @@ export async function executeLocally(config: CaptionerConfig, db: DbClient, plan
       },
     });
   } catch (error) {
-    if (error instanceof CancelledError) throw new CancelledError(`run ${plan.runId} stopped; resume it with: captioner run resume ${plan.runId}`);
+    if (error instanceof CancelledError)
+      throw new CancelledError(
+        `run ${plan.runId} stopped; resume it with: captioner run resume ${plan.runId}`,
+      );
     throw error;
   } finally {
     view.stop();
@@ -47,7 +52,11 @@ export async function executeLocally(config: CaptionerConfig, db: DbClient, plan
   }
 }
 
-export async function submitPlan(config: CaptionerConfig, db: DbClient, plan: RunPlan): Promise<'local' | 'bullmq'> {
+export async function submitPlan(
+  config: CaptionerConfig,
+  db: DbClient,
+  plan: RunPlan,
+): Promise<'local' | 'bullmq'> {
   if (config.redisUrl) {
     const connection = await createProducerConnection(config.redisUrl);
     try {

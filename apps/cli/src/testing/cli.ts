@@ -3,7 +3,13 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'captioner.mjs');
+export const CLI_BIN = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'bin',
+  'captioner.mjs',
+);
 
 export interface CliResult {
   code: number | null;
@@ -14,7 +20,10 @@ export interface CliResult {
 /** Runs the real `captioner` command in a child process. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: 'pipe',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -33,13 +42,17 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_0
 /** Runs the command and parses its `--json` output; fails with the command's stderr otherwise. */
 export async function runCliJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
   const result = await runCli([...args, '--json'], env);
-  if (result.code !== 0) throw new Error(`captioner ${args.join(' ')} exited ${result.code}: ${result.stderr.slice(-3000)}`);
+  if (result.code !== 0)
+    throw new Error(`captioner ${args.join(' ')} exited ${result.code}: ${result.stderr.slice(-3000)}`);
   return JSON.parse(result.stdout) as T;
 }
 
 /** Starts a long-running `captioner worker`; its output is kept for failure messages. */
 export function startWorker(args: string[], env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [CLI_BIN, 'worker', ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  const child = spawn(process.execPath, [CLI_BIN, 'worker', ...args], {
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+  });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));

@@ -63,7 +63,9 @@ export class WorkerSet {
 
   /** Every worker's output, for failure messages. */
   output(tail = 4000): string {
-    return this.workers.map((w, i) => `--- worker ${i} (pid ${w.pid}) ---\n${w.output().slice(-tail)}`).join('\n');
+    return this.workers
+      .map((w, i) => `--- worker ${i} (pid ${w.pid}) ---\n${w.output().slice(-tail)}`)
+      .join('\n');
   }
 
   /** SIGTERM to every live worker, SIGKILL to those that do not exit within `graceMs`. */
@@ -119,7 +121,22 @@ export class PrivateRedis {
   private async launch(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir, '--maxmemory-policy', 'noeviction'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--dir',
+        this.dir,
+        '--maxmemory-policy',
+        'noeviction',
+      ],
       { stdio: 'ignore' },
     );
     this.process = child;

@@ -15,7 +15,13 @@ export async function recordShard(
     bytes: number;
   },
 ) {
-  const data = { path: input.path, itemCount: input.itemCount, failed: JSON.stringify(input.failed), sha256: input.sha256, bytes: input.bytes };
+  const data = {
+    path: input.path,
+    itemCount: input.itemCount,
+    failed: JSON.stringify(input.failed),
+    sha256: input.sha256,
+    bytes: input.bytes,
+  };
   return db.shard.upsert({
     where: { runId_kind_index: { runId: input.runId, kind: input.kind, index: input.index } },
     create: { id: newId('shard'), runId: input.runId, kind: input.kind, index: input.index, ...data },
@@ -42,7 +48,8 @@ export async function recordCheckpoint(
   },
 ) {
   return db.$transaction(async (tx) => {
-    if (input.isBest) await tx.checkpoint.updateMany({ where: { runId: input.runId }, data: { isBest: false } });
+    if (input.isBest)
+      await tx.checkpoint.updateMany({ where: { runId: input.runId }, data: { isBest: false } });
     const data = {
       epoch: input.epoch,
       kind: input.kind,
@@ -71,7 +78,8 @@ export async function findCheckpoint(db: DbClient, runId: string, selector: stri
     if (best) return best;
     return db.checkpoint.findFirst({ where: { runId, onDisk: true }, orderBy: { step: 'desc' } });
   }
-  if (selector === 'last') return db.checkpoint.findFirst({ where: { runId, onDisk: true }, orderBy: { step: 'desc' } });
+  if (selector === 'last')
+    return db.checkpoint.findFirst({ where: { runId, onDisk: true }, orderBy: { step: 'desc' } });
   return db.checkpoint.findFirst({ where: { runId, id: selector } });
 }
 

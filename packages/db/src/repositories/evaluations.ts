@@ -17,7 +17,12 @@ export async function createEvaluation(
   });
 }
 
-export async function setEvaluationStatus(db: DbClient, id: string, status: 'running' | 'failed', error?: string) {
+export async function setEvaluationStatus(
+  db: DbClient,
+  id: string,
+  status: 'running' | 'failed',
+  error?: string,
+) {
   return db.evaluation.update({
     where: { id },
     data: { status, error: error ?? null, ...(status === 'failed' ? { finishedAt: new Date() } : {}) },
@@ -66,7 +71,15 @@ export async function getEvaluation(db: DbClient, id: string) {
 
 /** The best and worst samples by CIDEr-D, for `eval show`. */
 export async function getEvaluationExtremes(db: DbClient, id: string, count = 5) {
-  const best = await db.evaluationSample.findMany({ where: { evaluationId: id }, orderBy: { cider: 'desc' }, take: count });
-  const worst = await db.evaluationSample.findMany({ where: { evaluationId: id }, orderBy: { cider: 'asc' }, take: count });
+  const best = await db.evaluationSample.findMany({
+    where: { evaluationId: id },
+    orderBy: { cider: 'desc' },
+    take: count,
+  });
+  const worst = await db.evaluationSample.findMany({
+    where: { evaluationId: id },
+    orderBy: { cider: 'asc' },
+    take: count,
+  });
   return { best, worst };
 }

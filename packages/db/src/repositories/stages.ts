@@ -14,7 +14,9 @@ export interface StageKey {
   shard: number;
 }
 
-const whereKey = (key: StageKey) => ({ runId_stage_shard: { runId: key.runId, stage: key.stage, shard: key.shard } });
+const whereKey = (key: StageKey) => ({
+  runId_stage_shard: { runId: key.runId, stage: key.stage, shard: key.shard },
+});
 
 /** Creates the stage rows of a run up front (pending), so progress is visible before work starts. */
 export async function createStageRuns(db: DbClient, keys: StageKey[]) {
