@@ -5,7 +5,7 @@ import { heapFloats, wasmKernelFunc } from './wasm-kernel';
 /**
  * Replaces tfjs-backend-wasm 4.22's MaxPoolGrad, which is wrong: it starts its running maximum at
  * FLT_MIN (the smallest positive float, not the lowest) and keeps the last of equal maxima, so a
- * window of negatives or of zeros (common after ReLU) sends its gradient to the wrong pixel.
+ * window whose values are all <= 0 sends its gradient to the wrong pixel.
  * Here, as on cpu and in TensorFlow, each window's gradient goes to its first maximum.
  */
 const maxPoolGrad = wasmKernelFunc(({ inputs, backend, attrs }) => {
