@@ -4,6 +4,7 @@ import { registerCaptionCommand } from './commands/caption';
 import { registerDatasetCommands } from './commands/dataset';
 import { registerDemoCommand } from './commands/demo';
 import { registerEvalCommands } from './commands/eval';
+import { registerExportCommand } from './commands/export';
 import { registerRunCommands } from './commands/run';
 import { registerScoreCommand } from './commands/score';
 import { registerWorkerCommand } from './commands/worker';
@@ -23,6 +24,7 @@ function buildProgram(): Command {
   registerEvalCommands(program);
   registerScoreCommand(program);
   registerCaptionCommand(program);
+  registerExportCommand(program);
   registerDemoCommand(program);
   registerBenchCommands(program);
   const applyExitOverride = (command: Command) => {

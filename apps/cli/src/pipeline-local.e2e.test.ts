@@ -104,6 +104,23 @@ describe('a tiny run through the local executor (SQLite)', () => {
       env,
     );
     expect(captions[0].caption.split(' ').length).toBeGreaterThan(0);
+
+    // The exported bundle captions the image exactly as the run does; a damaged bundle is refused.
+    const bundle = path.join(home, 'bundle');
+    await runCliJson(['export', started.id, '--out', bundle], env);
+    const fromBundle = await runCliJson<Array<{ caption: string }>>(
+      ['caption', path.join(home, 'shapes', 'images', 'shapes-000001.png'), '--model', bundle],
+      env,
+    );
+    expect(fromBundle[0].caption).toBe(captions[0].caption);
+    const manifest = JSON.parse(await fs.readFile(path.join(bundle, 'bundle.json'), 'utf8')) as { files: Record<string, string> };
+    const weights = Object.keys(manifest.files).find((f) => f.endsWith('.bin'))!;
+    const bytes = await fs.readFile(path.join(bundle, weights));
+    bytes[0] ^= 0xff;
+    await fs.writeFile(path.join(bundle, weights), bytes);
+    const corrupt = await runCli(['caption', path.join(home, 'shapes', 'images', 'shapes-000001.png'), '--model', bundle], env);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stderr).toMatch(/checksum mismatch/);
   });
 
   it('gives one-line errors and exit codes for bad input', async () => {
