@@ -12,3 +12,5 @@ export type {
   CaptionScorer,
 } from './loop/types';
 export { trainStage, loadOrBuildRunVocabulary } from './stage';
+export { benchTrain, benchTrainOptionsSchema } from './loop/bench-train';
+export type { BenchTrainOptions } from './loop/bench-train';

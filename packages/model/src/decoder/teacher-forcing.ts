@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { PAD_ID } from '../special-tokens';
 import { deriveSeed } from '../random';
 import type { DecoderMath, DecoderState } from './decoder';
+import { lstmSequence } from './lstm-sequence';
+import { maskedCrossEntropy } from './masked-cross-entropy';
 import { dropout } from './ops';
 
 /** One training batch, already gathered into plain arrays (rows = captions). */
@@ -25,6 +27,12 @@ export interface LossOptions {
   samplingProbability: number;
   /** Weight of the doubly stochastic attention regulariser. */
   attentionRegularization: number;
+  /**
+   * Use the fused ops (whole-sequence LSTM with hand-written BPTT, closed-form cross-entropy gradient) where
+   * they apply: LSTM without attention and without scheduled sampling. Same values; tests compare both.
+   * @defaultValue true
+   */
+  fused?: boolean;
 }
 
 /** Teacher-forcing inputs laid out time-major ([steps, B] flattened) so that each step is a contiguous slice. */
@@ -85,7 +93,12 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   const alphas: tf.Tensor2D[] = [];
   const inputIds = tf.tensor1d(tm.inputs, 'int32');
   let logits: tf.Tensor2D;
-  if (options.samplingProbability <= 0) {
+  const fused = options.fused !== false;
+  if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
+    const inputs = tf.add(math.projectInputs(math.embed(inputIds)), math.params['cell/bias']) as tf.Tensor2D;
+    const hiddenAll = lstmSequence(inputs, state.h, state.c!, math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D);
+    logits = math.logits(dropout(hiddenAll, rate, deriveSeed(options.seed, 1)));
+  } else if (options.samplingProbability <= 0) {
     // Plain teacher forcing: embed and project every step's input in one matmul, and the output layer too.
     const projected = tf.split(math.projectInputs(math.embed(inputIds)), tm.steps, 0);
     for (let t = 0; t < tm.steps; t++) {
@@ -118,11 +131,15 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
     }
     logits = tf.concat(stepLogits, 0) as tf.Tensor2D;
   }
-  const vocab = spec.vocabSize;
   const mask = tf.tensor1d(tm.mask);
-  const logProbs = tf.logSoftmax(logits);
-  const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(tm.targets, 'int32'), vocab)), 1);
-  let loss = tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), tf.scalar(Math.max(tm.tokens, 1))) as tf.Scalar;
+  let loss: tf.Scalar;
+  if (fused) {
+    loss = maskedCrossEntropy(logits, tm.targets, tm.mask, tm.tokens);
+  } else {
+    const logProbs = tf.logSoftmax(logits);
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(tm.targets, 'int32'), spec.vocabSize)), 1);
+    loss = tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), tf.scalar(Math.max(tm.tokens, 1))) as tf.Scalar;
+  }
   if (alphas.length > 0 && options.attentionRegularization > 0) {
     // Doubly stochastic regularisation (Show, Attend and Tell eq. 14): over a caption, every grid
     // position should receive about one unit of attention in total. Padding steps do not count.

@@ -10,12 +10,12 @@ import {
   decoderToArrays,
   deriveSeed,
   readCheckpointDir,
-  teacherForcedLoss,
   timeMajorTokens,
   writeCheckpointDir,
 } from '@captioner/model';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from '@captioner/model';
 import { Adam } from './adam';
+import { trainStep } from './train-step';
 import { epochOrder, gatherBatch, stepsPerEpoch } from './batches';
 import { checkpointDirName, listCheckpoints, pruneCheckpoints, removePartialCheckpoints } from './checkpoint-store';
 import { learningRateAt, samplingProbabilityAt } from './config';
@@ -100,7 +100,6 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
   const math = new DecoderMath(spec, params, norm);
   const liveModel = new CaptionModel(modelConfig, data.featureShape, data.vocabSize, params, norm, false);
   const variables = Object.values(params);
-  const names = Object.keys(params);
   const totalSteps = config.epochs * perEpoch;
 
   const saveCheckpoint = async (kind: CheckpointInfo['kind'], valScore?: number, isBest = false): Promise<CheckpointInfo> => {
@@ -135,16 +134,7 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
         const batch = gatherBatch(data.train, order, loop.cursor.batch, config.batchSize, P, G * C, modelConfig.decoder.attention);
         const tokens = timeMajorTokens(batch).tokens;
         const stepSeed = deriveSeed(config.seed, 0x57e9, adam.step);
-        const loss = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(
-            () => teacherForcedLoss(math, batch, { seed: stepSeed, training: true, samplingProbability, attentionRegularization: config.attentionRegularization }),
-            variables,
-          );
-          const byName: Record<string, tf.Tensor> = {};
-          variables.forEach((v, i) => (byName[names[i]] = grads[v.name]));
-          adam.apply(byName, learningRate, config.gradClipNorm).dispose();
-          return value;
-        });
+        const loss = trainStep(math, adam, batch, { seed: stepSeed, learningRate, gradClipNorm: config.gradClipNorm, samplingProbability, attentionRegularization: config.attentionRegularization });
         const lossValue = (await loss.data())[0];
         loss.dispose();
         if (!Number.isFinite(lossValue)) throw new Error(`training diverged at step ${adam.step}: loss ${lossValue}`);

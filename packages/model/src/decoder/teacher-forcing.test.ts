@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend';
+import { modelConfigSchema } from '../config';
+import { SeededRandom } from '../random';
+import { END_ID, PAD_ID, START_ID } from '../special-tokens';
+import { DecoderMath } from './decoder';
+import { createDecoderParams, identityFeatureNorm } from './params';
+import type { CaptionBatch } from './teacher-forcing';
+import { teacherForcedLoss, timeMajorTokens } from './teacher-forcing';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+function batch(B: number, T: number, V: number, P: number, seed: number): CaptionBatch {
+  const random = new SeededRandom(seed);
+  const captions = new Int32Array(B * T).fill(PAD_ID);
+  for (let b = 0; b < B; b++) {
+    const words = 1 + Math.floor(random.next() * (T - 2));
+    captions[b * T] = START_ID;
+    for (let t = 1; t <= words; t++) captions[b * T + t] = 4 + Math.floor(random.next() * (V - 4));
+    captions[b * T + words + 1] = END_ID;
+  }
+  return { captions, captionLength: T, pooled: Float32Array.from({ length: B * P }, () => random.normal()), size: B };
+}
+
+describe('teacherForcedLoss', () => {
+  it('masks padding: time-major targets count only real tokens', () => {
+    const b = batch(3, 8, 20, 4, 1);
+    const tm = timeMajorTokens(b);
+    let real = 0;
+    for (let i = 0; i < b.captions.length; i++) if (b.captions[i] !== PAD_ID && i % 8 !== 0) real++;
+    expect(tm.tokens).toBe(real);
+    expect(Array.from(tm.mask).reduce((a, c) => a + c, 0)).toBe(real);
+  });
+
+  it('the fused LSTM (hand-written BPTT) gives the same loss and gradients as autodiff', () => {
+    const config = modelConfigSchema.parse({ decoder: { embeddingSize: 8, hiddenSize: 12, attention: false, dropout: 0.25 } });
+    const featureShape = { pooledSize: 6, gridPositions: 0, gridChannels: 0 };
+    const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
+    const params = createDecoderParams(spec, 4);
+    const norm = identityFeatureNorm(featureShape);
+    const math = new DecoderMath(spec, params, norm);
+    const b = batch(5, 9, 25, 6, 2);
+    const before = tf.memory().numTensors;
+    const run = (fused: boolean) =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => teacherForcedLoss(math, b, { seed: 3, training: true, samplingProbability: 0, attentionRegularization: 0, fused }));
+        return { value: value.dataSync()[0], grads: Object.fromEntries(Object.entries(params).map(([n, v]) => [n, Array.from(grads[v.name].dataSync())])) };
+      });
+    const fused = run(true);
+    const plain = run(false);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(fused.value).toBeCloseTo(plain.value, 5);
+    expect(fused.value).toBeGreaterThan(Math.log(25) * 0.5);
+    for (const name of Object.keys(params)) {
+      const a = fused.grads[name];
+      const p = plain.grads[name];
+      const scale = Math.max(...p.map(Math.abs), 1e-6);
+      const worst = Math.max(...a.map((v, i) => Math.abs(v - p[i])));
+      expect(worst / scale, name).toBeLessThan(1e-4);
+    }
+    tf.dispose([...Object.values(params), ...Object.values(norm)]);
+  });
+});

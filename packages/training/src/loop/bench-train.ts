@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { DecoderMath, SeededRandom, createDecoderParams, currentBackend, identityFeatureNorm, modelConfigSchema, timeMajorTokens } from '@captioner/model';
+import type { CaptionBatch } from '@captioner/model';
+import { END_ID, START_ID } from '@captioner/model';
+import { Adam } from './adam';
+import { trainStep } from './train-step';
+
+/** `captioner bench train` settings; the defaults are the issue's reference configuration. */
+export const benchTrainOptionsSchema = z.object({
+  /** @defaultValue 256 */
+  embeddingSize: z.number().int().positive().default(256),
+  /** @defaultValue 512 */
+  hiddenSize: z.number().int().positive().default(512),
+  /** @defaultValue 3000 */
+  vocabSize: z.number().int().min(5).default(3000),
+  /** Words per caption (every caption has this many target tokens). @defaultValue 20 */
+  captionLength: z.number().int().positive().default(20),
+  /** @defaultValue 32 */
+  batchSize: z.number().int().positive().default(32),
+  /** Pooled feature size. @defaultValue 512 */
+  featureSize: z.number().int().positive().default(512),
+  /** @defaultValue 'lstm' */
+  cell: z.enum(['lstm', 'gru']).default('lstm'),
+  /** Timed steps (after `warmupSteps` untimed ones). @defaultValue 10 */
+  steps: z.number().int().positive().default(10),
+  /** @defaultValue 2 */
+  warmupSteps: z.number().int().nonnegative().default(2),
+});
+export type BenchTrainOptions = z.input<typeof benchTrainOptionsSchema>;
+
+/**
+ * Decoder training throughput in target tokens per second: teacher forcing, masked cross-entropy, Adam,
+ * gradient clipping, no attention, no dropout, on random features and captions.
+ */
+export async function benchTrain(options: BenchTrainOptions = {}): Promise<{ tokensPerSecond: number; steps: number; backend: string; secondsPerStep: number }> {
+  const o = benchTrainOptionsSchema.parse(options);
+  const config = modelConfigSchema.parse({ decoder: { cell: o.cell, embeddingSize: o.embeddingSize, hiddenSize: o.hiddenSize, attention: false, dropout: 0 } });
+  const featureShape = { pooledSize: o.featureSize, gridPositions: 0, gridChannels: 0 };
+  const spec = { decoder: config.decoder, featureShape, vocabSize: o.vocabSize };
+  const params = createDecoderParams(spec, 1);
+  const norm = identityFeatureNorm(featureShape);
+  const math = new DecoderMath(spec, params, norm);
+  const adam = new Adam(params);
+  const random = new SeededRandom(2);
+  const T = o.captionLength + 2;
+  const makeBatch = (): CaptionBatch => {
+    const captions = new Int32Array(o.batchSize * T);
+    for (let b = 0; b < o.batchSize; b++) {
+      captions[b * T] = START_ID;
+      for (let t = 1; t <= o.captionLength; t++) captions[b * T + t] = 4 + Math.floor(random.next() * (o.vocabSize - 4));
+      captions[b * T + o.captionLength + 1] = END_ID;
+    }
+    return { captions, captionLength: T, pooled: Float32Array.from({ length: o.batchSize * o.featureSize }, () => random.normal()), size: o.batchSize };
+  };
+  const batch = makeBatch();
+  const tokens = timeMajorTokens(batch).tokens;
+  const step = async (i: number) => {
+    const loss = trainStep(math, adam, batch, { seed: i, learningRate: 1e-3, gradClipNorm: 5, samplingProbability: 0, attentionRegularization: 0 });
+    await loss.data();
+    loss.dispose();
+  };
+  try {
+    for (let i = 0; i < o.warmupSteps; i++) await step(i);
+    const started = performance.now();
+    for (let i = 0; i < o.steps; i++) await step(i);
+    const seconds = (performance.now() - started) / 1000;
+    return { tokensPerSecond: (tokens * o.steps) / seconds, steps: o.steps, backend: currentBackend(), secondsPerStep: seconds / o.steps };
+  } finally {
+    adam.dispose();
+    tf.dispose([...Object.values(params), ...Object.values(norm)]);
+  }
+}
