@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from './params';
-import { embeddingLookup, matMul } from './ops';
+import { embeddingLookup, matMul, matMulWeight } from './ops';
+import type { TransposeCache } from './ops';
 
 /** Recurrent state of a batch of captions being decoded; every tensor has the batch as its first axis. */
 export interface DecoderState {
@@ -24,11 +25,19 @@ export interface StepOutput {
  * the two can never disagree. It owns no tensors except through `params` and `norm`.
  */
 export class DecoderMath {
+  /** Set by teacher forcing for the duration of one loss computation (see TransposeCache). */
+  transposeCache: TransposeCache | undefined;
+
   constructor(
     readonly spec: DecoderSpec,
     readonly params: DecoderParams,
     readonly norm: FeatureNorm,
   ) {}
+
+  /** x @ params[name], sharing the weight's transpose across steps when training. */
+  private mulWeight(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    return matMulWeight(x, this.p(name), this.transposeCache);
+  }
 
   private p(name: string): tf.Tensor2D {
     return this.params[name] as unknown as tf.Tensor2D;
@@ -62,7 +71,7 @@ export class DecoderMath {
 
   /** Projects embedded inputs through the input kernel: [N, E] -> [N, gates]. Done for all steps at once in training. */
   projectInputs(embedded: tf.Tensor2D): tf.Tensor2D {
-    return matMul(embedded, this.p('cell/input_kernel'));
+    return this.mulWeight(embedded, 'cell/input_kernel');
   }
 
   /** Soft attention of state h over the grid: context [B, C] gated by h, and weights [B, G]. */
@@ -70,13 +79,15 @@ export class DecoderMath {
     const { attentionSize: A } = this.spec.decoder;
     const { gridPositions: G } = this.spec.featureShape;
     const B = state.h.shape[0];
-    const query = tf.reshape(matMul(state.h, this.p('attention/decoder_kernel')), [B, 1, A]);
-    const energy = tf.reshape(tf.tanh(tf.add(state.gridKeys!, query)), [B * G, A]) as tf.Tensor2D;
-    const scores = tf.reshape(matMul(energy, this.p('attention/score_kernel')), [B, G]) as tf.Tensor2D;
+    const query = tf.reshape(this.mulWeight(state.h, 'attention/decoder_kernel'), [B, 1, A]);
+    // ReLU rather than tanh (as in the PyTorch tutorial): same quality here, and wasm's Tanh over the
+    // [B, G, A] energy was the single most expensive kernel of an attention training step.
+    const energy = tf.reshape(tf.relu(tf.add(state.gridKeys!, query)), [B * G, A]) as tf.Tensor2D;
+    const scores = tf.reshape(this.mulWeight(energy, 'attention/score_kernel'), [B, G]) as tf.Tensor2D;
     const alpha = tf.softmax(scores) as tf.Tensor2D;
     const context = tf.sum(tf.mul(state.grid!, tf.reshape(alpha, [B, G, 1])), 1) as tf.Tensor2D;
     // Gating scalar beta (Show, Attend and Tell 4.2.1): lets the decoder weigh the image against language.
-    const gate = tf.sigmoid(tf.add(matMul(state.h, this.p('attention/gate_kernel')), this.params['attention/gate_bias']));
+    const gate = tf.sigmoid(tf.add(this.mulWeight(state.h, 'attention/gate_kernel'), this.params['attention/gate_bias']));
     return { context: tf.mul(gate, context) as tf.Tensor2D, alpha };
   }
 
@@ -88,9 +99,9 @@ export class DecoderMath {
     if (attention) {
       const attended = this.attend(state);
       alpha = attended.alpha;
-      input = tf.add(input, matMul(attended.context, this.p('cell/context_kernel'))) as tf.Tensor2D;
+      input = tf.add(input, this.mulWeight(attended.context, 'cell/context_kernel')) as tf.Tensor2D;
     }
-    const recurrent = matMul(state.h, this.p('cell/recurrent_kernel'));
+    const recurrent = this.mulWeight(state.h, 'cell/recurrent_kernel');
     const next: DecoderState = { ...state };
     if (cell === 'lstm') {
       const gates = tf.add(input, recurrent);
@@ -113,7 +124,7 @@ export class DecoderMath {
 
   /** Vocabulary logits [N, V] from hidden states [N, H]. */
   logits(h: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(matMul(h, this.p('output/kernel')), this.params['output/bias']) as tf.Tensor2D;
+    return tf.add(this.mulWeight(h, 'output/kernel'), this.params['output/bias']) as tf.Tensor2D;
   }
 
   /** Selects rows of every state tensor (beam search reorders and repeats captions). */

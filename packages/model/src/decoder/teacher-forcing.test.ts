@@ -22,7 +22,12 @@ function batch(B: number, T: number, V: number, P: number, seed: number): Captio
     for (let t = 1; t <= words; t++) captions[b * T + t] = 4 + Math.floor(random.next() * (V - 4));
     captions[b * T + words + 1] = END_ID;
   }
-  return { captions, captionLength: T, pooled: Float32Array.from({ length: B * P }, () => random.normal()), size: B };
+  return {
+    captions,
+    captionLength: T,
+    pooled: Float32Array.from({ length: B * P }, () => random.normal()),
+    size: B,
+  };
 }
 
 describe('teacherForcedLoss', () => {
@@ -35,32 +40,55 @@ describe('teacherForcedLoss', () => {
     expect(Array.from(tm.mask).reduce((a, c) => a + c, 0)).toBe(real);
   });
 
-  it('the fused LSTM (hand-written BPTT) gives the same loss and gradients as autodiff', () => {
-    const config = modelConfigSchema.parse({ decoder: { embeddingSize: 8, hiddenSize: 12, attention: false, dropout: 0.25 } });
-    const featureShape = { pooledSize: 6, gridPositions: 0, gridChannels: 0 };
-    const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
-    const params = createDecoderParams(spec, 4);
-    const norm = identityFeatureNorm(featureShape);
-    const math = new DecoderMath(spec, params, norm);
-    const b = batch(5, 9, 25, 6, 2);
-    const before = tf.memory().numTensors;
-    const run = (fused: boolean) =>
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => teacherForcedLoss(math, b, { seed: 3, training: true, samplingProbability: 0, attentionRegularization: 0, fused }));
-        return { value: value.dataSync()[0], grads: Object.fromEntries(Object.entries(params).map(([n, v]) => [n, Array.from(grads[v.name].dataSync())])) };
+  for (const [label, decoder] of [
+    ['LSTM (hand-written BPTT)', { cell: 'lstm', attention: false }],
+    ['LSTM with attention (shared transposes)', { cell: 'lstm', attention: true }],
+    ['GRU with attention', { cell: 'gru', attention: true }],
+  ] as const) {
+    it(`the fused path gives the same loss and gradients as plain autodiff: ${label}`, () => {
+      const config = modelConfigSchema.parse({
+        decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 5, dropout: 0.25, ...decoder },
       });
-    const fused = run(true);
-    const plain = run(false);
-    expect(tf.memory().numTensors).toBe(before);
-    expect(fused.value).toBeCloseTo(plain.value, 5);
-    expect(fused.value).toBeGreaterThan(Math.log(25) * 0.5);
-    for (const name of Object.keys(params)) {
-      const a = fused.grads[name];
-      const p = plain.grads[name];
-      const scale = Math.max(...p.map(Math.abs), 1e-6);
-      const worst = Math.max(...a.map((v, i) => Math.abs(v - p[i])));
-      expect(worst / scale, name).toBeLessThan(1e-4);
-    }
-    tf.dispose([...Object.values(params), ...Object.values(norm)]);
-  });
+      const featureShape = { pooledSize: 6, gridPositions: 3, gridChannels: 4 };
+      const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
+      const params = createDecoderParams(spec, 4);
+      const norm = identityFeatureNorm(featureShape);
+      const math = new DecoderMath(spec, params, norm);
+      const b = batch(5, 9, 25, 6, 2);
+      const random = new SeededRandom(9);
+      b.grid = Float32Array.from({ length: 5 * 3 * 4 }, () => random.normal());
+      const before = tf.memory().numTensors;
+      const run = (fused: boolean) =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() =>
+            teacherForcedLoss(math, b, {
+              seed: 3,
+              training: true,
+              samplingProbability: 0,
+              attentionRegularization: 0.5,
+              fused,
+            }),
+          );
+          return {
+            value: value.dataSync()[0],
+            grads: Object.fromEntries(
+              Object.entries(params).map(([n, v]) => [n, Array.from(grads[v.name].dataSync())]),
+            ),
+          };
+        });
+      const fused = run(true);
+      const plain = run(false);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(fused.value).toBeCloseTo(plain.value, 5);
+      expect(fused.value).toBeGreaterThan(Math.log(25) * 0.5);
+      for (const name of Object.keys(params)) {
+        const a = fused.grads[name];
+        const p = plain.grads[name];
+        const scale = Math.max(...p.map(Math.abs), 1e-6);
+        const worst = Math.max(...a.map((v, i) => Math.abs(v - p[i])));
+        expect(worst / scale, name).toBeLessThan(1e-4);
+      }
+      tf.dispose([...Object.values(params), ...Object.values(norm)]);
+    });
+  }
 });

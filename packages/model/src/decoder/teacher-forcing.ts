@@ -86,6 +86,7 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   const { pooledSize: P, gridPositions: G, gridChannels: C } = spec.featureShape;
   const tm = timeMajorTokens(batch);
   const pooled = tf.tensor2d(batch.pooled, [B, P]);
+  const fused = options.fused !== false;
   const grid = spec.decoder.attention ? tf.tensor2d(batch.grid!, [B, G * C]) : undefined;
   let state: DecoderState = math.initialState(pooled, grid);
   const rate = options.training ? spec.decoder.dropout : 0;
@@ -93,16 +94,17 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   const alphas: tf.Tensor2D[] = [];
   const inputIds = tf.tensor1d(tm.inputs, 'int32');
   let logits: tf.Tensor2D;
-  const fused = options.fused !== false;
+  if (fused) math.transposeCache = new Map();
   if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
     const inputs = tf.add(math.projectInputs(math.embed(inputIds)), math.params['cell/bias']) as tf.Tensor2D;
     const hiddenAll = lstmSequence(inputs, state.h, state.c!, math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D);
     logits = math.logits(dropout(hiddenAll, rate, deriveSeed(options.seed, 1)));
   } else if (options.samplingProbability <= 0) {
-    // Plain teacher forcing: embed and project every step's input in one matmul, and the output layer too.
-    const projected = tf.split(math.projectInputs(math.embed(inputIds)), tm.steps, 0);
+    // Plain teacher forcing, step by step (attention or GRU). Each step embeds and projects its own tokens:
+    // splitting one [steps*B, gates] projection into steps costs more on wasm, where Split copies through JS.
     for (let t = 0; t < tm.steps; t++) {
-      const out = math.step(state, projected[t] as tf.Tensor2D);
+      const ids = tf.tensor1d(tm.inputs.subarray(t * B, (t + 1) * B), 'int32');
+      const out = math.step(state, math.projectInputs(math.embed(ids)));
       state = out.state;
       hidden.push(state.h);
       if (out.alpha) alphas.push(out.alpha);
@@ -148,5 +150,6 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
     const penalty = tf.mean(tf.square(tf.sub(tf.scalar(1), coverage)));
     loss = tf.add(loss, tf.mul(tf.scalar(options.attentionRegularization), penalty)) as tf.Scalar;
   }
+  math.transposeCache = undefined;
   return loss;
 }
