@@ -81,6 +81,10 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     await workers.stopAll();
   });
   afterAll(async () => {
+    if (process.env.FAULT_KEEP) {
+      console.log(`kept ${home} and ${scratch.url}`);
+      return;
+    }
     await database?.close();
     await scratch?.drop();
     await fs.rm(home, { recursive: true, force: true });

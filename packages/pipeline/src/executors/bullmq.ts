@@ -73,12 +73,11 @@ export interface WorkerPoolOptions {
   concurrency: number;
   deps: Omit<StageRunDeps, 'attempt' | 'maxAttempts' | 'signal'>;
   /**
-   * How long a job's lock lasts without renewal; model work yields between steps so the lock is
-   * renewed, but one step may block the event loop for a while. @defaultValue 60000
+   * BullMQ stall detection (CAPTIONER_LOCK_DURATION_MS, CAPTIONER_STALLED_INTERVAL_MS,
+   * CAPTIONER_MAX_STALLED_COUNT): how long a job's lock lasts without renewal, how often expired locks
+   * are looked for, and how many worker crashes one job survives. Defaults come from the config schema.
    */
-  lockDurationMs?: number;
-  /** How many worker crashes (stalls) one job survives before it fails. @defaultValue 5 */
-  maxStalledCount?: number;
+  stall: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
 }
 
 /** Serialises model stages inside one process, whichever queue their jobs come from. */
@@ -131,9 +130,9 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: isModelStage ? 1 : options.concurrency,
-      lockDuration: options.lockDurationMs ?? 60_000,
-      stalledInterval: 30_000,
-      maxStalledCount: options.maxStalledCount ?? 5,
+      lockDuration: options.stall.lockDurationMs,
+      stalledInterval: options.stall.stalledIntervalMs,
+      maxStalledCount: options.stall.maxStalledCount,
     });
     worker.on('error', (error) => options.deps.logger.warn({ stage, error: error.message }, 'worker error'));
     worker.on('active', (job) => options.deps.logger.info({ stage, jobId: job.id }, 'job taken'));
