@@ -56,9 +56,17 @@ export class ImageEncoder {
     }
   }
 
-  /** Feature map of a batch, as a tensor [n, h, w, C] (for end-to-end training: call inside a gradient scope). */
-  apply(images: tf.Tensor4D, training = false): tf.Tensor4D {
-    return this.model.apply(images, { training }) as tf.Tensor4D;
+  /**
+   * Feature map of a batch, as a tensor [n, h, w, C]. For end-to-end training call it inside a gradient
+   * scope; batch normalisation always uses its moving statistics (small fine-tuning batches would disturb them).
+   */
+  apply(images: tf.Tensor4D): tf.Tensor4D {
+    return this.model.apply(images, { training: false }) as tf.Tensor4D;
+  }
+
+  /** The variables that fine-tuning trains (those of the last `trainableBlocks` blocks when `trainable`). */
+  trainableVariables(): tf.Variable[] {
+    return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
   /** Encodes `n` images given as [n, S, S, 3] normalised floats. */
