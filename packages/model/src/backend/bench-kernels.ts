@@ -195,9 +195,58 @@ async function measureWasm(cases: Case[], repeats: number): Promise<void> {
   install(ours);
 }
 
+/**
+ * Loss and gradients of a teacher-forced LSTM decoder over one batch: B32, T20, E256, H512,
+ * V3000 (640 tokens). FLOPs: forward ≈ 20 · 2·32·768·2048 + 2·640·512·3000 ≈ 4 GFLOP; backward ≈ 2×.
+ */
+const lstmCase: Case = {
+  name: 'LSTM decoder loss + gradients, 640 tokens',
+  flops: 3 * (20 * 2 * 32 * 768 * 2048 + 2 * 640 * 512 * 3000),
+  make: () => {
+    const [batch, steps, embed, hidden, vocab] = [32, 20, 256, 512, 3000];
+    const small = (shape: number[], seed: number) => tf.variable(tf.mul(random(shape, seed), 0.05));
+    const weights = {
+      embedding: small([vocab, embed], 11),
+      kernel: small([embed + hidden, 4 * hidden], 12),
+      bias: small([4 * hidden], 13),
+      output: small([hidden, vocab], 14),
+    };
+    const ids = Int32Array.from({ length: batch * (steps + 1) }, (_, i) => (i * 7919) % vocab);
+    const tokens = tf.tensor2d(ids, [batch, steps + 1], 'int32');
+    const loss = () =>
+      tf.tidy(() => {
+        let c = tf.zeros([batch, hidden]) as tf.Tensor2D;
+        let h = tf.zeros([batch, hidden]) as tf.Tensor2D;
+        const outputs: tf.Tensor2D[] = [];
+        for (let t = 0; t < steps; t++) {
+          const input = tf.gather(weights.embedding, tokens.slice([0, t], [batch, 1]).reshape([batch]));
+          [c, h] = tf.basicLSTMCell(
+            tf.scalar(1),
+            weights.kernel as tf.Tensor2D,
+            weights.bias as tf.Tensor1D,
+            input as tf.Tensor2D,
+            c,
+            h,
+          );
+          outputs.push(h);
+        }
+        const logits = tf.matMul(tf.concat(outputs, 0), weights.output);
+        const targets = tf.transpose(tokens.slice([0, 1], [batch, steps])).reshape([-1]);
+        return tf.losses.softmaxCrossEntropy(tf.oneHot(targets as tf.Tensor1D, vocab), logits) as tf.Scalar;
+      });
+    return {
+      inputs: [...Object.values(weights), tokens],
+      run: () => {
+        const { value, grads } = tf.variableGrads(loss);
+        return [value, ...Object.values(grads)];
+      },
+    };
+  },
+};
+
 async function main(): Promise<void> {
   if (withCpu) await measureCpu([...matMulCases.slice(0, 2), ...convCases(1)]);
-  await measureWasm([...matMulCases, fusedCase, ...convCases(8)], 3);
+  await measureWasm([...matMulCases, fusedCase, ...convCases(8), lstmCase], 3);
 }
 
 await main();

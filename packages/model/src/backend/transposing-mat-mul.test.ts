@@ -15,7 +15,7 @@ const random = (shape: number[], seed: number) =>
     shape,
   );
 
-describe('BatchMatMul and _FusedMatMul on wasm with transposed operands', () => {
+describe('BatchMatMul and _FusedMatMul on wasm with transposed, swapped or folded operands', () => {
   const cases = [
     { a: [37, 19], b: [19, 23], transposeA: false, transposeB: false },
     { a: [19, 37], b: [19, 23], transposeA: true, transposeB: false },
@@ -25,6 +25,14 @@ describe('BatchMatMul and _FusedMatMul on wasm with transposed operands', () => 
     { a: [2, 3, 4, 5], b: [2, 3, 4, 6], transposeA: true, transposeB: false },
     { a: [3, 4, 5], b: [6, 4], transposeA: true, transposeB: true },
     { a: [1, 8], b: [1, 8], transposeA: true, transposeB: false },
+    // Few rows times a big flagged matrix: computed with operands swapped.
+    { a: [3, 40], b: [50, 40], transposeA: false, transposeB: true },
+    { a: [40, 3], b: [50, 40], transposeA: true, transposeB: true },
+    { a: [1, 3, 40], b: [1, 50, 40], transposeA: false, transposeB: true },
+    // Batched A times unbatched B: one product of stacked rows.
+    { a: [3, 5, 4], b: [4, 6], transposeA: false, transposeB: false },
+    { a: [2, 3, 5, 4], b: [1, 4, 6], transposeA: false, transposeB: false },
+    { a: [2, 4, 5], b: [1, 1, 6, 4], transposeA: true, transposeB: true },
   ];
 
   it.each(cases)('matMul $a x $b (tA=$transposeA, tB=$transposeB) equals cpu', async (c) => {

@@ -27,8 +27,9 @@ const OWN_KERNELS: KernelConfig[] = [
 
 /** Stock wasm kernels replaced by a wrapper around themselves (slow or wrong paths). */
 const WRAPPED_KERNELS: Array<{ kernelName: string; wrap: (original: KernelConfig) => KernelConfig }> = [
-  { kernelName: BatchMatMul, wrap: transposingMatMul },
-  { kernelName: _FusedMatMul, wrap: transposingMatMul },
+  { kernelName: BatchMatMul, wrap: (k) => transposingMatMul(k, { swapOperands: true, foldBatch: true }) },
+  // Bias and activation are laid out along the output's last axis: no swapping, no folding.
+  { kernelName: _FusedMatMul, wrap: (k) => transposingMatMul(k, { swapOperands: false, foldBatch: false }) },
 ];
 
 /**
