@@ -40,6 +40,11 @@ export const envSchema = z.object({
    * more than allowable limit". @defaultValue 5
    */
   CAPTIONER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(5),
+  /**
+   * How long a stage keeps retrying a database operation that failed because the database could not be
+   * reached (with backoff) before the stage fails. @defaultValue 60000
+   */
+  CAPTIONER_DB_RETRY_MS: z.coerce.number().int().min(0).default(60_000),
   /** pino level. @defaultValue `info` */
   CAPTIONER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -55,6 +60,8 @@ export interface CaptionerConfig {
   logLevel: z.infer<typeof envSchema>['CAPTIONER_LOG_LEVEL'];
   /** BullMQ stall detection for workers (see the CAPTIONER_* variables above). */
   queue: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
+  /** How long stages retry database operations while the database is unreachable. */
+  dbRetryMs: number;
 }
 
 /** Reads and validates the configuration from an environment (process.env by default). */
@@ -81,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaptionerConfi
       stalledIntervalMs: e.CAPTIONER_STALLED_INTERVAL_MS,
       maxStalledCount: e.CAPTIONER_MAX_STALLED_COUNT,
     },
+    dbRetryMs: e.CAPTIONER_DB_RETRY_MS,
   };
 }

@@ -1,6 +1,7 @@
 import {
   CancelledError,
   CaptionerError,
+  ConnectionError,
   InvalidInputError,
   describeError,
   isPermanentError,
@@ -24,6 +25,57 @@ import type { StagePayloads } from './payloads';
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
 /** How often a running stage checks whether its run was cancelled. */
 const CANCEL_POLL_INTERVAL_MS = 2000;
+
+/** First pause before a database operation is tried again; it doubles up to DB_RETRY_MAX_PAUSE_MS. */
+const DB_RETRY_FIRST_PAUSE_MS = 250;
+const DB_RETRY_MAX_PAUSE_MS = 4000;
+
+/**
+ * Whether a database error means "could not reach the server" (worth retrying) rather than a bad
+ * query. Prisma codes: P1001 can't reach, P1002 timed out, P1017 server closed the connection, P2024
+ * pool timeout; the pg driver adapter reports socket errors by their Node codes and messages.
+ */
+export function isDbConnectionError(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && /^(P1001|P1002|P1017|P2024|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P01|08\w{3})$/.test(code)) return true;
+    if (typeof message === 'string' && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection (was )?closed|Can't reach database|server closed the connection|timeout exceeded when trying to connect/i.test(message)) return true;
+  }
+  return false;
+}
+
+/**
+ * A client whose every operation is retried with backoff while the database is unreachable, for up
+ * to `totalMs`; then it fails with a ConnectionError naming the operation. Retrying is safe because
+ * the repositories write by natural key (upserts), so a write that did land is not recorded twice.
+ * (Operations inside an interactive transaction are retried too; a transaction whose connection died
+ * fails as a whole and the stage's own retry runs it again.)
+ */
+export function withDbRetries(db: DbClient, logger: Logger, totalMs: number): DbClient {
+  const extended = db.$extends({
+    query: {
+      async $allOperations({ model, operation, args, query }) {
+        const deadline = Date.now() + totalMs;
+        for (let pause = DB_RETRY_FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, DB_RETRY_MAX_PAUSE_MS)) {
+          try {
+            return await query(args);
+          } catch (error) {
+            if (!isDbConnectionError(error)) throw error;
+            const what = `${model ?? 'database'}.${operation}`;
+            if (Date.now() + pause > deadline) {
+              throw new ConnectionError(`database unreachable for ${Math.round(totalMs / 1000)} s (${what}): ${describeError(error)}`, { cause: error });
+            }
+            logger.warn({ operation: what, error: describeError(error), retryInMs: pause }, 'database unreachable, retrying');
+            await new Promise((resolve) => setTimeout(resolve, pause));
+          }
+        }
+      },
+    },
+  });
+  return extended as unknown as DbClient;
+}
 
 export interface StageRunDeps {
   config: CaptionerConfig;
@@ -66,6 +118,9 @@ function tracksStageRow(stage: StageKind, payload: StagePayloads[StageKind]): bo
  */
 export async function runStage<K extends StageKind>(stage: K, rawPayload: unknown, deps: StageRunDeps): Promise<StageOutcome> {
   const payload = parsePayload(stage, rawPayload);
+  // Every database operation of the stage (bookkeeping and the handler's own) survives a short outage.
+  const pollDb = deps.db;
+  deps = { ...deps, db: withDbRetries(deps.db, deps.logger, deps.config.dbRetryMs) };
   const key = stageKeyOf(stage, payload);
   const tracked = tracksStageRow(stage, payload);
   const run = await getRun(deps.db, payload.runId);
@@ -96,7 +151,8 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
   deps.signal.addEventListener('abort', onShutdown);
   if (deps.signal.aborted) stop.abort();
   const cancelPoll = setInterval(() => {
-    getRun(deps.db, run.id)
+    // Not retried: the next poll comes soon enough.
+    getRun(pollDb, run.id)
       .then((current) => current.status === 'cancelled' && stop.abort())
       .catch(() => {});
   }, CANCEL_POLL_INTERVAL_MS);

@@ -2,11 +2,13 @@ import fs from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, openDatabase } from '@captioner/db';
 import type { Database, ScratchDatabase } from '@captioner/db';
-import { waitForExit } from '../testing/cli';
+import { runCli, runCliJson, waitForExit } from '../testing/cli';
 import {
   FAST_STALL_ENV,
   PrivateRedis,
+  TcpProxy,
   WorkerSet,
+  viaPort,
   logLines,
   makeTempHome,
   uniquePrefix,
@@ -124,9 +126,13 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
 
   it('four preprocessing workers share the shards: every shard exists once with a valid checksum', async () => {
     isolate('four');
-    for (let i = 0; i < 4; i++) workers.start(['--stages', 'preprocess']);
+    const preprocessors = Array.from({ length: 4 }, () => workers.start(['--stages', 'preprocess']));
     workers.start(['--stages', 'extract,train,evaluate']);
     const runId = await startRun(env, DATASET, configFile);
+    await waitUntil('preprocessing done', async () => (await stageRows(runId, 'preprocess')).every((s) => s.status === 'succeeded'), { intervalMs: 200 });
+    // Their work is done; stopping them (SIGTERM, clean exit) gives training the machine.
+    for (const worker of preprocessors) worker.kill('SIGTERM');
+    for (const worker of preprocessors) expect(await waitForExit(worker)).toBe(0);
     expect(await waitForRun(runId)).toBe('succeeded');
     await expectFinishedRun(db(), runId, SHARDS);
     // Nothing crashed: every stage ran exactly once.
@@ -222,6 +228,60 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     } finally {
       await workers.stopAll();
       await redis.stop();
+    }
+  });
+
+  it('run cancel stops an active run within seconds; run resume re-enqueues it and it finishes', async () => {
+    isolate('cancel');
+    workers.start(['--stages', 'preprocess', '--concurrency', '2']);
+    const model = workers.start(['--stages', 'extract,train,evaluate']);
+    const runId = await startRun(env, DATASET, configFile);
+    await waitForStarted(model, 'train');
+    const cancelled = await runCli(['run', 'cancel', runId], env);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    // The active training job polls its run's status, stops at its next step and checkpoints.
+    await waitUntil('the training job to stop', () => logLines(model).some((l) => l.msg === 'stage stopped' && l.stage === 'train'), {
+      timeoutMs: 60_000,
+      context: () => workers.output(),
+    });
+    expect(await runStatus(db(), runId)).toBe('cancelled');
+    const [train] = await stageRows(runId, 'train');
+    expect(train.status).toBe('cancelled');
+    expect(train.error).toMatch(/cancel/);
+
+    const resumed = await runCliJson<{ id: string; status: string }>(['run', 'resume', runId], env);
+    expect(resumed.status).toBe('queued');
+    expect(await waitForRun(runId)).toBe('succeeded');
+    await expectFinishedRun(db(), runId, SHARDS);
+    // Shards were not redone; training continued from the checkpoint written when it stopped.
+    for (const row of await db().stageRun.findMany({ where: { runId, stage: { in: ['preprocess', 'extract'] } } })) expect(row.attempts).toBe(1);
+    expect((await stageRows(runId, 'train'))[0].attempts).toBe(2);
+    if (reference) expect(await finalWeightsHash(db(), runId)).toEqual(reference);
+  });
+
+  it('the database unreachable for a while: stages retry their writes and the run finishes, nothing recorded twice', async () => {
+    isolate('db');
+    const postgres = new URL(scratch.url);
+    const proxy = await TcpProxy.start(postgres.hostname, Number(postgres.port || 5432));
+    try {
+      const viaProxy = { DATABASE_URL: viaPort(scratch.url, proxy.port) };
+      workers.start(['--stages', 'preprocess'], viaProxy);
+      const model = workers.start(['--stages', 'extract,train,evaluate'], viaProxy);
+      const runId = await startRun(env, DATASET, configFile);
+      await waitForStarted(model, 'extract', 2);
+      proxy.cut();
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      proxy.restore();
+      expect(await waitForRun(runId)).toBe('succeeded');
+      await expectFinishedRun(db(), runId, SHARDS);
+      expect(workers.output(1_000_000)).toMatch(/database unreachable, retrying/);
+      // Retried writes landed once: one row per stage key, per shard, per checkpoint step, per metric point.
+      const metrics = await db().metric.findMany({ where: { runId } });
+      expect(new Set(metrics.map((m) => `${m.name}@${m.step}`)).size).toBe(metrics.length);
+      if (reference) expect(await finalWeightsHash(db(), runId)).toEqual(reference);
+    } finally {
+      await workers.stopAll();
+      await proxy.close();
     }
   });
 });

@@ -184,8 +184,9 @@ export class TcpProxy {
   ) {}
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    let proxy!: TcpProxy;
+    const state: { proxy?: TcpProxy } = {};
     const server = net.createServer((client) => {
+      const proxy = state.proxy!;
       if (!proxy.open) {
         client.destroy();
         return;
@@ -204,8 +205,8 @@ export class TcpProxy {
     });
     const port = await freePort();
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    proxy = new TcpProxy(server, port);
-    return proxy;
+    state.proxy = new TcpProxy(server, port);
+    return state.proxy;
   }
 
   cut(): void {

@@ -34,10 +34,13 @@ function stageJob(stage: StageKind, shard: number | string, data: object, runId:
 /**
  * Enqueues a run as one BullMQ flow: evaluate <- train <- extract(i) <- preprocess(i). Children finish
  * before parents, so shard i is extracted as soon as it is preprocessed. Job ids are deterministic:
- * enqueueing the same run again adds nothing that exists already.
+ * enqueueing the same run again adds nothing that exists already, which is also how a resume works:
+ * finished jobs that would block the new flow are removed first (see `clearFinishedRunJobs`), jobs still
+ * waiting or active are kept and attached to the same parents again.
  */
 export async function enqueueRunFlow(connection: Redis, prefix: string, plan: RunPlan): Promise<void> {
   const { runId } = plan;
+  await clearFinishedRunJobs(connection, prefix, plan);
   const extracts = Array.from({ length: plan.shards }, (_, shard) =>
     stageJob('extract', shard, { runId, shard }, runId, [stageJob('preprocess', shard, { runId, shard }, runId)]),
   );
@@ -50,6 +53,52 @@ export async function enqueueRunFlow(connection: Redis, prefix: string, plan: Ru
   } finally {
     await producer.close();
   }
+}
+
+/** A run's job ids, parents first (removing a parent before its children never releases it early). */
+function runJobIds(plan: RunPlan): Array<[StageKind, string]> {
+  const ids: Array<[StageKind, string]> = [
+    ['evaluate', stageJobId(plan.runId, 'evaluate', 'final')],
+    ['train', stageJobId(plan.runId, 'train', 'all')],
+  ];
+  for (let shard = 0; shard < plan.shards; shard++) ids.push(['extract', stageJobId(plan.runId, 'extract', shard)]);
+  for (let shard = 0; shard < plan.shards; shard++) ids.push(['preprocess', stageJobId(plan.runId, 'preprocess', shard)]);
+  return ids;
+}
+
+/** Visits the run's jobs that exist in Redis, parents first, with one Queue per stage. */
+async function forEachRunJob(connection: Redis, prefix: string, plan: RunPlan, visit: (job: Job, stage: StageKind) => Promise<void>): Promise<void> {
+  const queues = new Map<StageKind, Queue>();
+  try {
+    for (const [stage, id] of runJobIds(plan)) {
+      let queue = queues.get(stage);
+      if (!queue) {
+        queue = new Queue(QUEUE_NAMES[stage], { connection, prefix });
+        queues.set(stage, queue);
+      }
+      const job = await queue.getJob(id);
+      if (job) await visit(job, stage);
+    }
+  } finally {
+    await Promise.all([...queues.values()].map((q) => q.close()));
+  }
+}
+
+/**
+ * Before a run is enqueued again (resume): a failed job with the same id would be kept as it is and
+ * its parent would wait for it forever, and a completed final evaluation would make the new flow a
+ * no-op; both are removed so they run again (the database skips what is really done). Completed
+ * shards stay: BullMQ counts them as done children of the re-added parents.
+ */
+async function clearFinishedRunJobs(connection: Redis, prefix: string, plan: RunPlan): Promise<void> {
+  await forEachRunJob(connection, prefix, plan, async (job, stage) => {
+    const state = await job.getState();
+    if (state === 'failed' || (state === 'completed' && stage === 'evaluate')) {
+      await job.remove({ removeChildren: false }).catch(() => {
+        // Taken by a worker in the meantime: it runs anyway.
+      });
+    }
+  });
 }
 
 /** Enqueues one evaluation job (on demand, for any checkpoint). */
@@ -160,33 +209,15 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
  */
 export async function removeRunJobs(connection: Redis, prefix: string, plan: RunPlan): Promise<number> {
   let removed = 0;
-  const ids: Array<[StageKind, string]> = [
-    ['evaluate', stageJobId(plan.runId, 'evaluate', 'final')],
-    ['train', stageJobId(plan.runId, 'train', 'all')],
-  ];
-  for (let shard = 0; shard < plan.shards; shard++) {
-    ids.push(['extract', stageJobId(plan.runId, 'extract', shard)]);
-    ids.push(['preprocess', stageJobId(plan.runId, 'preprocess', shard)]);
-  }
-  const queues = new Map<StageKind, Queue>();
-  try {
-    for (const [stage, id] of ids) {
-      let queue = queues.get(stage);
-      if (!queue) {
-        queue = new Queue(QUEUE_NAMES[stage], { connection, prefix });
-        queues.set(stage, queue);
-      }
-      const job = await queue.getJob(id);
-      if (!job || (await job.isActive()) || (await job.isCompleted())) continue;
-      try {
-        await job.remove({ removeChildren: false });
-        removed++;
-      } catch {
-        // Locked by a worker in the meantime: it will see the cancelled run.
-      }
+  await forEachRunJob(connection, prefix, plan, async (job) => {
+    const state = await job.getState();
+    if (state === 'active' || state === 'completed') return;
+    try {
+      await job.remove({ removeChildren: false });
+      removed++;
+    } catch {
+      // Locked by a worker in the meantime: it will see the cancelled run.
     }
-  } finally {
-    await Promise.all([...queues.values()].map((q) => q.close()));
-  }
+  });
   return removed;
 }
