@@ -2,7 +2,8 @@
  * Kernel timings on cpu, stock wasm and wasm with the training kernels (figures in BACKENDS.md).
  *
  *   npx tsx src/backend/bench-kernels.ts            # everything (~2 min, mostly the cpu runs)
- *   npx tsx src/backend/bench-kernels.ts --no-cpu   # wasm only
+ *   npx tsx src/backend/bench-kernels.ts --no-cpu   # wasm only (~2-3 min on a loaded machine)
+ *   npx tsx src/backend/bench-kernels.ts --no-cpu --only=stride   # cases whose name contains `stride`
  *
  * A wasm figure is the median of 3 runs after one warm-up, stock and our kernels taking turns; a
  * cpu figure is one run without warm-up, and cpu convolutions use a batch of 1 instead of 8 (the
@@ -15,6 +16,8 @@ import { randomValues } from './compare-backends';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 
 const withCpu = !process.argv.includes('--no-cpu');
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+const selected = (cases: Case[]) => cases.filter((c) => only === undefined || c.name.includes(only));
 
 const random = (shape: number[], seed: number) =>
   tf.tensor(
@@ -195,6 +198,41 @@ async function measureWasm(cases: Case[], repeats: number): Promise<void> {
   install(ours);
 }
 
+/** A ResNet stage transition: [8,56,56,64] input, 3×3×64×128 filter, stride 2, same (28×28 out). */
+function stride2Cases(): Case[] {
+  const x = [8, 56, 56, 64];
+  const dyShape = [8, 28, 28, 128];
+  const filterShape = [3, 3, 64, 128];
+  const flops = 2 * 8 * 28 * 28 * 128 * 3 * 3 * 64;
+  const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC' };
+  return [
+    {
+      name: 'Conv2DBackpropFilter, 3×3×64×128 stride 2',
+      flops,
+      make: () => {
+        const [xs, dy] = [random(x, 4), random(dyShape, 6)];
+        const a = { ...attrs, filterShape } as tf.NamedAttrMap;
+        return {
+          inputs: [xs, dy],
+          run: () => tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, a) as tf.Tensor,
+        };
+      },
+    },
+    {
+      name: 'Conv2DBackpropInput, 3×3×64×128 stride 2',
+      flops,
+      make: () => {
+        const [dy, filter] = [random(dyShape, 6), random(filterShape, 5)];
+        const a = { ...attrs, inputShape: x } as tf.NamedAttrMap;
+        return {
+          inputs: [dy, filter],
+          run: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, a) as tf.Tensor,
+        };
+      },
+    },
+  ];
+}
+
 /**
  * Loss and gradients of a teacher-forced LSTM decoder over one batch: B32, T20, E256, H512,
  * V3000 (640 tokens). FLOPs: forward ≈ 20 · 2·32·768·2048 + 2·640·512·3000 ≈ 4 GFLOP; backward ≈ 2×.
@@ -245,8 +283,8 @@ const lstmCase: Case = {
 };
 
 async function main(): Promise<void> {
-  if (withCpu) await measureCpu([...matMulCases.slice(0, 2), ...convCases(1)]);
-  await measureWasm([...matMulCases, fusedCase, ...convCases(8), lstmCase], 3);
+  if (withCpu) await measureCpu(selected([...matMulCases.slice(0, 2), ...convCases(1)]));
+  await measureWasm(selected([...matMulCases, fusedCase, ...convCases(8), ...stride2Cases(), lstmCase]), 3);
 }
 
 await main();
