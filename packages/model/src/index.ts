@@ -25,3 +25,4 @@ export { loadModelBundle } from './bundle/load-bundle';
 export type { LoadedBundle } from './bundle/load-bundle';
 export { bundleManifestSchema, BUNDLE_FILE, BUNDLE_FORMAT } from './bundle/bundle-format';
 export type { BundleManifest } from './bundle/bundle-format';
+export { encoderTrainableVariables, applyEncoderWeights, loadFineTunedEncoder, encoderWeightName } from './checkpoint/encoder-weights';

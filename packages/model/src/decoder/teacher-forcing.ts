@@ -16,6 +16,11 @@ export interface CaptionBatch {
   /** [B, G*C] grid features (attention only). */
   grid?: Float32Array;
   size: number;
+  /**
+   * Features as tensors, used instead of `pooled`/`grid` when set: end-to-end fine-tuning computes them
+   * with the encoder inside the gradient scope, so the loss reaches the encoder's weights.
+   */
+  featureTensors?: { pooled: tf.Tensor2D; grid?: tf.Tensor2D };
 }
 
 export interface LossOptions {
@@ -85,9 +90,9 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   const B = batch.size;
   const { pooledSize: P, gridPositions: G, gridChannels: C } = spec.featureShape;
   const tm = timeMajorTokens(batch);
-  const pooled = tf.tensor2d(batch.pooled, [B, P]);
+  const pooled = batch.featureTensors?.pooled ?? tf.tensor2d(batch.pooled, [B, P]);
   const fused = options.fused !== false;
-  const grid = spec.decoder.attention ? tf.tensor2d(batch.grid!, [B, G * C]) : undefined;
+  const grid = spec.decoder.attention ? (batch.featureTensors?.grid ?? tf.tensor2d(batch.grid!, [B, G * C])) : undefined;
   let state: DecoderState = math.initialState(pooled, grid);
   const rate = options.training ? spec.decoder.dropout : 0;
   const hidden: tf.Tensor2D[] = [];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { DecoderParams, NamedArrays } from '@captioner/model';
+import type { NamedArrays } from '@captioner/model';
 
 /**
  * Adam with global-norm gradient clipping, written out so that its whole state (moments and step count)
@@ -14,7 +14,7 @@ export class Adam {
   step = 0;
 
   constructor(
-    private readonly params: DecoderParams,
+    private readonly params: Record<string, tf.Variable>,
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly epsilon = 1e-8,
@@ -25,11 +25,14 @@ export class Adam {
     }
   }
 
-  /** Clips gradients to `clipNorm` (global L2 norm), applies one update, and returns the norm before clipping. */
-  apply(grads: Record<string, tf.Tensor>, learningRate: number, clipNorm: number): tf.Scalar {
+  /**
+   * Clips gradients to `clipNorm` (global L2 norm), applies one update, and returns the norm before clipping.
+   * `learningRateOf` overrides the rate per variable (fine-tuned encoder weights learn more slowly).
+   */
+  apply(grads: Record<string, tf.Tensor>, learningRate: number, clipNorm: number, learningRateOf?: (name: string) => number | undefined): tf.Scalar {
     this.step += 1;
     const t = this.step;
-    const stepSize = (learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    const correction = Math.sqrt(1 - Math.pow(this.beta2, t)) / (1 - Math.pow(this.beta1, t));
     return tf.tidy(() => {
       const names = Object.keys(this.params);
       const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))) as tf.Scalar;
@@ -40,6 +43,7 @@ export class Adam {
         const v = tf.add(tf.mul(this.v[name], tf.scalar(this.beta2)), tf.mul(tf.square(g), tf.scalar(1 - this.beta2)));
         this.m[name].assign(m);
         this.v[name].assign(v);
+        const stepSize = (learningRateOf?.(name) ?? learningRate) * correction;
         this.params[name].assign(tf.sub(this.params[name], tf.mul(tf.scalar(stepSize), tf.div(m, tf.add(tf.sqrt(v), tf.scalar(this.epsilon))))));
       }
       return tf.keep(norm);

@@ -11,9 +11,14 @@ export function stepsPerEpoch(captions: number, batchSize: number): number {
   return Math.ceil(captions / batchSize);
 }
 
+/** Caption rows of batch `index` of an epoch order. */
+export function batchRows(order: Int32Array, index: number, batchSize: number): Int32Array {
+  return order.subarray(index * batchSize, Math.min((index + 1) * batchSize, order.length));
+}
+
 /** Gathers batch `index` of an epoch order into contiguous arrays. */
 export function gatherBatch(split: TrainSplit, order: Int32Array, index: number, batchSize: number, P: number, gridSize: number, withGrid: boolean): CaptionBatch {
-  const rows = order.subarray(index * batchSize, Math.min((index + 1) * batchSize, order.length));
+  const rows = batchRows(order, index, batchSize);
   const B = rows.length;
   const T = split.captionLength;
   const captions = new Int32Array(B * T);

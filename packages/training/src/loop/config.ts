@@ -45,6 +45,11 @@ export const trainingConfigSchema = z.object({
   /** Adam step size. @defaultValue 0.002 */
   learningRate: z.number().positive().default(0.002),
   lrDecay: lrDecaySchema.default(() => lrDecaySchema.parse({})),
+  /**
+   * Adam step size of the encoder's fine-tuned blocks (`encoder.trainable`), decayed with the same schedule;
+   * smaller than the decoder's, as in Show, Attend and Tell's fine-tuning. @defaultValue 0.0001
+   */
+  encoderLearningRate: z.number().positive().default(0.0001),
   /** Gradients are rescaled so that their global L2 norm is at most this. @defaultValue 5 */
   gradClipNorm: z.number().positive().default(5),
   /** A checkpoint every N optimizer steps (besides one at each epoch end). @defaultValue 200 */

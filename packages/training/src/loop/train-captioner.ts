@@ -4,6 +4,8 @@ import { CancelledError, ConfigError, InvalidInputError } from '@captioner/core'
 import {
   CaptionModel,
   DecoderMath,
+  applyEncoderWeights,
+  encoderTrainableVariables,
   computeFeatureNorm,
   createDecoderParams,
   decoderFromArrays,
@@ -16,7 +18,8 @@ import {
 import type { DecoderParams, DecoderSpec, FeatureNorm } from '@captioner/model';
 import { Adam } from './adam';
 import { trainStep } from './train-step';
-import { epochOrder, gatherBatch, stepsPerEpoch } from './batches';
+import { batchRows, epochOrder, gatherBatch, stepsPerEpoch } from './batches';
+import { batchFeatures, encodeAll, fineTunedValSplit, variablesToArrays } from './fine-tune';
 import { checkpointDirName, listCheckpoints, pruneCheckpoints, removePartialCheckpoints } from './checkpoint-store';
 import { learningRateAt, samplingProbabilityAt } from './config';
 import type { CheckpointInfo, TrainCaptionerOptions, TrainCaptionerResult } from './types';
@@ -33,9 +36,18 @@ interface LoopState {
 }
 
 function checkData(options: TrainCaptionerOptions): void {
-  const { data, modelConfig } = options;
+  const { data, modelConfig, fineTune } = options;
   const { pooledSize: P, gridPositions: G, gridChannels: C } = data.featureShape;
   const { train, val } = data;
+  checkLabels(options);
+  if (modelConfig.encoder.trainable && !fineTune) throw new ConfigError('encoder.trainable needs options.fineTune (the encoder and the train/val images)');
+  if (fineTune) {
+    const S = fineTune.encoder.config.imageSize;
+    if (fineTune.trainImages.length !== train.images * S * S * 3) throw new InvalidInputError(`fineTune.trainImages must hold ${train.images}x${S}x${S}x3 values`);
+    if (fineTune.valImages.length !== val.images * S * S * 3) throw new InvalidInputError(`fineTune.valImages must hold ${val.images}x${S}x${S}x3 values`);
+    if (fineTune.encoder.pooledSize !== P || fineTune.encoder.gridPositions !== G || fineTune.encoder.gridChannels !== C) throw new InvalidInputError('fineTune.encoder does not produce features of data.featureShape');
+    return;
+  }
   if (train.pooled.length !== train.images * P) throw new InvalidInputError(`train.pooled has ${train.pooled.length} values, expected ${train.images}x${P}`);
   if (val.pooled.length !== val.images * P) throw new InvalidInputError(`val.pooled has ${val.pooled.length} values, expected ${val.images}x${P}`);
   if (modelConfig.decoder.attention) {
@@ -43,6 +55,11 @@ function checkData(options: TrainCaptionerOptions): void {
     if (!train.grid || train.grid.length !== train.images * G * C) throw new InvalidInputError(`train.grid must hold ${train.images}x${G}x${C} values`);
     if (!val.grid || val.grid.length !== val.images * G * C) throw new InvalidInputError(`val.grid must hold ${val.images}x${G}x${C} values`);
   }
+}
+
+function checkLabels(options: TrainCaptionerOptions): void {
+  const { data } = options;
+  const { train, val } = data;
   const M = train.captionImage.length;
   if (M === 0) throw new InvalidInputError('no training captions');
   if (train.captions.length !== M * train.captionLength) throw new InvalidInputError(`train.captions has ${train.captions.length} values, expected ${M}x${train.captionLength}`);
@@ -80,6 +97,8 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
   let adam: Adam;
   let loop: LoopState = { cursor: { epoch: 0, batch: 0 }, rng: { kind: 'counter', seed: config.seed }, best: null, epochsWithoutImprovement: 0 };
   let last: CheckpointInfo | null = null;
+  const fineTune = options.fineTune;
+  const encoderVariables = fineTune ? encoderTrainableVariables(fineTune.encoder) : {};
   const existing = options.resume ? await listCheckpoints(checkpointsDir) : [];
   if (existing.length > 0) {
     const newest = existing[existing.length - 1];
@@ -88,18 +107,22 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
       throw new ConfigError(`cannot resume from ${newest.dir}: its model config, feature shape or vocabulary size differs from this run's`);
     }
     ({ params, norm } = decoderFromArrays(spec, tensors));
-    adam = new Adam(params);
+    if (fineTune) applyEncoderWeights(fineTune.encoder, tensors);
+    adam = new Adam({ ...params, ...encoderVariables });
     adam.restore(tensors, meta.step);
     loop = meta.training as unknown as LoopState;
     last = { step: meta.step, epoch: meta.epoch, dir: newest.dir, kind: meta.training.kind as CheckpointInfo['kind'], isBest: loop.best?.dir === newest.dir };
   } else {
     params = createDecoderParams(spec, deriveSeed(config.seed, 0x1417));
-    norm = computeFeatureNorm(data.featureShape, data.train.pooled, modelConfig.decoder.attention ? data.train.grid : undefined);
-    adam = new Adam(params);
+    // Fine-tuning standardises with the statistics of the initial encoder's features.
+    const initial = fineTune ? await encodeAll(fineTune.encoder, fineTune.trainImages, data.train.images) : data.train;
+    norm = computeFeatureNorm(data.featureShape, initial.pooled, modelConfig.decoder.attention ? initial.grid : undefined);
+    adam = new Adam({ ...params, ...encoderVariables });
   }
   const math = new DecoderMath(spec, params, norm);
   const liveModel = new CaptionModel(modelConfig, data.featureShape, data.vocabSize, params, norm, false);
   const variables = Object.values(params);
+  const trained = { ...params, ...encoderVariables };
   const totalSteps = config.epochs * perEpoch;
 
   const saveCheckpoint = async (kind: CheckpointInfo['kind'], valScore?: number, isBest = false): Promise<CheckpointInfo> => {
@@ -109,7 +132,7 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
     await writeCheckpointDir(
       dir,
       { modelConfig, featureShape: data.featureShape, vocabSize: data.vocabSize, step, epoch: loop.cursor.epoch, training: { ...loop, kind, valScore } as Record<string, unknown> },
-      { ...decoderToArrays(params, norm), ...adam.toArrays() },
+      { ...decoderToArrays(params, norm), ...variablesToArrays(encoderVariables), ...adam.toArrays() },
     );
     const info: CheckpointInfo = { step, epoch: loop.cursor.epoch, dir, kind, isBest, ...(valScore !== undefined ? { valScore, metric: metricName } : {}) };
     await options.onCheckpoint?.(info);
@@ -129,12 +152,22 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
       const epoch = loop.cursor.epoch;
       const order = epochOrder(config.seed, epoch, M);
       const learningRate = learningRateAt(config, epoch);
+      const encoderLearningRate = (learningRate * config.encoderLearningRate) / config.learningRate;
+      const learningRateOf = (name: string) => (name.startsWith('encoder/') ? encoderLearningRate : undefined);
       const samplingProbability = samplingProbabilityAt(config, epoch);
       while (loop.cursor.batch < perEpoch) {
-        const batch = gatherBatch(data.train, order, loop.cursor.batch, config.batchSize, P, G * C, modelConfig.decoder.attention);
+        const batch = gatherBatch(data.train, order, loop.cursor.batch, config.batchSize, P, G * C, modelConfig.decoder.attention && !fineTune);
         const tokens = timeMajorTokens(batch).tokens;
         const stepSeed = deriveSeed(config.seed, 0x57e9, adam.step);
-        const loss = trainStep(math, adam, batch, { seed: stepSeed, learningRate, gradClipNorm: config.gradClipNorm, samplingProbability, attentionRegularization: config.attentionRegularization });
+        const features = fineTune ? batchFeatures(fineTune, data.featureShape, data.train.captionImage, batchRows(order, loop.cursor.batch, config.batchSize)) : undefined;
+        const loss = trainStep(
+          math,
+          adam,
+          batch,
+          { seed: stepSeed, learningRate, gradClipNorm: config.gradClipNorm, samplingProbability, attentionRegularization: config.attentionRegularization, learningRateOf },
+          trained,
+          features,
+        );
         const lossValue = (await loss.data())[0];
         loss.dispose();
         if (!Number.isFinite(lossValue)) throw new Error(`training diverged at step ${adam.step}: loss ${lossValue}`);
@@ -168,7 +201,8 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
         await new Promise((resolve) => setImmediate(resolve));
       }
       // Epoch end: validate on decoded captions, checkpoint, and decide whether to stop.
-      const { score, samples } = await validationScore(liveModel, data.val, config.validation, data.decodeTokens, options.scoreCaptions);
+      const val = fineTune ? await fineTunedValSplit(fineTune, data.val, config.validation.maxImages) : data.val;
+      const { score, samples } = await validationScore(liveModel, val, config.validation, data.decodeTokens, options.scoreCaptions);
       const isBest = loop.best === null || score > loop.best.score;
       loop.epochsWithoutImprovement = isBest ? 0 : loop.epochsWithoutImprovement + 1;
       loop.cursor = { epoch: epoch + 1, batch: 0 };

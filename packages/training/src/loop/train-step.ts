@@ -9,20 +9,39 @@ export interface TrainStepOptions {
   gradClipNorm: number;
   samplingProbability: number;
   attentionRegularization: number;
+  /** Per-variable learning rate override (see Adam.apply). */
+  learningRateOf?: (name: string) => number | undefined;
 }
 
-/** One optimizer step on a batch; returns the loss tensor (the caller reads and disposes it). */
-export function trainStep(math: DecoderMath, adam: Adam, batch: CaptionBatch, options: TrainStepOptions): tf.Scalar {
-  const names = Object.keys(math.params);
-  const variables = names.map((n) => math.params[n]);
+/**
+ * One optimizer step on a batch; returns the loss tensor (the caller reads and disposes it).
+ * `variables` are what the optimizer trains (by default the decoder's parameters); `features`, when given,
+ * computes the batch's features inside the gradient scope (end-to-end fine-tuning of the encoder).
+ */
+export function trainStep(
+  math: DecoderMath,
+  adam: Adam,
+  batch: CaptionBatch,
+  options: TrainStepOptions,
+  variables: Record<string, tf.Variable> = math.params,
+  features?: () => { pooled: tf.Tensor2D; grid?: tf.Tensor2D },
+): tf.Scalar {
+  const names = Object.keys(variables);
+  const list = names.map((n) => variables[n]);
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(
-      () => teacherForcedLoss(math, batch, { seed: options.seed, training: true, samplingProbability: options.samplingProbability, attentionRegularization: options.attentionRegularization }),
-      variables,
+      () =>
+        teacherForcedLoss(math, features ? { ...batch, featureTensors: features() } : batch, {
+          seed: options.seed,
+          training: true,
+          samplingProbability: options.samplingProbability,
+          attentionRegularization: options.attentionRegularization,
+        }),
+      list,
     );
     const byName: Record<string, tf.Tensor> = {};
-    variables.forEach((v, i) => (byName[names[i]] = grads[v.name]));
-    adam.apply(byName, options.learningRate, options.gradClipNorm).dispose();
+    list.forEach((v, i) => (byName[names[i]] = grads[v.name]));
+    adam.apply(byName, options.learningRate, options.gradClipNorm, options.learningRateOf).dispose();
     return value;
   });
 }

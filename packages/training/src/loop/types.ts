@@ -1,5 +1,5 @@
 import type { ProgressListener } from '@captioner/core';
-import type { FeatureShape, ModelConfig } from '@captioner/model';
+import type { FeatureShape, ImageEncoder, ModelConfig } from '@captioner/model';
 import type { TrainingConfig } from './config';
 
 /** Training captions and the features of their images. */
@@ -77,6 +77,19 @@ export interface TrainCaptionerOptions {
   signal?: AbortSignal;
   /** Replaces the validation scorer (default: `scoreCaptions` from @captioner/metrics). */
   scoreCaptions?: CaptionScorer;
+  /**
+   * End-to-end fine-tuning (required when `modelConfig.encoder.trainable`): the encoder, whose last
+   * `trainableBlocks` blocks train with the decoder, and the normalised images of the train and val
+   * splits ([images, S, S, 3], rows as in `data.train` / `data.val`). Features are then computed from the
+   * images at every step; `data.*.pooled`/`grid` are not read (they may be empty).
+   */
+  fineTune?: FineTuneInput;
+}
+
+export interface FineTuneInput {
+  encoder: ImageEncoder;
+  trainImages: Float32Array;
+  valImages: Float32Array;
 }
 
 export interface TrainCaptionerResult {
