@@ -9,8 +9,8 @@ export const lrDecaySchema = z.object({
   schedule: z.enum(['none', 'step', 'cosine']).default('step'),
   /** Decay factor. @defaultValue 0.8 */
   factor: z.number().positive().max(1).default(0.8),
-  /** Epochs between decays (`step` only). @defaultValue 3 */
-  everyEpochs: z.number().int().positive().default(3),
+  /** Epochs between decays (`step` only). @defaultValue 2 */
+  everyEpochs: z.number().int().positive().default(2),
 });
 
 /** Scheduled sampling (Bengio et al. 2015): the chance of feeding the model its own prediction grows per epoch. */
@@ -38,8 +38,11 @@ export const validationSchema = z.object({
 });
 
 export const trainingConfigSchema = z.object({
-  /** @defaultValue 12 */
-  epochs: z.number().int().positive().default(12),
+  /**
+   * Passes over the training captions. 3 is the demo's: on the 1,500-image shapes set (6,000 training
+   * captions, 188 steps an epoch) validation CIDEr-D is past 1.5 after the first epoch. @defaultValue 3
+   */
+  epochs: z.number().int().positive().default(3),
   /** Captions per step. @defaultValue 32 */
   batchSize: z.number().int().positive().default(32),
   /** Adam step size. @defaultValue 0.002 */
