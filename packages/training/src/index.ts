@@ -10,6 +10,7 @@ export type {
   CheckpointInfo,
   TrainingMetric,
   CaptionScorer,
+  FineTuneInput,
 } from './loop/types';
 export { trainStage, loadOrBuildRunVocabulary } from './stage';
 export { benchTrain, benchTrainOptionsSchema } from './loop/bench-train';
