@@ -189,6 +189,7 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
           await options.onMetric?.({ name: 'train/loss', step, epoch, value: lossSum / lossCount });
           await options.onMetric?.({ name: 'train/tokens_per_second', step, epoch, value: tokensPerSecond });
           await options.onMetric?.({ name: 'train/learning_rate', step, epoch, value: learningRate });
+          await options.onMetric?.({ name: 'train/eta_seconds', step, epoch, value: etaSeconds });
           lossSum = 0;
           lossCount = 0;
         }
