@@ -186,8 +186,8 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
       async () => {
         const row = await db().checkpoint.findFirst({ where: { runId, step: { gte: killAfter } } });
         if (row) return row;
-        if ((await runStatus(db(), runId)) !== 'running' && (await runStatus(db(), runId)) !== 'queued')
-          throw new Error(`run ended early\n${workers.output()}`);
+        const status = await runStatus(db(), runId);
+        if (status !== 'running' && status !== 'queued') throw new Error(`run ended (${status}) before step ${killAfter}\n${workers.output()}`);
         return undefined;
       },
       { intervalMs: 50, context: () => workers.output() },
