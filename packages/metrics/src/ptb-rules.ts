@@ -120,7 +120,7 @@ const MISCSYMBOL = String.raw`[+%&~\^|\\\u00A6\u00A7\u00A8\u00A9\u00AC\u00AE\u00
  * (ABBREV1/ABBREV2): the tokenizer's fast path leaves these to the full rules.
  */
 export const ABBREVIATION_WORD = new RegExp(
-  `^(?:${[ABMONTH, ABDAYS, ABSTATE, ABCOMP, ABNUM, words('etc', 'al', 'seq'), ...ABBREV4.slice(2)].join('|')})$`,
+  `^(?:${[ABMONTH, ABDAYS, ABSTATE, ABCOMP, ABNUM, ABPTIT, words('etc', 'al', 'seq'), ...ABBREV4.slice(2)].join('|')})$`,
   'u',
 );
 

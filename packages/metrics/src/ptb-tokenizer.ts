@@ -43,43 +43,30 @@ const isAsciiLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 &
 const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
-/** PTBLexer's tokens (before lowercasing and punctuation removal), original case. */
-export function lexPtb(text: string): string[] {
+/** Position `i` ends a chunk: the end of the text or a space/tab (newlines are spaces by then). */
+const endsChunk = (s: string, i: number): boolean => i >= s.length || isBlank(s.charCodeAt(i));
+
+/**
+ * PTBLexer's tokens (before lowercasing and punctuation removal), original case. With `fast`
+ * (the default), common shapes — plain ASCII words, possessives and `n't`, ASCII numbers, single
+ * punctuation marks, `!`/`?` runs, `...`, `"` — are recognized directly where no other rule could
+ * take a longer (or an equally long, earlier) match; everything else goes through the full rule
+ * scan. `fast = false` runs the rule scan everywhere: the reference the fast paths are tested against.
+ */
+export function lexPtb(text: string, fast = true): string[] {
   // ptbtokenizer.py replaces newlines inside a caption by spaces before the Java sees it.
-  const original = text.replaceAll('\n', ' ');
-  const s = original.replace(SURROGATE, UNTOKENIZABLE);
+  const original = text.includes('\n') ? text.replaceAll('\n', ' ') : text;
+  const s = SURROGATE_TEST.test(original) ? original.replace(SURROGATE, UNTOKENIZABLE) : original;
   const out: string[] = [];
+  const length = s.length;
   let p = 0;
-  while (p < s.length) {
-    const c = s.charCodeAt(p);
-    // Fast path: a plain ASCII word followed by white space or the end can only be a {WORD}
-    // (or an equal-text ABBREV4), since every longer rule needs some other character before the space.
-    if (isAsciiLetter(c)) {
-      let e = p + 1;
-      while (e < s.length && isAsciiLetter(s.charCodeAt(e))) e++;
-      const next = e < s.length ? s.charCodeAt(e) : -1;
-      // The same holds before a sentence-final period, unless the word is an abbreviation.
-      const periodEnd = next === 46 && (e + 1 === s.length || isBlank(s.charCodeAt(e + 1)));
-      if (next === -1 || isBlank(next) || periodEnd) {
-        const word = s.slice(p, e);
-        if (!SPLIT_WORDS.has(word.toLowerCase()) && !(periodEnd && ABBREVIATION_WORD.test(word))) {
-          out.push(americanize(word));
-          p = e;
-          continue;
-        }
+  while (p < length) {
+    if (fast) {
+      const q = fastToken(s, p, out);
+      if (q > p) {
+        p = q;
+        continue;
       }
-    } else if (isBlank(c)) {
-      p++;
-      continue;
-    } else if ((c === 44 /* , */ || c === 46) /* . */ && isSinglePunctuation(s, p)) {
-      out.push(s[p]);
-      p++;
-      continue;
-    } else if (c === 41 /* ) */ || (c === 40 /* ( */ && !(p + 1 < s.length && isDigit(s.charCodeAt(p + 1))))) {
-      // Only a phone number like "(800) 555-1212" starts with "(" and is longer.
-      out.push(c === 40 ? '-LRB-' : '-RRB-');
-      p++;
-      continue;
     }
     const match = longestMatch(s, p);
     if (match === undefined) {
@@ -98,6 +85,159 @@ export function lexPtb(text: string): string[] {
     p += match.tokenLength;
   }
   return out;
+}
+
+const SURROGATE_TEST = /[\uD800-\uDFFF]/;
+
+/**
+ * The fast paths: pushes the token(s) at `p` and returns the position after them, or returns `p`
+ * when the full rule scan must decide. Each case below says why no other rule can win there; the
+ * randomized differential test in `ptb-tokenizer.test.ts` compares this with the rule scan.
+ */
+function fastToken(s: string, p: number, out: string[]): number {
+  const length = s.length;
+  const c = s.charCodeAt(p);
+  if (isAsciiLetter(c)) {
+    let e = p + 1;
+    while (e < length && isAsciiLetter(s.charCodeAt(e))) e++;
+    const next = e < length ? s.charCodeAt(e) : -1;
+    // Every rule that is longer than {WORD} on a plain ASCII word needs, right after it, a letter
+    // outside ASCII, a digit, an apostrophe, or one of & . - _ / \\ $ + @ : # % * ~ (URLs, e-mail,
+    // hyphenated and slashed things, S&P, US$, abbreviations), or, for ABBREV4/SPACE, a space
+    // (equal text then). E-mail and HTHING also run through , ; ! ? but not past a space.
+    let ok: boolean;
+    if (next === -1 || isBlank(next)) ok = true;
+    else if (next === 34 /* " */ || next === 40 /* ( */ || next === 41 /* ) */) ok = true;
+    else if (next === 44 /* , */ || next === 59 /* ; */ || next === 33 /* ! */ || next === 63 /* ? */) ok = endsChunk(s, e + 1);
+    else if (next === 46 /* . */) {
+      // Before a sentence-final period, unless an abbreviation rule takes the word with its period.
+      // Before "..", likewise, unless HTHING ("word...-x") or EMAIL ("word..@x") runs on.
+      ok =
+        (endsChunk(s, e + 1) || (s.charCodeAt(e + 1) === 46 && !hthingOrEmailAhead(s, e))) &&
+        !ABBREVIATION_WORD.test(s.slice(p, e));
+    } else if (next === 39 /* ' */ && e - p >= 2) {
+      return apostropheWord(s, p, e, out);
+    } else ok = false;
+    if (!ok) return p;
+    const word = s.slice(p, e);
+    // "cannot", "gonna", ...: the earlier rules tie with {WORD} and split them.
+    if (e - p >= 5 && e - p <= 6 && SPLIT_WORDS.has(word.toLowerCase())) return p;
+    out.push(americanize(word));
+    return e;
+  }
+  if (isBlank(c)) {
+    let e = p + 1;
+    while (e < length && isBlank(s.charCodeAt(e))) e++;
+    return e;
+  }
+  if (isDigit(c)) {
+    let e = p + 1;
+    while (e < length && isDigit(s.charCodeAt(e))) e++;
+    const next = e < length ? s.charCodeAt(e) : -1;
+    // {NUMBER} (THING ties later). Longer rules need a letter, a digit elsewhere, - / \\ . , : @ ...
+    // right after the digits, or, for FRAC and PHONE, a single space and then a digit.
+    let ok: boolean;
+    if (next === -1 || next === 9) ok = true;
+    else if (next === 32) ok = !(e + 1 < length && (isDigit(s.charCodeAt(e + 1)) || s.charCodeAt(e + 1) > 127));
+    else if (next === 34 || next === 40 || next === 41) ok = true;
+    else if (next === 44 || next === 46 || next === 59 || next === 33 || next === 63) ok = endsChunk(s, e + 1);
+    else ok = false;
+    if (!ok) return p;
+    out.push(s.slice(p, e));
+    return e;
+  }
+  switch (c) {
+    case 44: // ,
+    case 46: // .
+      if (isSinglePunctuation(s, p)) {
+        out.push(c === 44 ? ',' : '.');
+        return p + 1;
+      }
+      if (c === 46 && p + 2 < length && s.charCodeAt(p + 1) === 46 && s.charCodeAt(p + 2) === 46) {
+        // LDOTS \.{3,5}: nothing else starting with "." gets past the second one.
+        let e = p + 3;
+        while (e < length && e < p + 5 && s.charCodeAt(e) === 46) e++;
+        out.push('...');
+        return e;
+      }
+      return p;
+    case 33: // !
+    case 63: {
+      // ? — [?!]+ is the only rule starting with either.
+      let e = p + 1;
+      while (e < length && (s.charCodeAt(e) === 33 || s.charCodeAt(e) === 63)) e++;
+      out.push(s.slice(p, e));
+      return e;
+    }
+    case 34: {
+      // " — DBLQUOT, a left quote before [A-Za-z0-9$], a right quote otherwise.
+      const next = p + 1 < length ? s.charCodeAt(p + 1) : -1;
+      out.push(isAsciiLetter(next) || isDigit(next) || next === 36 ? '``' : "''");
+      return p + 1;
+    }
+    case 40: // ( — only a phone number like "(800) 555-1212" starts with "(" and is longer.
+      if (p + 1 < length && isDigit(s.charCodeAt(p + 1))) return p;
+      out.push('-LRB-');
+      return p + 1;
+    case 41:
+      out.push('-RRB-');
+      return p + 1;
+    case 59: // ;
+      out.push(';');
+      return p + 1;
+  }
+  return p;
+}
+
+/**
+ * Whether HTHING (`[A-Za-z0-9.,\u00AD]*` then "-") or EMAIL (no `[ \t\n\f\r"<>|()\u00A0]`
+ * before an "@") could continue a word from position `e`.
+ */
+function hthingOrEmailAhead(s: string, e: number): boolean {
+  let i = e;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!(isAsciiLetter(c) || isDigit(c) || c === 46 || c === 44 || c === 0xad)) break;
+  }
+  if (i < s.length && s.charCodeAt(i) === 45) return true;
+  for (i = e; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 64) return true;
+    if (c === 32 || c === 9 || c === 10 || c === 12 || c === 13 || c === 34 || c === 60 || c === 62 || c === 124 || c === 40 || c === 41 || c === 0xa0) {
+      return false;
+    }
+  }
+  return false;
+}
+
+/**
+ * An ASCII word (two letters or more) followed by an apostrophe: `'s 'm 'd 'll 're 've` or, for a
+ * word ending in "n", `n't`, then a space or the end. WORD/REDAUX (resp. SWORD/SREDAUX) is the
+ * longest match; APOWORD's "vowel ' letter" form can only tie with it, later in the rule order.
+ */
+function apostropheWord(s: string, p: number, e: number, out: string[]): number {
+  const length = s.length;
+  const a = e + 1 < length ? s.charCodeAt(e + 1) | 32 : -1;
+  const b = e + 2 < length ? s.charCodeAt(e + 2) | 32 : -1;
+  let suffix = 0;
+  if ((a === 115 /* s */ || a === 109 /* m */ || a === 100) /* d */ && endsChunk(s, e + 2)) suffix = 1;
+  else if (((a === 108 && b === 108) || (a === 114 && b === 101) || (a === 118 && b === 101)) && e + 3 < length && isBlank(s.charCodeAt(e + 3))) {
+    // 'll 're 've before a space (at the very end, "'/letter" ties with REDAUX and comes first).
+    suffix = 2;
+  }
+  if (suffix > 0) {
+    const word = s.slice(p, e);
+    if (SPLIT_WORDS.has(word.toLowerCase())) return p;
+    out.push(americanize(word), s.slice(e, e + 1 + suffix));
+    return e + 1 + suffix;
+  }
+  const n = s.charCodeAt(e - 1) | 32;
+  if (a === 116 /* t */ && n === 110 /* n */ && (s.charCodeAt(e - 2) | 32) !== 110 && e - p >= 3 && endsChunk(s, e + 2)) {
+    // SWORD/SREDAUX: the word without its "n" (soft hyphens only, no americanize), then SREDAUX "n't".
+    out.push(s.slice(p, e - 1), s.slice(e - 1, e + 2));
+    return e + 2;
+  }
+  return p;
 }
 
 /**
