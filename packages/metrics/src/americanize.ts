@@ -56,6 +56,8 @@ const PATTERNS: ReadonlyArray<{ find: RegExp; replace: string; unless?: RegExp }
 export function americanize(word: string): string {
   const mapped = WORDS.get(word);
   if (mapped !== undefined) return mapped;
+  // Every pattern needs "ae", "mme" or "our": most words skip the regular expressions.
+  if (!word.includes('ae') && !word.includes('mme') && !word.includes('our')) return word;
   for (const p of PATTERNS) {
     if (p.unless?.test(word)) continue;
     p.find.lastIndex = 0;

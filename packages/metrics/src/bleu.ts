@@ -29,48 +29,53 @@ export function bleu(corpus: EncodedCorpus): BleuResult {
   let totalTestLen = 0;
   let totalRefLen = 0;
 
+  const { firstSentence, wordCount, gramStart, grams } = corpus;
   for (let i = 0; i < images; i++) {
-    const cand = corpus.cands[i];
-    const refs = corpus.refs[i];
-    const testLen = cand.length;
+    const cand = firstSentence[i];
+    const refsEnd = firstSentence[i + 1];
+    const testLen = wordCount[cand];
     // Closest reference length; `min((abs(l - testlen), l))` prefers the shorter on a tie.
     let refLen = -1;
-    for (const ref of refs) {
-      const d = Math.abs(ref.length - testLen);
+    for (let r = cand + 1; r < refsEnd; r++) {
+      const length = wordCount[r];
+      const d = Math.abs(length - testLen);
       const best = Math.abs(refLen - testLen);
-      if (refLen < 0 || d < best || (d === best && ref.length < refLen)) refLen = ref.length;
+      if (refLen < 0 || d < best || (d === best && length < refLen)) refLen = length;
     }
-    // Highest count of each n-gram in any one reference.
-    for (const ref of refs) {
-      for (const ids of ref.byOrder) {
-        for (let j = 0; j < ids.length; j++) candCount[ids[j]] = 0;
-        for (let j = 0; j < ids.length; j++) candCount[ids[j]]++;
-        for (let j = 0; j < ids.length; j++) {
-          const id = ids[j];
-          if (candCount[id] > maxRefCount[id]) maxRefCount[id] = candCount[id];
-        }
+    // Highest count of each n-gram in any one reference (ids are distinct across orders, so a
+    // reference's whole block is counted at once).
+    const refsFrom = gramStart[cand + 1];
+    const refsTo = gramStart[refsEnd];
+    for (let r = cand + 1; r < refsEnd; r++) {
+      const from = gramStart[r];
+      const to = gramStart[r + 1];
+      for (let j = from; j < to; j++) candCount[grams[j]]++;
+      for (let j = from; j < to; j++) {
+        const id = grams[j];
+        if (candCount[id] > maxRefCount[id]) maxRefCount[id] = candCount[id];
+        candCount[id] = 0;
       }
     }
+    let at = gramStart[cand];
     for (let k = 0; k < MAX_N; k++) {
-      const ids = cand.byOrder[k];
-      for (let j = 0; j < ids.length; j++) candCount[ids[j]] = 0;
-      for (let j = 0; j < ids.length; j++) candCount[ids[j]]++;
+      const n = Math.max(0, testLen - k);
+      const end = at + n;
+      for (let j = at; j < end; j++) candCount[grams[j]]++;
       let matched = 0;
-      for (let j = 0; j < ids.length; j++) {
-        const id = ids[j];
+      for (let j = at; j < end; j++) {
+        const id = grams[j];
         // Count each distinct n-gram once: clear it after use.
         if (candCount[id] > 0) {
           matched += Math.min(candCount[id], maxRefCount[id]);
           candCount[id] = 0;
         }
       }
+      at = end;
       correct[k] = matched;
       totalCorrect[k] += matched;
-      totalGuess[k] += Math.max(0, testLen - k);
+      totalGuess[k] += n;
     }
-    for (const ref of refs) {
-      for (const ids of ref.byOrder) for (let j = 0; j < ids.length; j++) maxRefCount[ids[j]] = 0;
-    }
+    for (let j = refsFrom; j < refsTo; j++) maxRefCount[grams[j]] = 0;
 
     let product = 1;
     for (let k = 0; k < MAX_N; k++) {

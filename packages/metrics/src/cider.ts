@@ -1,5 +1,4 @@
 import { MAX_N } from './ngrams';
-import type { SentenceNgrams } from './ngrams';
 import type { EncodedCorpus } from './corpus';
 
 /** `cider.py` (CIDEr-D): standard deviation of the Gaussian length penalty. */
@@ -38,27 +37,28 @@ function vectorBuffer(capacity: number): TfIdfVector {
  */
 export function ciderD(corpus: EncodedCorpus): Float64Array {
   const images = corpus.imageIds.length;
-  const logDf = documentFrequencyLogs(corpus);
-  const logImages = Math.log(images);
+  const { firstSentence, wordCount, gramStart, grams } = corpus;
+  const idf = inverseDocumentFrequencies(corpus);
   const count = new Int32Array(corpus.ngramCount);
   const refWeight = new Float64Array(corpus.ngramCount);
   let longest = 0;
-  for (const c of corpus.cands) longest = Math.max(longest, c.length);
-  for (const refs of corpus.refs) for (const r of refs) longest = Math.max(longest, r.length);
+  for (let s = 0; s < wordCount.length; s++) longest = Math.max(longest, wordCount[s]);
   const cand = vectorBuffer(longest);
   const ref = vectorBuffer(longest);
-  const fill = (s: SentenceNgrams, v: TfIdfVector): void => {
+  const fill = (sentence: number, v: TfIdfVector): void => {
+    const length = wordCount[sentence];
+    let at = gramStart[sentence];
     for (let k = 0; k < MAX_N; k++) {
-      const grams = s.byOrder[k];
-      for (let j = 0; j < grams.length; j++) count[grams[j]]++;
+      const end = at + Math.max(0, length - k);
+      for (let j = at; j < end; j++) count[grams[j]]++;
       const ids = v.ids[k];
       const w = v.weights[k];
       let n = 0;
       let norm = 0;
-      for (let j = 0; j < grams.length; j++) {
+      for (let j = at; j < end; j++) {
         const id = grams[j];
         if (count[id] === 0) continue;
-        const weight = count[id] * (logImages - logDf[id]);
+        const weight = count[id] * idf[id];
         ids[n] = id;
         w[n++] = weight;
         norm += weight * weight;
@@ -66,18 +66,20 @@ export function ciderD(corpus: EncodedCorpus): Float64Array {
       }
       v.counts[k] = n;
       v.norms[k] = Math.sqrt(norm);
+      at = end;
     }
-    v.length = s.byOrder[1].length;
+    v.length = Math.max(0, length - 1);
   };
 
   const out = new Float64Array(images);
   const twoSigma2 = 2 * CIDER_SIGMA * CIDER_SIGMA;
   const sums = new Float64Array(MAX_N);
   for (let i = 0; i < images; i++) {
-    fill(corpus.cands[i], cand);
+    const c = firstSentence[i];
+    fill(c, cand);
     sums.fill(0);
-    for (const refNgrams of corpus.refs[i]) {
-      fill(refNgrams, ref);
+    for (let r = c + 1; r < firstSentence[i + 1]; r++) {
+      fill(r, ref);
       const delta = cand.length - ref.length;
       const penalty = Math.exp(-(delta * delta) / twoSigma2);
       for (let k = 0; k < MAX_N; k++) {
@@ -101,29 +103,34 @@ export function ciderD(corpus: EncodedCorpus): Float64Array {
     let mean = 0;
     for (let k = 0; k < MAX_N; k++) mean += sums[k];
     mean /= MAX_N;
-    out[i] = (mean / corpus.refs[i].length) * CIDER_SCALE;
+    out[i] = (mean / (firstSentence[i + 1] - c - 1)) * CIDER_SCALE;
   }
   return out;
 }
 
-/** log(max(1, df)) per n-gram id, df counting the images whose references contain the n-gram. */
-function documentFrequencyLogs(corpus: EncodedCorpus): Float64Array {
+/**
+ * log(N) - log(max(1, df)) per n-gram id, df counting the images whose references contain the
+ * n-gram; the logarithms come from a table by df (at most N distinct values).
+ */
+function inverseDocumentFrequencies(corpus: EncodedCorpus): Float64Array {
+  const { firstSentence, gramStart, grams } = corpus;
+  const images = corpus.imageIds.length;
   const df = new Int32Array(corpus.ngramCount);
   const lastImage = new Int32Array(corpus.ngramCount).fill(-1);
-  for (let i = 0; i < corpus.refs.length; i++) {
-    for (const ref of corpus.refs[i]) {
-      for (const grams of ref.byOrder) {
-        for (let j = 0; j < grams.length; j++) {
-          const id = grams[j];
-          if (lastImage[id] !== i) {
-            lastImage[id] = i;
-            df[id]++;
-          }
-        }
+  for (let i = 0; i < images; i++) {
+    const to = gramStart[firstSentence[i + 1]];
+    for (let j = gramStart[firstSentence[i] + 1]; j < to; j++) {
+      const id = grams[j];
+      if (lastImage[id] !== i) {
+        lastImage[id] = i;
+        df[id]++;
       }
     }
   }
-  const logs = new Float64Array(corpus.ngramCount);
-  for (let id = 0; id < logs.length; id++) logs[id] = Math.log(Math.max(1, df[id]));
-  return logs;
+  const logImages = Math.log(images);
+  const idfByDf = new Float64Array(images + 1);
+  for (let d = 0; d <= images; d++) idfByDf[d] = logImages - Math.log(Math.max(1, d));
+  const idf = new Float64Array(corpus.ngramCount);
+  for (let id = 0; id < idf.length; id++) idf[id] = idfByDf[df[id]];
+  return idf;
 }

@@ -1,21 +1,25 @@
-import { NgramIndex, Vocabulary, splitPythonWhitespace } from './ngrams';
-import type { SentenceNgrams } from './ngrams';
+import { NgramIndex, Vocabulary, blockSize, splitPythonWhitespace } from './ngrams';
 
 /**
  * One scored set, already tokenized (space-joined strings, as pycocoevalcap hands them to its
- * scorers), turned into numeric form once and shared by BLEU, ROUGE-L and CIDEr-D.
+ * scorers), turned into numeric form once and shared by BLEU, ROUGE-L and CIDEr-D. Everything is
+ * in flat typed arrays indexed by sentence: image i's sentences are its candidate,
+ * `firstSentence[i]`, then its references, up to `firstSentence[i + 1]`.
  */
 export interface EncodedCorpus {
   /** Image ids, in the order of `refs`' keys (pycocoevalcap's `gts.keys()` order). */
   readonly imageIds: string[];
-  /** Per image: the candidate's n-grams (words split on any whitespace, as `str.split()`). */
-  readonly cands: SentenceNgrams[];
-  /** Per image, per reference: n-grams. */
-  readonly refs: SentenceNgrams[][];
-  /** Per image: the candidate's tokens split on single spaces (ROUGE-L's `split(" ")`). */
-  readonly candTokens: Int32Array[];
-  /** Per image, per reference: tokens split on single spaces. */
-  readonly refTokens: Int32Array[][];
+  /** Per image (and one past the last): index of its first sentence, the candidate. */
+  readonly firstSentence: Int32Array;
+  /** Per sentence: number of words (split on any whitespace, as `str.split()`). */
+  readonly wordCount: Int32Array;
+  /** Per sentence: where its n-gram ids start in `grams` (1-grams, then 2-, 3-, 4-grams; see `orderOffset`). */
+  readonly gramStart: Int32Array;
+  readonly grams: Int32Array;
+  /** Per sentence: its tokens split on single spaces (ROUGE-L's `split(" ")`), `tokens[tokenStart ..]`. */
+  readonly tokenStart: Int32Array;
+  readonly tokenCount: Int32Array;
+  readonly tokens: Int32Array;
   /** Number of distinct n-grams: the size of the scorers' scratch arrays. */
   readonly ngramCount: number;
 }
@@ -27,21 +31,72 @@ export interface TokenizedSet {
   readonly cands: string[];
 }
 
+/** Python white space other than " ": where `str.split()` and `split(" ")` can differ. */
+// eslint-disable-next-line no-control-regex -- U+001C..U+001F are white space to Python, on purpose
+const OTHER_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+function grow(a: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+  if (needed <= a.length) return a;
+  const out = new Int32Array(Math.max(needed, a.length * 2));
+  out.set(a);
+  return out;
+}
+
 export function encodeCorpus(set: TokenizedSet): EncodedCorpus {
-  const words = new Vocabulary();
-  const ngrams = new NgramIndex();
-  const spaceTokens = new Vocabulary();
-  const cands: SentenceNgrams[] = [];
-  const refs: SentenceNgrams[][] = [];
-  const candTokens: Int32Array[] = [];
-  const refTokens: Int32Array[][] = [];
-  for (let i = 0; i < set.imageIds.length; i++) {
-    const cand = set.cands[i];
-    cands.push(ngrams.sentence(words.encode(splitPythonWhitespace(cand))));
-    candTokens.push(spaceTokens.encode(cand.split(' ')));
-    const imageRefs = set.refs[i];
-    refs.push(imageRefs.map((r) => ngrams.sentence(words.encode(splitPythonWhitespace(r)))));
-    refTokens.push(imageRefs.map((r) => spaceTokens.encode(r.split(' '))));
+  const vocabulary = new Vocabulary();
+  const index = new NgramIndex();
+  const images = set.imageIds.length;
+  let sentences = images;
+  for (const refs of set.refs) sentences += refs.length;
+  const firstSentence = new Int32Array(images + 1);
+  const wordCount = new Int32Array(sentences);
+  const gramStart = new Int32Array(sentences + 1);
+  const tokenStart = new Int32Array(sentences);
+  const tokenCount = new Int32Array(sentences);
+  let tokens = new Int32Array(sentences * 12);
+  let grams = new Int32Array(sentences * 40);
+  let tokenEnd = 0;
+  let gramEnd = 0;
+  let sentence = 0;
+
+  const add = (text: string): void => {
+    const spaceSplit = text.split(' ');
+    const sameSplit = !OTHER_WHITESPACE.test(text) && !spaceSplit.includes('');
+    const words = sameSplit ? spaceSplit : splitPythonWhitespace(text);
+    // Words, then (when split(" ") differs) the ROUGE-L tokens, ids from the same vocabulary.
+    tokens = grow(tokens, tokenEnd + words.length + (sameSplit ? 0 : spaceSplit.length));
+    const wordStart = tokenEnd;
+    for (const w of words) tokens[tokenEnd++] = vocabulary.idOf(w);
+    if (sameSplit) {
+      tokenStart[sentence] = wordStart;
+    } else {
+      tokenStart[sentence] = tokenEnd;
+      for (const t of spaceSplit) tokens[tokenEnd++] = vocabulary.idOf(t);
+    }
+    tokenCount[sentence] = spaceSplit.length;
+    wordCount[sentence] = words.length;
+    gramStart[sentence] = gramEnd;
+    grams = grow(grams, gramEnd + blockSize(words.length));
+    gramEnd = index.encodeInto(tokens, wordStart, words.length, grams, gramEnd);
+    sentence++;
+  };
+
+  for (let i = 0; i < images; i++) {
+    firstSentence[i] = sentence;
+    add(set.cands[i]);
+    for (const r of set.refs[i]) add(r);
   }
-  return { imageIds: set.imageIds, cands, refs, candTokens, refTokens, ngramCount: ngrams.size };
+  firstSentence[images] = sentence;
+  gramStart[sentence] = gramEnd;
+  return {
+    imageIds: set.imageIds,
+    firstSentence,
+    wordCount,
+    gramStart,
+    grams,
+    tokenStart,
+    tokenCount,
+    tokens,
+    ngramCount: index.size,
+  };
 }

@@ -7,6 +7,20 @@
 /** Longest n-gram the scorers use (BLEU-4, CIDEr-D n = 1..4). */
 export const MAX_N = 4;
 
+/** Number of n-gram ids (orders 1..MAX_N) of a sentence of `length` words. */
+export function blockSize(length: number): number {
+  let n = 0;
+  for (let k = 0; k < MAX_N; k++) if (length > k) n += length - k;
+  return n;
+}
+
+/** Offset of order k+1's ids (k = 0..MAX_N-1) in the block of a sentence of `length` words. */
+export function orderOffset(length: number, k: number): number {
+  let n = 0;
+  for (let j = 0; j < k; j++) if (length > j) n += length - j;
+  return n;
+}
+
 /**
  * Python's `str.split()` with no argument splits on these characters (`str.isspace()`), which is
  * what `bleu_scorer.py` and `cider_scorer.py` do; JavaScript's `\s` differs (it has U+FEFF and
@@ -49,12 +63,6 @@ export class Vocabulary {
   }
 }
 
-/** The n-grams of one sentence: `byOrder[k]` holds the ids of its (k+1)-grams in sentence order. */
-export interface SentenceNgrams {
-  readonly length: number;
-  readonly byOrder: Int32Array[];
-}
-
 /**
  * Dense ids for n-grams of every order. An n-gram is the pair (id of its prefix, id of its last
  * word), unigrams having prefix -1; pairs are kept in an open-addressing hash table of typed arrays,
@@ -72,19 +80,21 @@ export class NgramIndex {
     return this.count;
   }
 
-  sentence(words: Int32Array): SentenceNgrams {
-    const byOrder: Int32Array[] = [];
-    let previous = new Int32Array(words.length);
-    for (let i = 0; i < words.length; i++) previous[i] = this.idFor(-1, words[i]);
-    byOrder.push(previous);
+  /**
+   * Writes the n-gram ids of the sentence `words[from .. from + length)` to `out` from `at`: its
+   * 1-grams, then 2-grams, 3-grams and 4-grams (`blockSize(length)` ids in all); returns `at` + that.
+   */
+  encodeInto(words: Int32Array, from: number, length: number, out: Int32Array, at: number): number {
+    // Order k's ids follow order k-1's, so the prefix of the i-th k-gram is at `previous + i`.
+    let previous = at;
+    for (let i = 0; i < length; i++) out[at++] = this.idFor(-1, words[from + i]);
     for (let k = 2; k <= MAX_N; k++) {
-      const n = Math.max(0, words.length - k + 1);
-      const current = new Int32Array(n);
-      for (let i = 0; i < n; i++) current[i] = this.idFor(previous[i], words[i + k - 1]);
-      byOrder.push(current);
-      previous = current;
+      const n = length - k + 1;
+      const start = at;
+      for (let i = 0; i < n; i++) out[at++] = this.idFor(out[previous + i], words[from + i + k - 1]);
+      previous = start;
     }
-    return { length: words.length, byOrder };
+    return at;
   }
 
   private idFor(prefix: number, word: number): number {
