@@ -31,6 +31,32 @@ function batch(B: number, T: number, V: number, P: number, seed: number): Captio
 }
 
 describe('teacherForcedLoss', () => {
+  it('scoring only real tokens equals the masked mean over every padded row', () => {
+    const config = modelConfigSchema.parse({
+      decoder: { embeddingSize: 8, hiddenSize: 12, attention: false, dropout: 0 },
+    });
+    const featureShape = { pooledSize: 6, gridPositions: 0, gridChannels: 0 };
+    const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
+    const params = createDecoderParams(spec, 4);
+    const norm = identityFeatureNorm(featureShape);
+    const math = new DecoderMath(spec, params, norm);
+    const b = batch(6, 10, 25, 6, 5);
+    expect(timeMajorTokens(b).tokens).toBeLessThan(timeMajorTokens(b).mask.length);
+    const loss = (samplingProbability: number) =>
+      tf.tidy(
+        () =>
+          teacherForcedLoss(math, b, {
+            seed: 1,
+            training: true,
+            samplingProbability,
+            attentionRegularization: 0,
+          }).dataSync()[0],
+      );
+    // A sampling probability that never flips a coin runs the step-by-step path, which scores all rows with a mask.
+    expect(loss(0)).toBeCloseTo(loss(1e-12), 5);
+    tf.dispose([...Object.values(params), ...Object.values(norm)]);
+  });
+
   it('masks padding: time-major targets count only real tokens', () => {
     const b = batch(3, 8, 20, 4, 1);
     const tm = timeMajorTokens(b);

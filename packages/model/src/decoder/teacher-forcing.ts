@@ -4,7 +4,7 @@ import { deriveSeed } from '../random';
 import type { DecoderMath, DecoderState } from './decoder';
 import { lstmSequence } from './lstm-sequence';
 import { maskedCrossEntropy } from './masked-cross-entropy';
-import { dropout } from './ops';
+import { dropout, embeddingLookup } from './ops';
 
 /** One training batch, already gathered into plain arrays (rows = captions). */
 export interface CaptionBatch {
@@ -81,6 +81,31 @@ export function timeMajorTokens(batch: CaptionBatch): TimeMajorTokens {
   return { steps, inputs, targets, mask, tokens };
 }
 
+/** Positions (time-major) of the real target tokens. */
+function realPositions(tm: TimeMajorTokens): Int32Array {
+  const out = new Int32Array(tm.tokens);
+  let k = 0;
+  for (let i = 0; i < tm.mask.length; i++) if (tm.mask[i] === 1) out[k++] = i;
+  return out;
+}
+
+/**
+ * The hidden states of real target tokens only: padding rows never reach the output layer, the most
+ * expensive matmul of a step (captions of a batch are padded to its longest, often a third of the rows).
+ * The gather's gradient is the embedding lookup's JavaScript scatter-add.
+ */
+function realRows(hidden: tf.Tensor2D, tm: TimeMajorTokens): tf.Tensor2D {
+  if (tm.tokens === tm.mask.length) return hidden;
+  return embeddingLookup(hidden, tf.tensor1d(realPositions(tm), 'int32'));
+}
+
+/** Targets of the real tokens and an all-ones mask, matching realRows. */
+function compactTargets(tm: TimeMajorTokens): { targets: Int32Array; mask: Float32Array } {
+  if (tm.tokens === tm.mask.length) return { targets: tm.targets, mask: tm.mask };
+  const positions = realPositions(tm);
+  return { targets: Int32Array.from(positions, (p) => tm.targets[p]), mask: new Float32Array(positions.length).fill(1) };
+}
+
 /**
  * Masked cross-entropy of a batch under teacher forcing (plus the attention regulariser), as a scalar.
  * Call it inside `tf.variableGrads`; it allocates only tensors that the caller's tidy scope collects.
@@ -103,7 +128,7 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
     const inputs = tf.add(math.projectInputs(math.embed(inputIds)), math.params['cell/bias']) as tf.Tensor2D;
     const hiddenAll = lstmSequence(inputs, state.h, state.c!, math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D);
-    logits = math.logits(dropout(hiddenAll, rate, deriveSeed(options.seed, 1)));
+    logits = math.logits(dropout(realRows(hiddenAll, tm), rate, deriveSeed(options.seed, 1)));
   } else if (options.samplingProbability <= 0) {
     // Plain teacher forcing, step by step (attention or GRU). Each step embeds and projects its own tokens:
     // splitting one [steps*B, gates] projection into steps costs more on wasm, where Split copies through JS.
@@ -114,7 +139,7 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
       hidden.push(state.h);
       if (out.alpha) alphas.push(out.alpha);
     }
-    logits = math.logits(dropout(tf.concat(hidden, 0) as tf.Tensor2D, rate, deriveSeed(options.seed, 1)));
+    logits = math.logits(dropout(realRows(tf.concat(hidden, 0) as tf.Tensor2D, tm), rate, deriveSeed(options.seed, 1)));
   } else {
     // Scheduled sampling (Bengio et al. 2015): per caption and step, with probability p the input is the
     // model's own previous argmax (no gradient through the choice) instead of the true previous word.
@@ -139,13 +164,15 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
     logits = tf.concat(stepLogits, 0) as tf.Tensor2D;
   }
   const mask = tf.tensor1d(tm.mask);
+  // Teacher forcing scores only the real tokens (realRows); scheduled sampling scores every row, masked.
+  const scored = options.samplingProbability <= 0 ? compactTargets(tm) : { targets: tm.targets, mask: tm.mask };
   let loss: tf.Scalar;
   if (fused) {
-    loss = maskedCrossEntropy(logits, tm.targets, tm.mask, tm.tokens);
+    loss = maskedCrossEntropy(logits, scored.targets, scored.mask, tm.tokens);
   } else {
     const logProbs = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(tm.targets, 'int32'), spec.vocabSize)), 1);
-    loss = tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), tf.scalar(Math.max(tm.tokens, 1))) as tf.Scalar;
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(scored.targets, 'int32'), spec.vocabSize)), 1);
+    loss = tf.div(tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(scored.mask)))), tf.scalar(Math.max(tm.tokens, 1))) as tf.Scalar;
   }
   if (alphas.length > 0 && options.attentionRegularization > 0) {
     // Doubly stochastic regularisation (Show, Attend and Tell eq. 14): over a caption, every grid
