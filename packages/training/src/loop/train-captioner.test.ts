@@ -108,6 +108,24 @@ describe('trainCaptioner', () => {
     expect(result.steps).toBe(8);
   });
 
+  it('stops early when the validation score stops improving, and stays stopped on resume', async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-early-'));
+    const options = {
+      modelConfig: model({ attention: false }),
+      trainingConfig: trainingConfigSchema.parse({ epochs: 6, batchSize: 10, earlyStoppingPatience: 2 }),
+      data: toyCaptionData({ images: 20, valImages: 4, seed: 2 }),
+      checkpointsDir: root,
+      scoreCaptions: () => ({ corpus: { CIDEr: 0.5 } }),
+    };
+    const result = await trainCaptioner(options);
+    expect(result.stoppedBy).toBe('early-stopping');
+    expect(result.epochs).toBe(3);
+    expect(result.best!.epoch).toBe(1);
+    const resumed = await trainCaptioner({ ...options, resume: true });
+    expect(resumed.stoppedBy).toBe('early-stopping');
+    expect(resumed.steps).toBe(result.steps);
+  });
+
   it('rejects data that does not fit the model with a clear error', async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-bad-'));
     const data = toyCaptionData({ images: 10, valImages: 2, seed: 2 });

@@ -147,8 +147,10 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
   let lossSum = 0;
   let lossCount = 0;
   let stoppedBy: TrainCaptionerResult['stoppedBy'] = 'epochs';
+  // A run that had already stopped early stays stopped when resumed with the same patience.
+  if (config.earlyStoppingPatience > 0 && loop.epochsWithoutImprovement >= config.earlyStoppingPatience) stoppedBy = 'early-stopping';
   try {
-    while (loop.cursor.epoch < config.epochs) {
+    while (stoppedBy === 'epochs' && loop.cursor.epoch < config.epochs) {
       const epoch = loop.cursor.epoch;
       const order = epochOrder(config.seed, epoch, M);
       const learningRate = learningRateAt(config, epoch);
