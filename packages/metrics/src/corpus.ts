@@ -24,11 +24,32 @@ export interface EncodedCorpus {
   readonly ngramCount: number;
 }
 
-/** Pairs of (references, candidate) per image, in scoring order. */
+/**
+ * Pairs of (references, candidate) per image, in scoring order. A caption is the space-joined
+ * string pycocoevalcap's scorers receive, or the list of tokens that joins to it.
+ */
 export interface TokenizedSet {
   readonly imageIds: string[];
-  readonly refs: string[][];
-  readonly cands: string[];
+  readonly refs: ReadonlyArray<ReadonlyArray<string | readonly string[]>>;
+  readonly cands: ReadonlyArray<string | readonly string[]>;
+}
+
+/**
+ * Tokens that are words as they stand: non-empty and free of white space, so that joining them
+ * with spaces and splitting with `split(" ")` or `str.split()` gives them back.
+ */
+function plainTokens(list: readonly string[]): boolean {
+  if (list.length === 0) return false;
+  for (const t of list) {
+    if (t.length === 0) return false;
+    for (let i = 0; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c <= 32 || (c >= 0x85 && (c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && OTHER_WHITESPACE.test(t[i]))))) {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 /** Python white space other than " ": where `str.split()` and `split(" ")` can differ. */
@@ -42,7 +63,11 @@ function grow(a: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffe
   return out;
 }
 
-export function encodeCorpus(set: TokenizedSet): EncodedCorpus {
+/**
+ * Encodes the set. With `prepare` (the tokenizer), each string caption is tokenized just before
+ * it is encoded, so that its tokens are garbage as soon as they are counted.
+ */
+export function encodeCorpus(set: TokenizedSet, prepare?: (caption: string) => readonly string[]): EncodedCorpus {
   const vocabulary = new Vocabulary();
   const index = new NgramIndex();
   const images = set.imageIds.length;
@@ -59,10 +84,21 @@ export function encodeCorpus(set: TokenizedSet): EncodedCorpus {
   let gramEnd = 0;
   let sentence = 0;
 
-  const add = (text: string): void => {
-    const spaceSplit = text.split(' ');
-    const sameSplit = !OTHER_WHITESPACE.test(text) && !spaceSplit.includes('');
-    const words = sameSplit ? spaceSplit : splitPythonWhitespace(text);
+  const add = (input: string | readonly string[]): void => {
+    const caption = prepare !== undefined && typeof input === 'string' ? prepare(input) : input;
+    let spaceSplit: readonly string[];
+    let words: readonly string[];
+    let sameSplit: boolean;
+    if (typeof caption !== 'string' && plainTokens(caption)) {
+      spaceSplit = caption;
+      words = caption;
+      sameSplit = true;
+    } else {
+      const text = typeof caption === 'string' ? caption : caption.join(' ');
+      spaceSplit = text.split(' ');
+      sameSplit = !OTHER_WHITESPACE.test(text) && !spaceSplit.includes('');
+      words = sameSplit ? spaceSplit : splitPythonWhitespace(text);
+    }
     // Words, then (when split(" ") differs) the ROUGE-L tokens, ids from the same vocabulary.
     tokens = grow(tokens, tokenEnd + words.length + (sameSplit ? 0 : spaceSplit.length));
     const wordStart = tokenEnd;

@@ -23,11 +23,13 @@ const SURROGATE = /[\uD800-\uDFFF]/g;
 const UNTOKENIZABLE = '\uFFFF';
 
 export function ptbTokenize(text: string): string[] {
-  const tokens: string[] = [];
-  for (const token of lexPtb(text)) {
-    const lower = token.toLowerCase();
-    if (!COCO_PUNCTUATION.has(lower)) tokens.push(lower);
+  const tokens = lexPtb(text);
+  let n = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const lower = tokens[i].toLowerCase();
+    if (!COCO_PUNCTUATION.has(lower)) tokens[n++] = lower;
   }
+  tokens.length = n;
   return tokens;
 }
 

@@ -2,7 +2,7 @@ import { InvalidInputError } from '@captioner/core';
 import { bleu } from './bleu';
 import { ciderD } from './cider';
 import { encodeCorpus } from './corpus';
-import { ptbTokenizeToString } from './ptb-tokenizer';
+import { ptbTokenize } from './ptb-tokenizer';
 import { rougeL } from './rouge';
 
 /** References and one candidate per image id, as `captioner score` and the evaluation stage pass them. */
@@ -59,12 +59,14 @@ export function scoreCaptions(input: CaptionSet, options: ScoreOptions = {}): Ca
       throw new InvalidInputError(`image id "${id}" has no references`);
     }
     if (!Object.hasOwn(input.cands, id)) throw new InvalidInputError(`image id "${id}" has no candidate caption`);
-    refs.push(tokenize ? imageRefs.map(ptbTokenizeToString) : imageRefs);
-    cands.push(tokenize ? ptbTokenizeToString(input.cands[id]) : input.cands[id]);
+    refs.push(imageRefs);
+    cands.push(input.cands[id]);
   }
   if (imageIds.length === 0) throw new InvalidInputError('no images to score');
 
-  const corpus = encodeCorpus({ imageIds, refs, cands });
+  // The tokenizer runs inside the encoder, caption by caption; its token lists are encoded as they
+  // are (the same as their space-joined strings).
+  const corpus = encodeCorpus({ imageIds, refs, cands }, tokenize ? ptbTokenize : undefined);
   const b = bleu(corpus);
   const rouge = rougeL(corpus);
   const cider = ciderD(corpus);
