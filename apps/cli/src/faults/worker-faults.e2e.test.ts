@@ -97,15 +97,18 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
   const isolate = (label: string) => {
     env = { ...env, CAPTIONER_QUEUE_PREFIX: uniquePrefix(label) };
   };
-  const waitForRun = (runId: string, timeoutMs = 240_000) =>
-    waitUntil(
-      `run ${runId} to end`,
-      async () => {
-        const status = await runStatus(db(), runId);
-        return ['succeeded', 'failed', 'cancelled'].includes(status) && status;
-      },
-      { timeoutMs, intervalMs: 500, context: () => workers.output() },
-    );
+  /** Waits for the run to end; a failed run's message and the workers' logs come with the status. */
+  const waitForRun = async (runId: string, timeoutMs = 240_000) => {
+    const status = await waitUntil(`run ${runId} to end`, async () => {
+      const current = await runStatus(db(), runId);
+      return ['succeeded', 'failed', 'cancelled'].includes(current) && current;
+    }, { timeoutMs, intervalMs: 500, context: () => workers.output() });
+    if (status !== 'succeeded') {
+      const run = await db().run.findUniqueOrThrow({ where: { id: runId } });
+      return `${status}: ${run.error}\n${workers.output()}`;
+    }
+    return status;
+  };
   /**
    * Resolves once `worker` has started its `n`-th stage of `stage` (logged after the StageRun row was marked
    * running, so a kill from here on interrupts that stage unless it finished meanwhile); gives its shard.
@@ -235,7 +238,8 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     isolate('cancel');
     workers.start(['--stages', 'preprocess', '--concurrency', '2']);
     const model = workers.start(['--stages', 'extract,train,evaluate']);
-    const runId = await startRun(env, DATASET, configFile);
+    // Longer training than the other runs, so that the cancel (a CLI start-up away) lands while it runs.
+    const runId = await startRun(env, DATASET, configFile, ['--set', 'training.epochs=12']);
     await waitForStarted(model, 'train');
     const cancelled = await runCli(['run', 'cancel', runId], env);
     expect(cancelled.code, cancelled.stderr).toBe(0);
@@ -256,7 +260,6 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     // Shards were not redone; training continued from the checkpoint written when it stopped.
     for (const row of await db().stageRun.findMany({ where: { runId, stage: { in: ['preprocess', 'extract'] } } })) expect(row.attempts).toBe(1);
     expect((await stageRows(runId, 'train'))[0].attempts).toBe(2);
-    if (reference) expect(await finalWeightsHash(db(), runId)).toEqual(reference);
   });
 
   it('the database unreachable for a while: stages retry their writes and the run finishes, nothing recorded twice', async () => {
@@ -283,5 +286,25 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
       await workers.stopAll();
       await proxy.close();
     }
+  });
+
+  it('SIGTERM during training: the worker checkpoints, exits 0 in bounded time, and another worker finishes the run', async () => {
+    isolate('term');
+    workers.start(['--stages', 'preprocess', '--concurrency', '2']);
+    const model = workers.start(['--stages', 'extract,train,evaluate', '--shutdown-timeout', '20000']);
+    const runId = await startRun(env, DATASET, configFile);
+    await waitUntil('a training checkpoint', () => db().checkpoint.findFirst({ where: { runId } }), { intervalMs: 50, context: () => workers.output() });
+    model.kill('SIGTERM');
+    expect(await waitForExit(model, 30_000)).toBe(0);
+    const lines = logLines(model);
+    expect(lines.some((l) => l.msg === 'stage stopped' && l.stage === 'train')).toBe(true);
+    expect(lines.some((l) => l.msg === 'worker stopped')).toBe(true);
+    // The stage goes back to pending (to be taken over), with the checkpoint written on the way out.
+    const [train] = await stageRows(runId, 'train');
+    expect(train.status).toBe('pending');
+    workers.start(['--stages', 'extract,train,evaluate']);
+    expect(await waitForRun(runId)).toBe('succeeded');
+    await expectFinishedRun(db(), runId, SHARDS);
+    if (reference) expect(await finalWeightsHash(db(), runId)).toEqual(reference);
   });
 });
