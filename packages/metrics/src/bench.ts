@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { scoreCaptions } from './score-captions';
+import type { CaptionSet } from './score-captions';
 
 /** Options of `captioner bench score`. */
 export const benchScoreOptionsSchema = z.object({
@@ -53,7 +54,9 @@ export function syntheticCaptionSet(images: number, refsPerImage: number, seed: 
 /** Times `scoreCaptions` (tokenization included) on a synthetic set; generation is not timed. */
 export function benchScore(options: BenchScoreOptions = {}): BenchScoreResult {
   const { images, refsPerImage, seed } = benchScoreOptionsSchema.parse(options);
-  const set = syntheticCaptionSet(images, refsPerImage, seed);
+  // Round-tripped through JSON, the captions are what `captioner score` gets from a score file:
+  // flat strings, not the concatenation trees that building them with templates leaves.
+  const set = JSON.parse(JSON.stringify(syntheticCaptionSet(images, refsPerImage, seed))) as CaptionSet;
   const start = process.hrtime.bigint();
   scoreCaptions(set);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

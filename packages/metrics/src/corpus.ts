@@ -65,9 +65,13 @@ function grow(a: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffe
 
 /**
  * Encodes the set. With `prepare` (the tokenizer), each string caption is tokenized just before
- * it is encoded, so that its tokens are garbage as soon as they are counted.
+ * it is encoded, so that its tokens are garbage as soon as they are counted; `plain` says that
+ * they need no check for white space or empty tokens.
  */
-export function encodeCorpus(set: TokenizedSet, prepare?: (caption: string) => readonly string[]): EncodedCorpus {
+export function encodeCorpus(
+  set: TokenizedSet,
+  prepare?: (caption: string) => { tokens: readonly string[]; plain: boolean },
+): EncodedCorpus {
   const vocabulary = new Vocabulary();
   const index = new NgramIndex();
   const images = set.imageIds.length;
@@ -85,11 +89,17 @@ export function encodeCorpus(set: TokenizedSet, prepare?: (caption: string) => r
   let sentence = 0;
 
   const add = (input: string | readonly string[]): void => {
-    const caption = prepare !== undefined && typeof input === 'string' ? prepare(input) : input;
+    let caption = input;
+    let plain = false;
+    if (prepare !== undefined && typeof input === 'string') {
+      const prepared = prepare(input);
+      caption = prepared.tokens;
+      plain = prepared.plain && prepared.tokens.length > 0;
+    }
     let spaceSplit: readonly string[];
     let words: readonly string[];
     let sameSplit: boolean;
-    if (typeof caption !== 'string' && plainTokens(caption)) {
+    if (typeof caption !== 'string' && (plain || plainTokens(caption))) {
       spaceSplit = caption;
       words = caption;
       sameSplit = true;

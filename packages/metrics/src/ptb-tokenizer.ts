@@ -22,6 +22,9 @@ export const COCO_PUNCTUATION: ReadonlySet<string> = new Set([
 const SURROGATE = /[\uD800-\uDFFF]/g;
 const UNTOKENIZABLE = '\uFFFF';
 
+/** Number of captions that needed the rule scan: the scorers' check for tokens with white space. */
+let ruleScans = 0;
+
 export function ptbTokenize(text: string): string[] {
   const tokens = lexPtb(text);
   let n = 0;
@@ -31,6 +34,16 @@ export function ptbTokenize(text: string): string[] {
   }
   tokens.length = n;
   return tokens;
+}
+
+/**
+ * `ptbTokenize` for the scorers: the tokens, and whether they are known to be plain words (none
+ * empty or holding white space), which holds when the fast paths made all of them.
+ */
+export function ptbTokenizeChecked(text: string): { tokens: string[]; plain: boolean } {
+  const before = ruleScans;
+  const tokens = ptbTokenize(text);
+  return { tokens, plain: ruleScans === before };
 }
 
 /** The tokens joined by single spaces: what pycocoevalcap hands to the scorers for one caption. */
@@ -56,9 +69,11 @@ const endsChunk = (s: string, i: number): boolean => i >= s.length || isBlank(s.
  * scan. `fast = false` runs the rule scan everywhere: the reference the fast paths are tested against.
  */
 export function lexPtb(text: string, fast = true): string[] {
-  // ptbtokenizer.py replaces newlines inside a caption by spaces before the Java sees it.
-  const original = text.includes('\n') ? text.replaceAll('\n', ' ') : text;
-  const s = SURROGATE_TEST.test(original) ? original.replace(SURROGATE, UNTOKENIZABLE) : original;
+  // The fast paths treat "\n" as a space and a surrogate as any other non-ASCII character, so the
+  // text the rules need is only made when they first run.
+  let original = text;
+  let s = text;
+  let rulesReady = false;
   const out: string[] = [];
   const length = s.length;
   let p = 0;
@@ -69,6 +84,13 @@ export function lexPtb(text: string, fast = true): string[] {
         p = q;
         continue;
       }
+    }
+    if (!rulesReady) {
+      // ptbtokenizer.py replaces newlines inside a caption by spaces before the Java sees it.
+      original = text.includes('\n') ? text.replaceAll('\n', ' ') : text;
+      s = SURROGATE_TEST.test(original) ? original.replace(SURROGATE, UNTOKENIZABLE) : original;
+      rulesReady = true;
+      ruleScans++;
     }
     const match = longestMatch(s, p);
     if (match === undefined) {

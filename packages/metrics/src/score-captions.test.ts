@@ -1,5 +1,6 @@
 import { InvalidInputError } from '@captioner/core';
 import { describe, expect, it } from 'vitest';
+import { ptbTokenizeToString } from './ptb-tokenizer';
 import { scoreCaptions } from './score-captions';
 
 describe('scoreCaptions', () => {
@@ -41,5 +42,23 @@ describe('scoreCaptions', () => {
 
   it('rejects a reference id with no candidate', () => {
     expect(() => scoreCaptions({ refs: { a: ['x'], b: ['y'] }, cands: { a: 'x' } })).toThrow(/"b" has no candidate/);
+  });
+
+  it('scores tokenized captions exactly as their tokenized strings (token lists skip join and split)', () => {
+    // Tokens with U+00A0 (phone numbers, fractions) and tabs (SGML), captions with no tokens left,
+    // and plain ones: the encoder takes token lists where it can and strings otherwise.
+    const set = {
+      refs: {
+        p: ['Call (800) 555-1212 now', 'a phone number 555-1212', '2 1/2 cups of flour'],
+        q: ['A <b\tx> tag on a sign', '...', 'A dog, a cat and a bird.'],
+        r: ["The dog's bowl isn't full", 'A grey cat on a mat.', 'two dogs'],
+      },
+      cands: { p: 'call 800 555-1212', q: '!', r: "a dog's grey bowl" },
+    };
+    const tokenizedStrings = {
+      refs: Object.fromEntries(Object.entries(set.refs).map(([id, rs]) => [id, rs.map(ptbTokenizeToString)])),
+      cands: Object.fromEntries(Object.entries(set.cands).map(([id, c]) => [id, ptbTokenizeToString(c)])),
+    };
+    expect(scoreCaptions(set)).toEqual(scoreCaptions(tokenizedStrings, { tokenize: false }));
   });
 });

@@ -2,7 +2,7 @@ import { InvalidInputError } from '@captioner/core';
 import { bleu } from './bleu';
 import { ciderD } from './cider';
 import { encodeCorpus } from './corpus';
-import { ptbTokenize } from './ptb-tokenizer';
+import { ptbTokenizeChecked } from './ptb-tokenizer';
 import { rougeL } from './rouge';
 
 /** References and one candidate per image id, as `captioner score` and the evaluation stage pass them. */
@@ -66,7 +66,7 @@ export function scoreCaptions(input: CaptionSet, options: ScoreOptions = {}): Ca
 
   // The tokenizer runs inside the encoder, caption by caption; its token lists are encoded as they
   // are (the same as their space-joined strings).
-  const corpus = encodeCorpus({ imageIds, refs, cands }, tokenize ? ptbTokenize : undefined);
+  const corpus = encodeCorpus({ imageIds, refs, cands }, tokenize ? ptbTokenizeChecked : undefined);
   const b = bleu(corpus);
   const rouge = rougeL(corpus);
   const cider = ciderD(corpus);
