@@ -53,7 +53,11 @@ const PATTERNS: ReadonlyArray<{ find: RegExp; replace: string; unless?: RegExp }
   { find: /^([a-z]{3,})our(s?)$/g, replace: '$1or$2', unless: /glamour|de[tv]our/ },
 ];
 
+/** Shorter words are in no list and match no pattern ("grey" and "kerb" are the shortest). */
+const SHORTEST = 4;
+
 export function americanize(word: string): string {
+  if (word.length < SHORTEST) return word;
   const mapped = WORDS.get(word);
   if (mapped !== undefined) return mapped;
   // Every pattern needs "ae", "mme" or "our": most words skip the regular expressions.
