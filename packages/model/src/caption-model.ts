@@ -10,6 +10,9 @@ import type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
 import type { NamedArrays } from './checkpoint/checkpoint-dir';
 import { readCheckpointDir } from './checkpoint/checkpoint-dir';
 
+/** Decoder rows (images x beams) stepped together; larger batches are decoded in chunks of this size. */
+const DECODE_CHUNK_ROWS = 256;
+
 const NORM_KEYS = ['pooledMean', 'pooledStd', 'gridMean', 'gridStd'] as const;
 
 /** A decoder ready to caption features. Owns its tensors unless it wraps a training run's live weights. */
@@ -33,8 +36,24 @@ export class CaptionModel {
     if (!Number.isInteger(beamSize) || beamSize < 1) throw new InvalidInputError(`beam size must be a positive integer, got ${beamSize}`);
     if (!Number.isInteger(maxLength) || maxLength < 1) throw new InvalidInputError(`maxLength must be a positive integer, got ${maxLength}`);
     if (features.count === 0) return [];
-    if (beamSize === 1) return (await decodeGreedy(this.math, features, maxLength)).map((b) => [b]);
-    return decodeBeamSearch(this.math, features, beamSize, maxLength, options.lengthPenalty ?? 0);
+    // Chunks bound memory: beam search keeps beamSize copies of every image's grid features.
+    const chunk = Math.max(1, Math.floor(DECODE_CHUNK_ROWS / beamSize));
+    const { pooledSize: P, gridPositions: G, gridChannels: C } = this.featureShape;
+    const out: Beam[][] = [];
+    for (let start = 0; start < features.count; start += chunk) {
+      const n = Math.min(chunk, features.count - start);
+      const part: DecodeFeatures = {
+        pooled: features.pooled.subarray(start * P, (start + n) * P),
+        grid: features.grid?.subarray(start * G * C, (start + n) * G * C),
+        count: n,
+      };
+      if (features.count > chunk && features.pooled.length !== features.count * P) {
+        throw new InvalidInputError(`pooled features: expected ${features.count}x${P} values, got ${features.pooled.length}`);
+      }
+      if (beamSize === 1) out.push(...(await decodeGreedy(this.math, part, maxLength)).map((b) => [b]));
+      else out.push(...(await decodeBeamSearch(this.math, part, beamSize, maxLength, options.lengthPenalty ?? 0)));
+    }
+    return out;
   }
 
   /** The best caption of each image, as word ids without specials; never empty. */

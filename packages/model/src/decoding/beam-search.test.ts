@@ -84,6 +84,18 @@ describe('decoding', () => {
     model.dispose();
   });
 
+  it('decodes large batches in chunks with the same results as small ones', async () => {
+    const model = randomCaptionModel(13);
+    const features = randomFeatures(300, 6);
+    const before = tf.memory().numTensors;
+    const all = await model.decode(features, { beamSize: 2, maxLength: 5 });
+    expect(all).toHaveLength(300);
+    const tail = await model.decode({ pooled: features.pooled.subarray(290 * 12), grid: features.grid!.subarray(290 * 24), count: 10 }, { beamSize: 2, maxLength: 5 });
+    expect(all.slice(290)).toEqual(tail);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
   it('rejects bad options and mismatched features with clear errors', async () => {
     const model = randomCaptionModel(1);
     await expect(model.decode(randomFeatures(2, 1), { beamSize: 0 })).rejects.toThrow(/beam size/);
