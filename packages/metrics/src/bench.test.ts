@@ -14,4 +14,10 @@ describe('benchScore', () => {
     expect(result.seconds).toBeGreaterThan(0);
     expect(result.imagesPerSecond).toBeCloseTo(200 / result.seconds, 6);
   });
+
+  it('reports the CPU time of the scoring too', () => {
+    const result = benchScore({ images: 300, refsPerImage: 5, seed: 4 });
+    expect(result.cpuSeconds).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(result.cpuSeconds)).toBe(true);
+  });
 });

@@ -15,7 +15,10 @@ export type BenchScoreOptions = z.input<typeof benchScoreOptionsSchema>;
 
 export interface BenchScoreResult {
   images: number;
+  /** Wall-clock seconds of `scoreCaptions`. */
   seconds: number;
+  /** CPU seconds of the process (user + system, every thread: GC and JIT helpers included) meanwhile. */
+  cpuSeconds: number;
   imagesPerSecond: number;
 }
 
@@ -57,8 +60,10 @@ export function benchScore(options: BenchScoreOptions = {}): BenchScoreResult {
   // Round-tripped through JSON, the captions are what `captioner score` gets from a score file:
   // flat strings, not the concatenation trees that building them with templates leaves.
   const set = JSON.parse(JSON.stringify(syntheticCaptionSet(images, refsPerImage, seed))) as CaptionSet;
+  const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   scoreCaptions(set);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { images, seconds, imagesPerSecond: images / seconds };
+  const cpu = process.cpuUsage(cpuStart);
+  return { images, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, imagesPerSecond: images / seconds };
 }
