@@ -63,7 +63,7 @@ export function registerBenchCommands(program: Command): void {
       if (opts.json) printJson(result);
       else
         printLine(
-          `${result.images} images scored in ${result.seconds.toFixed(3)} s (${result.imagesPerSecond.toFixed(0)} images/s)`,
+          `${result.images} images scored in ${result.seconds.toFixed(3)} s wall, ${result.cpuSeconds.toFixed(3)} s CPU (${result.imagesPerSecond.toFixed(0)} images/s)`,
         );
     });
 }
