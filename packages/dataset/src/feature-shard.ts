@@ -1,18 +1,22 @@
 import { InvalidInputError, readShardFile, writeShardFile } from '@captioner/core';
 import type { ShardHeader } from '@captioner/core';
 
-/**
- * A feature shard: the encoder's outputs for the images of one image shard, in the same order:
- * `pooled` float32 [n, D] and `grid` float32 [n, G, C] (G spatial positions for attention).
- * `meta.imagesSha256` names the image shard it was computed from, so a stale one is redone.
- */
-export interface FeatureShard {
+/** Features of a chosen set of images, gathered from several shards, rows in `ids` order. */
+export interface FeatureSet {
   ids: string[];
   pooled: Float32Array;
   grid: Float32Array;
   pooledSize: number;
   gridPositions: number;
   gridChannels: number;
+}
+
+/**
+ * A feature shard: the encoder's outputs for the images of one image shard, in the same order:
+ * `pooled` float32 [n, D] and `grid` float32 [n, G, C] (G spatial positions for attention).
+ * `meta.imagesSha256` names the image shard it was computed from, so a stale one is redone.
+ */
+export interface FeatureShard extends FeatureSet {
   meta: Record<string, unknown>;
 }
 
@@ -44,16 +48,6 @@ export async function readFeatureShard(file: string): Promise<FeatureShard & { h
     meta: shard.meta,
     header: shard.header,
   };
-}
-
-/** Features of a chosen set of images, gathered from several shards, rows in `ids` order. */
-export interface FeatureSet {
-  ids: string[];
-  pooled: Float32Array;
-  grid: Float32Array;
-  pooledSize: number;
-  gridPositions: number;
-  gridChannels: number;
 }
 
 /**

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { artifactPaths } from '@captioner/core';
-import { getRun, listShards } from '@captioner/db';
+import { getRun } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
-import { loadVocabulary, readFeatureSet, readManifest, splitItems } from '@captioner/dataset';
-import { scoreCaptions } from '@captioner/metrics';
+import { loadVocabulary } from '@captioner/dataset';
 import type { CorpusScores } from '@captioner/metrics';
 import {
   CaptionModel,
@@ -13,7 +12,7 @@ import {
   modelConfigSchema,
 } from '@captioner/model';
 import type { BackendName } from '@captioner/core';
-import { decodeFeatureSet } from './caption-split';
+import { captionAndScore, loadSplitData } from './split-data';
 
 /**
  * Scores a decoder with the run's architecture but untrained (initial, seeded) weights on a split:
@@ -29,11 +28,9 @@ export async function scoreUntrainedDecoder(
     .object({ model: z.unknown(), seed: z.number().int().default(1) })
     .parse(JSON.parse(run.config));
   const modelConfig = modelConfigSchema.parse(runConfig.model ?? {});
-  const manifest = await readManifest(run.dataset.manifestPath);
   const vocabulary = await loadVocabulary(artifactPaths(home).vocabulary(run.id));
-  const items = splitItems(manifest, options.split);
-  const shardFiles = (await listShards(db, run.id, 'features')).map((s) => s.path);
-  const features = await readFeatureSet(shardFiles, new Set(items.map((i) => i.id)));
+  const data = await loadSplitData(db, run, options.split);
+  const { features } = data;
   await initBackend(options.backend);
   const featureShape = {
     pooledSize: features.pooledSize,
@@ -50,15 +47,7 @@ export async function scoreUntrainedDecoder(
     computeFeatureNorm(featureShape, features.pooled, withGrid ? features.grid : undefined),
   );
   try {
-    const tokens = await decodeFeatureSet(model, features, { beamSize: options.beamSize, withGrid });
-    const captionsById = new Map(items.map((item) => [item.id, item.captions]));
-    const refs: Record<string, string[]> = {};
-    const cands: Record<string, string> = {};
-    features.ids.forEach((id, row) => {
-      refs[id] = captionsById.get(id) ?? [];
-      cands[id] = vocabulary.decode(tokens[row]);
-    });
-    return scoreCaptions({ refs, cands }).corpus;
+    return (await captionAndScore(model, data, vocabulary, { beamSize: options.beamSize })).scores.corpus;
   } finally {
     model.dispose();
   }

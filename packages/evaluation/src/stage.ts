@@ -4,14 +4,12 @@ import {
   createEvaluation,
   findCheckpoint,
   getRun,
-  listShards,
   setEvaluationStatus,
 } from '@captioner/db';
 import type { StageContext } from '@captioner/db';
-import { loadVocabulary, readFeatureSet, readManifest, splitItems } from '@captioner/dataset';
-import { scoreCaptions } from '@captioner/metrics';
+import { loadVocabulary } from '@captioner/dataset';
 import { initBackend, loadCaptionModel } from '@captioner/model';
-import { decodeFeatureSet } from './caption-split';
+import { captionAndScore, loadSplitData } from './split-data';
 
 export interface EvaluateStageInput {
   runId: string;
@@ -42,23 +40,14 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
   try {
     const checkpoint = await findCheckpoint(ctx.db, run.id, payload.checkpoint);
     if (!checkpoint) throw new NotFoundError(`run ${run.id}: no checkpoint matches "${payload.checkpoint}"`);
-    const paths = artifactPaths(ctx.config.home);
-    const manifest = await readManifest(run.dataset.manifestPath);
-    const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
-    let items = splitItems(manifest, payload.split);
-    if (payload.maxImages > 0) items = items.slice(0, payload.maxImages);
-    const shardFiles = (await listShards(ctx.db, run.id, 'features')).map((s) => s.path);
-    const features = await readFeatureSet(shardFiles, new Set(items.map((i) => i.id)));
-    if (features.ids.length === 0)
-      throw new NotFoundError(`run ${run.id}: the ${payload.split} split has no images`);
-
+    const vocabulary = await loadVocabulary(artifactPaths(ctx.config.home).vocabulary(run.id));
+    const data = await loadSplitData(ctx.db, run, payload.split, payload.maxImages);
     await initBackend(ctx.config.backend);
     const model = await loadCaptionModel(checkpoint.path);
-    let tokens: number[][];
+    let result: Awaited<ReturnType<typeof captionAndScore>>;
     try {
-      tokens = await decodeFeatureSet(model, features, {
+      result = await captionAndScore(model, data, vocabulary, {
         beamSize: payload.beamSize,
-        withGrid: model.config.decoder.attention,
         signal: ctx.signal,
         onProgress: (update) => {
           void ctx.reportProgress({ ...update, fraction: update.fraction * 0.95 }).catch(() => {});
@@ -67,19 +56,12 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
     } finally {
       model.dispose();
     }
-
-    const captionsById = new Map(items.map((item) => [item.id, item.captions]));
-    const refs: Record<string, string[]> = {};
-    const cands: Record<string, string> = {};
-    features.ids.forEach((id, row) => {
-      refs[id] = captionsById.get(id) ?? [];
-      cands[id] = vocabulary.decode(tokens[row]);
-    });
-    const scores = scoreCaptions({ refs, cands });
+    const { refs, cands, scores } = result;
+    const ids = data.features.ids;
     await completeEvaluation(ctx.db, payload.evaluationId, {
       checkpointId: checkpoint.id,
       scores: scores.corpus as unknown as Record<string, number>,
-      samples: features.ids.map((id) => ({
+      samples: ids.map((id) => ({
         imageId: id,
         candidate: cands[id],
         references: refs[id],
@@ -88,7 +70,7 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
         rougeL: scores.perImage[id].ROUGE_L,
       })),
     });
-    await ctx.reportProgress({ fraction: 1, message: `${features.ids.length} images scored` });
+    await ctx.reportProgress({ fraction: 1, message: `${ids.length} images scored` });
   } catch (error) {
     await setEvaluationStatus(ctx.db, payload.evaluationId, 'failed', describeError(error)).catch(() => {});
     throw error;
