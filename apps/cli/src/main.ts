@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerApiCommand } from './commands/api';
 import { registerBenchCommands } from './commands/bench';
 import { registerCaptionCommand } from './commands/caption';
 import { registerDatasetCommands } from './commands/dataset';
@@ -27,6 +28,7 @@ function buildProgram(): Command {
   registerExportCommand(program);
   registerDemoCommand(program);
   registerBenchCommands(program);
+  registerApiCommand(program);
   const applyExitOverride = (command: Command) => {
     command.exitOverride();
     command.commands.forEach(applyExitOverride);

@@ -1,0 +1,59 @@
+import type { RunDetails } from '../views';
+import { escapeHtml, formatScore, page, status, table } from './html';
+
+function progressBar(progress: number): string {
+  const value = Math.min(1, Math.max(0, progress));
+  return `<progress value="${value}" max="1"></progress> ${Math.round(value * 100)}%`;
+}
+
+/** `GET /runs/:id`: stages with progress bars, checkpoints and evaluations of one run. */
+export function renderRunPage(run: RunDetails): string {
+  const header = `<p><a href="/">← all runs</a></p>
+<h1>Run ${escapeHtml(run.id)}${run.name ? ` (${escapeHtml(run.name)})` : ''}: ${status(run.status)}</h1>
+<p>data set ${escapeHtml(run.dataset.name)} · executor ${escapeHtml(run.executor)}${run.backend ? ` · backend ${escapeHtml(run.backend)}` : ''}
+· created ${escapeHtml(run.createdAt)}${run.finishedAt ? ` · finished ${escapeHtml(run.finishedAt)}` : ''}</p>
+${run.error ? `<p class="failed">${escapeHtml(run.error)}</p>` : ''}`;
+  const stages = table(
+    ['Stage', 'Shard', 'Status', 'Progress', 'Attempts', 'Message'],
+    run.stages.map((s) => [
+      escapeHtml(s.stage),
+      s.shard >= 0 ? escapeHtml(s.shard) : '–',
+      status(s.status),
+      progressBar(s.progress),
+      escapeHtml(s.attempts),
+      escapeHtml(s.error ?? s.message),
+    ]),
+  );
+  const checkpoints = run.checkpoints.length
+    ? table(
+        ['Checkpoint', 'Step', 'Epoch', 'Kind', 'Validation', 'Best', 'On disk'],
+        run.checkpoints.map((c) => [
+          escapeHtml(c.id),
+          escapeHtml(c.step),
+          escapeHtml(c.epoch),
+          escapeHtml(c.kind),
+          c.valScore === null ? '–' : `${escapeHtml(c.valMetric)} ${escapeHtml(formatScore(c.valScore))}`,
+          c.isBest ? 'yes' : '',
+          c.onDisk ? 'yes' : 'pruned',
+        ]),
+      )
+    : '<p>none yet</p>';
+  const evaluations = run.evaluations.length
+    ? table(
+        ['Evaluation', 'Split', 'Status', 'Images', 'BLEU-4', 'CIDEr-D', 'ROUGE-L'],
+        run.evaluations.map((e) => [
+          `<a href="/api/evaluations/${encodeURIComponent(e.id)}">${escapeHtml(e.id)}</a>`,
+          escapeHtml(e.split),
+          status(e.status),
+          escapeHtml(e.imageCount),
+          escapeHtml(formatScore(e.scores?.Bleu_4)),
+          escapeHtml(formatScore(e.scores?.CIDEr)),
+          escapeHtml(formatScore(e.scores?.ROUGE_L)),
+        ]),
+      )
+    : '<p>none yet</p>';
+  return page(
+    `Captioner run ${run.id}`,
+    `${header}\n<h2>Stages</h2>\n${stages}\n<h2>Checkpoints</h2>\n${checkpoints}\n<h2>Evaluations</h2>\n${evaluations}`,
+  );
+}

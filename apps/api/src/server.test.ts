@@ -1,0 +1,250 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { loadConfig } from '@captioner/core';
+import type { CaptionerConfig } from '@captioner/core';
+import { createScratchDatabase, openDatabase, upsertDataset } from '@captioner/db';
+import type { Database, ScratchDatabase } from '@captioner/db';
+import { synthesizeShapes } from '@captioner/dataset';
+import { QUEUE_NAMES, createProducerConnection, stageJobId } from '@captioner/pipeline';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from './server';
+import { NO_REDIS_MESSAGE } from './producer';
+
+const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+// Real things: a scratch SQLite database, a synthesized data set on disk, the test Redis under a
+// prefix of its own (so nothing here meets another test's or a real cluster's jobs).
+let scratch: ScratchDatabase;
+let database: Database;
+let home: string;
+let config: CaptionerConfig;
+let server: FastifyInstance;
+let noRedisServer: FastifyInstance;
+
+async function jobExists(
+  runId: string,
+  stage: 'preprocess' | 'evaluate',
+  shard: number | string,
+): Promise<boolean> {
+  const connection = await createProducerConnection(REDIS_URL);
+  const queue = new Queue(QUEUE_NAMES[stage], { connection, prefix: config.queuePrefix });
+  try {
+    return Boolean(await queue.getJob(stageJobId(runId, stage, shard)));
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  scratch = await createScratchDatabase('sqlite');
+  home = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-api-'));
+  const env = { CAPTIONER_HOME: home, DATABASE_URL: scratch.url, CAPTIONER_LOG_LEVEL: 'silent' };
+  config = loadConfig({
+    ...env,
+    REDIS_URL,
+    CAPTIONER_QUEUE_PREFIX: `test-api-${randomBytes(4).toString('hex')}`,
+  });
+  database = await openDatabase(config.databaseUrl);
+  const { manifestFile, manifest } = await synthesizeShapes({
+    outDir: path.join(home, 'shapes'),
+    images: 12,
+    seed: 3,
+    imageSize: 32,
+  });
+  await upsertDataset(database.client, {
+    name: 'shapes',
+    format: 'shapes',
+    sourcePath: path.join(home, 'shapes'),
+    manifestPath: manifestFile,
+    itemCount: manifest.items.length,
+    captionCount: manifest.items.reduce((n, item) => n + item.captions.length, 0),
+    splits: { train: 10, val: 1, test: 1 },
+    report: { problems: [] },
+    problemCount: 0,
+  });
+  server = buildServer({ config, db: database.client });
+  noRedisServer = buildServer({ config: loadConfig(env), db: database.client });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await noRedisServer?.close();
+  await database?.close();
+  await scratch?.drop();
+  if (home) await fs.rm(home, { recursive: true, force: true });
+});
+
+describe('API', () => {
+  let runId: string;
+
+  it('reports health of the database and Redis', async () => {
+    const res = await server.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ database: 'ok', redis: 'ok' });
+    const local = await noRedisServer.inject({ method: 'GET', url: '/health' });
+    expect(local.json()).toEqual({ database: 'ok', redis: 'disabled' });
+  });
+
+  it('lists and shows data sets', async () => {
+    const list = await server.inject({ method: 'GET', url: '/api/datasets' });
+    expect(list.json()).toMatchObject([{ name: 'shapes', itemCount: 12, splits: { train: 10 } }]);
+    const one = await server.inject({ method: 'GET', url: '/api/datasets/shapes' });
+    expect(one.json()).toMatchObject({ name: 'shapes', report: { problems: [] } });
+    const missing = await server.inject({ method: 'GET', url: '/api/datasets/nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: 'data set not found: nope' });
+  });
+
+  it('creates a run with its stage rows and enqueues its flow on Redis', async () => {
+    const res = await server.inject({
+      method: 'POST',
+      url: '/api/runs',
+      payload: { dataset: 'shapes', name: '<script>alert(1)</script>', config: { shardSize: 6 } },
+    });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body).toMatchObject({ status: 'queued', shards: 2 });
+    runId = body.id;
+    const stages = await database.client.stageRun.findMany({ where: { runId } });
+    expect(stages.map((s) => `${s.stage}${s.shard}`).sort()).toEqual(
+      ['evaluate-1', 'extract0', 'extract1', 'preprocess0', 'preprocess1', 'train-1'].sort(),
+    );
+    expect(await jobExists(runId, 'evaluate', 'final')).toBe(true);
+    expect(await jobExists(runId, 'preprocess', 0)).toBe(true);
+  });
+
+  it('returns the run in the list and in detail, with JSON columns parsed', async () => {
+    const list = await server.inject({ method: 'GET', url: '/api/runs?limit=10' });
+    expect(list.statusCode).toBe(200);
+    expect(list.json()[0]).toMatchObject({
+      id: runId,
+      dataset: 'shapes',
+      status: 'queued',
+      stages: { preprocess: { done: 0, total: 2, status: 'pending' } },
+      finalScores: null,
+    });
+    const one = await server.inject({ method: 'GET', url: `/api/runs/${runId}` });
+    const run = one.json();
+    expect(run).toMatchObject({ id: runId, executor: 'bullmq', config: { shardSize: 6 } });
+    expect(run.stages).toHaveLength(6);
+    expect(run.evaluations).toMatchObject([
+      { split: 'test', status: 'queued', settings: expect.any(Object) },
+    ]);
+  });
+
+  it('answers 404, 400 naming the field, and 503 without REDIS_URL', async () => {
+    const missing = await server.inject({ method: 'GET', url: '/api/runs/run_nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: 'run not found: run_nope' });
+
+    const bad = await server.inject({ method: 'POST', url: '/api/runs', payload: { dataset: 42 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatch(/^body\.dataset: /);
+    const unknown = await server.inject({
+      method: 'POST',
+      url: '/api/runs',
+      payload: { dataset: 'shapes', epochs: 3 },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toMatch(/epochs/);
+    const badConfig = await server.inject({
+      method: 'POST',
+      url: '/api/runs',
+      payload: { dataset: 'shapes', config: { training: { epochs: -1 } } },
+    });
+    expect(badConfig.statusCode).toBe(400);
+    const badLimit = await server.inject({ method: 'GET', url: '/api/runs?limit=zero' });
+    expect(badLimit.statusCode).toBe(400);
+    expect(badLimit.json().error).toMatch(/^query\.limit: /);
+
+    const runsBefore = await database.client.run.count();
+    const noRedis = await noRedisServer.inject({
+      method: 'POST',
+      url: '/api/runs',
+      payload: { dataset: 'shapes' },
+    });
+    expect(noRedis.statusCode).toBe(503);
+    expect(noRedis.json()).toEqual({ error: NO_REDIS_MESSAGE });
+    expect(await database.client.run.count()).toBe(runsBefore);
+  });
+
+  it('enqueues an evaluation and shows it', async () => {
+    const res = await server.inject({
+      method: 'POST',
+      url: '/api/evaluations',
+      payload: { runId, checkpoint: 'last', split: 'val', beamSize: 2 },
+    });
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json();
+    expect(await jobExists(runId, 'evaluate', id)).toBe(true);
+    const shown = await server.inject({ method: 'GET', url: `/api/evaluations/${id}` });
+    expect(shown.json()).toMatchObject({
+      id,
+      runId,
+      split: 'val',
+      status: 'queued',
+      settings: { checkpoint: 'last', beamSize: 2 },
+      scores: null,
+      best: [],
+      worst: [],
+    });
+    const bad = await server.inject({
+      method: 'POST',
+      url: '/api/evaluations',
+      payload: { runId, beamSize: 0 },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatch(/^body\.beamSize: /);
+    const unknownRun = await server.inject({
+      method: 'POST',
+      url: '/api/evaluations',
+      payload: { runId: 'run_nope' },
+    });
+    expect(unknownRun.statusCode).toBe(404);
+  });
+
+  it('renders the dashboard with every value escaped', async () => {
+    const res = await server.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain(`href="/runs/${runId}"`);
+    expect(res.body).toContain('<meta http-equiv="refresh" content="5">');
+    expect(res.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(res.body).not.toContain('<script>');
+
+    const detail = await server.inject({ method: 'GET', url: `/runs/${runId}` });
+    expect(detail.statusCode).toBe(200);
+    expect(detail.body).toContain('<progress value="0" max="1">');
+    expect(detail.body).toContain('&lt;script&gt;');
+    expect(detail.body).not.toContain('<script>');
+    const missing = await server.inject({ method: 'GET', url: '/runs/run_nope' });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('cancels a run: marks it cancelled and removes its queued jobs', async () => {
+    const res = await server.inject({ method: 'POST', url: `/api/runs/${runId}/cancel` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: runId, status: 'cancelled' });
+    expect(res.json().removedJobs).toBeGreaterThanOrEqual(6);
+    const run = await database.client.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.status).toBe('cancelled');
+    expect(await jobExists(runId, 'evaluate', 'final')).toBe(false);
+    expect(await jobExists(runId, 'preprocess', 0)).toBe(false);
+  });
+
+  it('resumes a cancelled run: the flow is enqueued again', async () => {
+    const res = await server.inject({ method: 'POST', url: `/api/runs/${runId}/resume` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ id: runId, status: 'queued' });
+    expect(await jobExists(runId, 'evaluate', 'final')).toBe(true);
+    const noRedis = await noRedisServer.inject({ method: 'POST', url: `/api/runs/${runId}/resume` });
+    expect(noRedis.statusCode).toBe(503);
+    // Leave nothing behind on the shared Redis.
+    await server.inject({ method: 'POST', url: `/api/runs/${runId}/cancel` });
+  });
+});

@@ -1,0 +1,117 @@
+import { getEvaluation, getEvaluationExtremes, getRunDetails, listRuns } from '@captioner/db';
+import type { DbClient } from '@captioner/db';
+import { parseJsonColumn } from './json-columns';
+
+/** What the API and the dashboard show: database rows with their JSON text columns parsed. */
+
+export type Scores = Record<string, number>;
+export interface StageSummary {
+  status: string;
+  done: number;
+  total: number;
+}
+
+/** One entry per stage kind: done/total shards and an overall status (failed wins, then running…). */
+export function summarizeStages(
+  stages: Array<{ stage: string; status: string }>,
+): Record<string, StageSummary> {
+  const summary: Record<string, StageSummary> = {};
+  const statuses: Record<string, string[]> = {};
+  for (const stage of stages) {
+    const entry = (summary[stage.stage] ??= { status: 'pending', done: 0, total: 0 });
+    (statuses[stage.stage] ??= []).push(stage.status);
+    entry.total++;
+    if (stage.status === 'succeeded') entry.done++;
+  }
+  for (const [name, entry] of Object.entries(summary)) {
+    const all = statuses[name];
+    entry.status = all.includes('failed')
+      ? 'failed'
+      : entry.done === entry.total
+        ? 'succeeded'
+        : all.includes('running')
+          ? 'running'
+          : all.includes('cancelled')
+            ? 'cancelled'
+            : 'pending';
+  }
+  return summary;
+}
+
+/** Runs newest first, each with its stage summary and the scores of its final evaluation, if any. */
+export async function runListView(db: DbClient, limit: number) {
+  const runs = await listRuns(db, { limit });
+  // The final evaluation is the first one recorded for a run (created with the run's plan).
+  const evaluations = await db.evaluation.findMany({
+    where: { runId: { in: runs.map((r) => r.id) } },
+    orderBy: { createdAt: 'asc' },
+  });
+  const finalScores = new Map<string, Scores | null>();
+  for (const e of evaluations) {
+    if (!finalScores.has(e.runId)) finalScores.set(e.runId, parseJsonColumn<Scores | null>(e.scores, null));
+  }
+  return runs.map((r) => ({
+    id: r.id,
+    name: r.name,
+    dataset: r.dataset.name,
+    status: r.status,
+    executor: r.executor,
+    backend: r.backend,
+    error: r.error,
+    createdAt: r.createdAt,
+    finishedAt: r.finishedAt,
+    stages: summarizeStages(r.stages),
+    finalScores: finalScores.get(r.id) ?? null,
+  }));
+}
+export type RunListEntry = Awaited<ReturnType<typeof runListView>>[number];
+
+/** A run with stages, checkpoints, metrics and evaluations (as `captioner run show --json`). */
+export async function runDetailsView(db: DbClient, id: string) {
+  const run = await getRunDetails(db, id);
+  return {
+    ...run,
+    config: parseJsonColumn<Record<string, unknown>>(run.config, {}),
+    stages: run.stages.map((s) => ({
+      ...s,
+      figures: parseJsonColumn<Record<string, unknown> | null>(s.figures, null),
+    })),
+    evaluations: run.evaluations.map((e) => ({
+      ...e,
+      settings: parseJsonColumn<Record<string, unknown>>(e.settings, {}),
+      scores: parseJsonColumn<Scores | null>(e.scores, null),
+    })),
+    stageSummary: summarizeStages(run.stages),
+  };
+}
+export type RunDetails = Awaited<ReturnType<typeof runDetailsView>>;
+
+/** An evaluation's scores with its best and worst samples by CIDEr-D (as `captioner eval show --json`). */
+export async function evaluationView(db: DbClient, id: string, samples: number) {
+  const evaluation = await getEvaluation(db, id);
+  const extremes = await getEvaluationExtremes(db, id, samples);
+  const sample = (s: (typeof extremes.best)[number]) => ({
+    imageId: s.imageId,
+    candidate: s.candidate,
+    references: parseJsonColumn<string[]>(s.references, []),
+    Bleu_4: s.bleu4,
+    CIDEr: s.cider,
+    ROUGE_L: s.rougeL,
+  });
+  return {
+    id: evaluation.id,
+    runId: evaluation.runId,
+    status: evaluation.status,
+    split: evaluation.split,
+    checkpoint: evaluation.checkpoint
+      ? { id: evaluation.checkpoint.id, step: evaluation.checkpoint.step }
+      : null,
+    settings: parseJsonColumn<Record<string, unknown>>(evaluation.settings, {}),
+    scores: parseJsonColumn<Scores | null>(evaluation.scores, null),
+    imageCount: evaluation.imageCount,
+    error: evaluation.error,
+    createdAt: evaluation.createdAt,
+    best: extremes.best.map(sample),
+    worst: extremes.worst.map(sample),
+  };
+}
