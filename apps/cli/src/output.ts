@@ -26,12 +26,4 @@ export function formatScore(value: number | undefined): string {
   return value === undefined ? '-' : value.toFixed(3);
 }
 
-/** Parses a JSON text column from the database, tolerating null. */
-export function parseJsonColumn<T>(text: string | null | undefined, fallback: T): T {
-  if (!text) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
+export { parseJsonColumn } from '@captioner/db';

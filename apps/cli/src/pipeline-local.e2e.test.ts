@@ -113,12 +113,17 @@ describe('a tiny run through the local executor (SQLite)', () => {
       env,
     );
     expect(fromBundle[0].caption).toBe(captions[0].caption);
-    const manifest = JSON.parse(await fs.readFile(path.join(bundle, 'bundle.json'), 'utf8')) as { files: Record<string, string> };
+    const manifest = JSON.parse(await fs.readFile(path.join(bundle, 'bundle.json'), 'utf8')) as {
+      files: Record<string, string>;
+    };
     const weights = Object.keys(manifest.files).find((f) => f.endsWith('.bin'))!;
     const bytes = await fs.readFile(path.join(bundle, weights));
     bytes[0] ^= 0xff;
     await fs.writeFile(path.join(bundle, weights), bytes);
-    const corrupt = await runCli(['caption', path.join(home, 'shapes', 'images', 'shapes-000001.png'), '--model', bundle], env);
+    const corrupt = await runCli(
+      ['caption', path.join(home, 'shapes', 'images', 'shapes-000001.png'), '--model', bundle],
+      env,
+    );
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toMatch(/checksum mismatch/);
   });

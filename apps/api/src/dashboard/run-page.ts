@@ -1,4 +1,4 @@
-import type { RunDetails } from '../views';
+import type { RunDetails } from '@captioner/db';
 import { escapeHtml, formatScore, page, status, table } from './html';
 
 function progressBar(progress: number): string {

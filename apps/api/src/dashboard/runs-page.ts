@@ -1,4 +1,4 @@
-import type { RunListEntry } from '../views';
+import type { RunListEntry } from '@captioner/db';
 import { escapeHtml, formatScore, page, status, table } from './html';
 
 /** `GET /`: every run (newest first) with its stage summary and final scores. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { renderRunPage } from '../dashboard/run-page';
 import { renderRunsPage } from '../dashboard/runs-page';
 import { parseInput } from '../validation';
-import { runDetailsView, runListView } from '../views';
+import { runDetailsView, runListView } from '@captioner/db';
 import type { RouteContext } from './context';
 
 const idParams = z.object({ id: z.string().min(1) });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getDataset, listDatasets } from '@captioner/db';
-import { parseJsonColumn } from '../json-columns';
+import { parseJsonColumn } from '@captioner/db';
 import { parseInput } from '../validation';
 import type { RouteContext } from './context';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requestEvaluation } from '../actions';
 import { parseInput } from '../validation';
-import { evaluationView } from '../views';
+import { evaluationView } from '@captioner/db';
 import type { RouteContext } from './context';
 
 const idParams = z.object({ id: z.string().min(1) });

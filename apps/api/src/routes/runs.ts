@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { cancelRun, resumeRun, startRun } from '../actions';
 import { parseInput } from '../validation';
-import { runDetailsView, runListView } from '../views';
+import { runDetailsView, runListView } from '@captioner/db';
 import type { RouteContext } from './context';
 
 const idParams = z.object({ id: z.string().min(1) });

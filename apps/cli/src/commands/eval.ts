@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { createLogger } from '@captioner/core';
-import { createEvaluation, getEvaluation, getEvaluationExtremes, getRun } from '@captioner/db';
+import { createEvaluation, evaluationView, getEvaluation, getRun } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import {
   createProducerConnection,
@@ -12,7 +12,7 @@ import {
 import { newId } from '@captioner/db';
 import { createStageHandlers } from '@captioner/worker';
 import { withContext } from '../context';
-import { formatScore, parseJsonColumn, printJson, printLine, printTable } from '../output';
+import { formatScore, printJson, printLine, printTable } from '../output';
 import { positiveIntOption, intOption } from '../options';
 import { ProgressView } from '../progress';
 
@@ -111,55 +111,32 @@ async function waitForEvaluation(db: DbClient, id: string): Promise<void> {
 }
 
 export async function showEvaluation(db: DbClient, id: string, json: boolean, samples = 5): Promise<void> {
-  const evaluation = await getEvaluation(db, id);
-  const scores = parseJsonColumn<Record<string, number> | null>(evaluation.scores, null);
-  const extremes = await getEvaluationExtremes(db, id, samples);
-  const sample = (s: (typeof extremes.best)[number]) => ({
-    imageId: s.imageId,
-    candidate: s.candidate,
-    references: parseJsonColumn<string[]>(s.references, []),
-    Bleu_4: s.bleu4,
-    CIDEr: s.cider,
-    ROUGE_L: s.rougeL,
-  });
+  const view = await evaluationView(db, id, samples);
   if (json) {
-    printJson({
-      id: evaluation.id,
-      runId: evaluation.runId,
-      status: evaluation.status,
-      split: evaluation.split,
-      checkpoint: evaluation.checkpoint
-        ? { id: evaluation.checkpoint.id, step: evaluation.checkpoint.step }
-        : null,
-      settings: parseJsonColumn(evaluation.settings, {}),
-      scores,
-      imageCount: evaluation.imageCount,
-      error: evaluation.error,
-      best: extremes.best.map(sample),
-      worst: extremes.worst.map(sample),
-    });
+    printJson(view);
     return;
   }
-  printLine(`evaluation ${evaluation.id} of run ${evaluation.runId}: ${evaluation.status}`);
+  printLine(`evaluation ${view.id} of run ${view.runId}: ${view.status}`);
   printLine(
-    `  split ${evaluation.split}, ${evaluation.imageCount} images, checkpoint ${evaluation.checkpoint ? `${evaluation.checkpoint.id} (step ${evaluation.checkpoint.step})` : '-'}`,
+    `  split ${view.split}, ${view.imageCount} images, checkpoint ${view.checkpoint ? `${view.checkpoint.id} (step ${view.checkpoint.step})` : '-'}`,
   );
-  if (evaluation.error) printLine(`  error: ${evaluation.error}`);
+  if (view.error) printLine(`  error: ${view.error}`);
+  const { scores } = view;
   if (scores) {
     printLine();
     printTable([...SCORE_KEYS], [SCORE_KEYS.map((k) => formatScore(scores[k]))]);
   }
   for (const [title, rows] of [
-    ['best', extremes.best],
-    ['worst', extremes.worst],
+    ['best', view.best],
+    ['worst', view.worst],
   ] as const) {
     if (!rows.length) continue;
     printLine();
     printLine(`${title} samples (by CIDEr-D):`);
     for (const s of rows) {
-      printLine(`  ${s.imageId}  CIDEr-D ${formatScore(s.cider)}  BLEU-4 ${formatScore(s.bleu4)}`);
+      printLine(`  ${s.imageId}  CIDEr-D ${formatScore(s.CIDEr)}  BLEU-4 ${formatScore(s.Bleu_4)}`);
       printLine(`    generated: ${s.candidate}`);
-      printLine(`    reference: ${parseJsonColumn<string[]>(s.references, [])[0] ?? ''}`);
+      printLine(`    reference: ${s.references[0] ?? ''}`);
     }
   }
 }

@@ -11,7 +11,9 @@ import { printJson, printLine } from '../output';
 export function registerExportCommand(program: Command): void {
   program
     .command('export <run>')
-    .description('export a run as one self-describing model bundle (encoder, decoder, vocabulary, preprocessing)')
+    .description(
+      'export a run as one self-describing model bundle (encoder, decoder, vocabulary, preprocessing)',
+    )
     .option('--checkpoint <which>', 'best, last or a checkpoint id', 'best')
     .option('--out <dir>', 'bundle directory (default: the run export directory)')
     .option('--json', 'print as JSON')
@@ -30,11 +32,17 @@ export function registerExportCommand(program: Command): void {
           checkpointDir: checkpoint.path,
           extras: {
             vocabulary: vocabulary.toJSON(),
-            preprocessing: parsePreprocessSettings((JSON.parse(run.config) as { preprocess?: unknown }).preprocess),
+            preprocessing: parsePreprocessSettings(
+              (JSON.parse(run.config) as { preprocess?: unknown }).preprocess,
+            ),
           },
         });
-        if (opts.json) printJson({ dir: outDir, checkpoint: checkpoint.id, files: Object.keys(manifest.files).length });
-        else printLine(`exported run ${run.id} (checkpoint ${checkpoint.id}, step ${checkpoint.step}) to ${outDir}`);
+        if (opts.json)
+          printJson({ dir: outDir, checkpoint: checkpoint.id, files: Object.keys(manifest.files).length });
+        else
+          printLine(
+            `exported run ${run.id} (checkpoint ${checkpoint.id}, step ${checkpoint.step}) to ${outDir}`,
+          );
       }),
     );
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { getRun, getRunDetails, listRuns } from '@captioner/db';
+import { getRun, listRuns, runDetailsView, runListView, summarizeStages } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { createProducerConnection, loadRunPlan, markRunCancelled, removeRunJobs } from '@captioner/pipeline';
 import { withContext } from '../context';
-import { formatScore, parseJsonColumn, printJson, printLine, printTable } from '../output';
+import { formatScore, printJson, printLine, printTable } from '../output';
 import { readRunConfigInput } from '../services/run-config-input';
 import { resumeRun, startRun, waitForRun } from '../services/runs';
 
@@ -52,23 +52,12 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (opts) =>
       withContext(async (ctx) => {
-        const runs = await listRuns((await ctx.db()).client, { limit: opts.limit });
+        const db = (await ctx.db()).client;
         if (opts.json) {
-          printJson(
-            runs.map((r) => ({
-              id: r.id,
-              name: r.name,
-              dataset: r.dataset.name,
-              status: r.status,
-              executor: r.executor,
-              backend: r.backend,
-              createdAt: r.createdAt,
-              finishedAt: r.finishedAt,
-              stages: summarizeStages(r.stages),
-            })),
-          );
+          printJson(await runListView(db, opts.limit));
           return;
         }
+        const runs = await listRuns(db, { limit: opts.limit });
         printTable(
           ['ID', 'DATASET', 'STATUS', 'EXECUTOR', 'CREATED', 'STAGES'],
           runs.map((r) => [
@@ -145,41 +134,13 @@ export function registerRunCommands(program: Command): void {
     );
 }
 
-function summarizeStages(stages: Array<{ stage: string; status: string }>) {
-  const summary: Record<string, { status: string; done: number; total: number }> = {};
-  for (const stage of stages) {
-    const entry = (summary[stage.stage] ??= { status: 'pending', done: 0, total: 0 });
-    entry.total++;
-    if (stage.status === 'succeeded') entry.done++;
-  }
-  for (const [name, entry] of Object.entries(summary)) {
-    const statuses = stages.filter((s) => s.stage === name).map((s) => s.status);
-    entry.status = statuses.includes('failed')
-      ? 'failed'
-      : entry.done === entry.total
-        ? 'succeeded'
-        : statuses.includes('running')
-          ? 'running'
-          : statuses.includes('cancelled')
-            ? 'cancelled'
-            : 'pending';
-  }
-  return summary;
-}
-
 async function showRun(db: DbClient, id: string, json: boolean): Promise<void> {
-  const run = await getRunDetails(db, id);
-  const config = parseJsonColumn<Record<string, unknown>>(run.config, {});
-  const evaluations = run.evaluations.map((e) => ({
-    ...e,
-    settings: parseJsonColumn(e.settings, {}),
-    scores: parseJsonColumn<Record<string, number> | null>(e.scores, null),
-  }));
-  const stages = run.stages.map((s) => ({ ...s, figures: parseJsonColumn(s.figures, null) }));
+  const run = await runDetailsView(db, id);
   if (json) {
-    printJson({ ...run, config, stages, evaluations, stageSummary: summarizeStages(run.stages) });
+    printJson(run);
     return;
   }
+  const { evaluations } = run;
   printLine(`run ${run.id}${run.name ? ` (${run.name})` : ''}: ${run.status}`);
   printLine(`  data set  ${run.dataset.name} (${run.dataset.id})`);
   printLine(`  executor  ${run.executor}${run.backend ? `, backend ${run.backend}` : ''}`);

@@ -50,7 +50,12 @@ export async function synthDataset(home: string, env: NodeJS.ProcessEnv, name: s
 }
 
 /** `run start` without --wait: enqueues the flow and returns the run id. */
-export async function startRun(env: NodeJS.ProcessEnv, dataset: string, configFile: string, extra: string[] = []): Promise<string> {
+export async function startRun(
+  env: NodeJS.ProcessEnv,
+  dataset: string,
+  configFile: string,
+  extra: string[] = [],
+): Promise<string> {
   const started = await runCliJson<{ id: string }>(
     ['run', 'start', '--dataset', dataset, '--config', configFile, ...extra],
     env,

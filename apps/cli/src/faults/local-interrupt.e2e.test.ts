@@ -22,13 +22,19 @@ describe('Ctrl-C on the local executor, then run resume', () => {
 
   beforeAll(async () => {
     home = await makeTempHome('local-faults');
-    env = { CAPTIONER_HOME: home, DATABASE_URL: `file:${path.join(home, 'captioner.db')}`, REDIS_URL: '', CAPTIONER_LOG_LEVEL: 'info' };
+    env = {
+      CAPTIONER_HOME: home,
+      DATABASE_URL: `file:${path.join(home, 'captioner.db')}`,
+      REDIS_URL: '',
+      CAPTIONER_LOG_LEVEL: 'info',
+    };
     configFile = await writeFaultConfig(home);
     await synthDataset(home, env, 'faults');
     database = await openDatabase(env.DATABASE_URL!);
   });
   afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   afterAll(async () => {
     await database?.close();
@@ -37,20 +43,31 @@ describe('Ctrl-C on the local executor, then run resume', () => {
 
   it('SIGINT mid-training exits non-zero naming `captioner run resume`; resume finishes with the same weights', async () => {
     const db = database.client;
-    const child = spawn(process.execPath, [CLI_BIN, 'run', 'start', '--dataset', 'faults', '--config', configFile, '--name', 'interrupted'], {
-      env: { ...process.env, ...env },
-      stdio: 'pipe',
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, 'run', 'start', '--dataset', 'faults', '--config', configFile, '--name', 'interrupted'],
+      {
+        env: { ...process.env, ...env },
+        stdio: 'pipe',
+      },
+    );
     children.push(child);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', () => {});
-    const run = await waitUntil('the run row', () => db.run.findFirst({ where: { name: 'interrupted' } }), { timeoutMs: 60_000, context: () => stderr });
-    await waitUntil('a checkpoint', () => db.checkpoint.findFirst({ where: { runId: run.id, step: { gte: 4 } } }), {
-      timeoutMs: 120_000,
-      intervalMs: 50,
+    const run = await waitUntil('the run row', () => db.run.findFirst({ where: { name: 'interrupted' } }), {
+      timeoutMs: 60_000,
       context: () => stderr,
     });
+    await waitUntil(
+      'a checkpoint',
+      () => db.checkpoint.findFirst({ where: { runId: run.id, step: { gte: 4 } } }),
+      {
+        timeoutMs: 120_000,
+        intervalMs: 50,
+        context: () => stderr,
+      },
+    );
     child.kill('SIGINT');
     const code = await waitForExit(child, 60_000);
     expect(code).not.toBe(0);
@@ -63,10 +80,15 @@ describe('Ctrl-C on the local executor, then run resume', () => {
     const resumed = await runCli(['run', 'resume', run.id], env);
     expect(resumed.code, resumed.stderr).toBe(0);
     await expectFinishedRun(db, run.id, FAULT_IMAGES / 8);
-    expect((await db.stageRun.findFirstOrThrow({ where: { runId: run.id, stage: 'train' } })).attempts).toBe(2);
+    expect((await db.stageRun.findFirstOrThrow({ where: { runId: run.id, stage: 'train' } })).attempts).toBe(
+      2,
+    );
 
     // The same config on the same data, never interrupted.
-    const plain = await runCliJson<{ id: string; status: string }>(['run', 'start', '--dataset', 'faults', '--config', configFile, '--json'], env);
+    const plain = await runCliJson<{ id: string; status: string }>(
+      ['run', 'start', '--dataset', 'faults', '--config', configFile, '--json'],
+      env,
+    );
     expect(plain.status).toBe('succeeded');
     expect(await finalWeightsHash(db, run.id)).toEqual(await finalWeightsHash(db, plain.id));
   });

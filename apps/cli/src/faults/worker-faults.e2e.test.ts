@@ -99,10 +99,14 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
   };
   /** Waits for the run to end; a failed run's message and the workers' logs come with the status. */
   const waitForRun = async (runId: string, timeoutMs = 240_000) => {
-    const status = await waitUntil(`run ${runId} to end`, async () => {
-      const current = await runStatus(db(), runId);
-      return ['succeeded', 'failed', 'cancelled'].includes(current) && current;
-    }, { timeoutMs, intervalMs: 500, context: () => workers.output() });
+    const status = await waitUntil(
+      `run ${runId} to end`,
+      async () => {
+        const current = await runStatus(db(), runId);
+        return ['succeeded', 'failed', 'cancelled'].includes(current) && current;
+      },
+      { timeoutMs, intervalMs: 500, context: () => workers.output() },
+    );
     if (status !== 'succeeded') {
       const run = await db().run.findUniqueOrThrow({ where: { id: runId } });
       return `${status}: ${run.error}\n${workers.output()}`;
@@ -132,7 +136,11 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     const preprocessors = Array.from({ length: 4 }, () => workers.start(['--stages', 'preprocess']));
     workers.start(['--stages', 'extract,train,evaluate']);
     const runId = await startRun(env, DATASET, configFile);
-    await waitUntil('preprocessing done', async () => (await stageRows(runId, 'preprocess')).every((s) => s.status === 'succeeded'), { intervalMs: 200 });
+    await waitUntil(
+      'preprocessing done',
+      async () => (await stageRows(runId, 'preprocess')).every((s) => s.status === 'succeeded'),
+      { intervalMs: 200 },
+    );
     // Their work is done; stopping them (SIGTERM, clean exit) gives training the machine.
     for (const worker of preprocessors) worker.kill('SIGTERM');
     for (const worker of preprocessors) expect(await waitForExit(worker)).toBe(0);
@@ -190,7 +198,8 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
         const row = await db().checkpoint.findFirst({ where: { runId, step: { gte: killAfter } } });
         if (row) return row;
         const status = await runStatus(db(), runId);
-        if (status !== 'running' && status !== 'queued') throw new Error(`run ended (${status}) before step ${killAfter}\n${workers.output()}`);
+        if (status !== 'running' && status !== 'queued')
+          throw new Error(`run ended (${status}) before step ${killAfter}\n${workers.output()}`);
         return undefined;
       },
       { intervalMs: 50, context: () => workers.output() },
@@ -244,10 +253,14 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     const cancelled = await runCli(['run', 'cancel', runId], env);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     // The active training job polls its run's status, stops at its next step and checkpoints.
-    await waitUntil('the training job to stop', () => logLines(model).some((l) => l.msg === 'stage stopped' && l.stage === 'train'), {
-      timeoutMs: 60_000,
-      context: () => workers.output(),
-    });
+    await waitUntil(
+      'the training job to stop',
+      () => logLines(model).some((l) => l.msg === 'stage stopped' && l.stage === 'train'),
+      {
+        timeoutMs: 60_000,
+        context: () => workers.output(),
+      },
+    );
     expect(await runStatus(db(), runId)).toBe('cancelled');
     const [train] = await stageRows(runId, 'train');
     expect(train.status).toBe('cancelled');
@@ -258,7 +271,10 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     expect(await waitForRun(runId)).toBe('succeeded');
     await expectFinishedRun(db(), runId, SHARDS);
     // Shards were not redone; training continued from the checkpoint written when it stopped.
-    for (const row of await db().stageRun.findMany({ where: { runId, stage: { in: ['preprocess', 'extract'] } } })) expect(row.attempts).toBe(1);
+    for (const row of await db().stageRun.findMany({
+      where: { runId, stage: { in: ['preprocess', 'extract'] } },
+    }))
+      expect(row.attempts).toBe(1);
     expect((await stageRows(runId, 'train'))[0].attempts).toBe(2);
   });
 
@@ -293,7 +309,10 @@ describe('workers that die mid-job (BullMQ on Redis, PostgreSQL)', () => {
     workers.start(['--stages', 'preprocess', '--concurrency', '2']);
     const model = workers.start(['--stages', 'extract,train,evaluate', '--shutdown-timeout', '20000']);
     const runId = await startRun(env, DATASET, configFile);
-    await waitUntil('a training checkpoint', () => db().checkpoint.findFirst({ where: { runId } }), { intervalMs: 50, context: () => workers.output() });
+    await waitUntil('a training checkpoint', () => db().checkpoint.findFirst({ where: { runId } }), {
+      intervalMs: 50,
+      context: () => workers.output(),
+    });
     model.kill('SIGTERM');
     expect(await waitForExit(model, 30_000)).toBe(0);
     const lines = logLines(model);

@@ -1,8 +1,9 @@
-import { getEvaluation, getEvaluationExtremes, getRunDetails, listRuns } from '@captioner/db';
-import type { DbClient } from '@captioner/db';
+import type { DbClient } from './client';
+import { getEvaluation, getEvaluationExtremes } from './repositories/evaluations';
+import { getRunDetails, listRuns } from './repositories/runs';
 import { parseJsonColumn } from './json-columns';
 
-/** What the API and the dashboard show: database rows with their JSON text columns parsed. */
+/** What the CLI's `--json`, the API and the dashboard show: database rows with their JSON text columns parsed. */
 
 export type Scores = Record<string, number>;
 export interface StageSummary {
