@@ -27,3 +27,4 @@ export {
   TENSOR_DTYPES,
 } from './shard-file';
 export type { ShardHeader, ShardContent, ShardTensor, TensorDtype, TensorData } from './shard-file';
+export { mulberry32 } from './random';

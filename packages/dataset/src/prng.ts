@@ -1,21 +1,12 @@
-/**
- * mulberry32: a tiny seeded PRNG with 32-bit state. Our own so that the synthetic data set is the same on
- * every machine and Node version (Math.random cannot be seeded).
- */
+import { mulberry32 } from '@captioner/core';
+
+/** Seeded draws for the synthetic data set (mulberry32 from core: the same on every machine). */
 export class Prng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   /** Integer in [0, n). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mulberry32 } from '@captioner/core';
 import { scoreCaptions } from './score-captions';
 import type { CaptionSet } from './score-captions';
 
@@ -28,16 +29,7 @@ const OBJECTS = ['a red bus', 'a wooden table', 'the beach', 'a pizza', 'a surfb
 const TAILS = ['.', ' in the park.', ', smiling!', ' (at night).', ' on a sunny day', ' with a "friend".', '...', ' near the 2 trees.'];
 
 /** Deterministic 32-bit generator (mulberry32), so that runs are comparable. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = mulberry32;
 
 /** Synthetic COCO-like captions: refs and one candidate per image, with punctuation and case to tokenize. */
 export function syntheticCaptionSet(images: number, refsPerImage: number, seed: number) {

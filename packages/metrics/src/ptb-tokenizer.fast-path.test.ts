@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '@captioner/core';
 import { lexPtb, ptbTokenize } from './ptb-tokenizer';
 
 /**
@@ -8,16 +9,7 @@ import { lexPtb, ptbTokenize } from './ptb-tokenizer';
  */
 
 /** mulberry32, so that a failure can be reproduced from its seed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = mulberry32;
 
 const WORDS = [
   'a', 'A', 'man', 'Man', 'MAN', 'dog', 'dogs', 'the', 'is', 'isn', 'can', 'don', 'won', 'ca', 'he', 'we', 'they', 'you', 'I',

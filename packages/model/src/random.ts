@@ -1,3 +1,5 @@
+import { mulberry32 } from '@captioner/core';
+
 /**
  * Counter-based randomness: every random draw is a pure function of (seed, stream, counter), so training
  * has no hidden generator state to save; a resumed run draws exactly what an uninterrupted run draws.
@@ -19,17 +21,10 @@ export function deriveSeed(seed: number, ...keys: number[]): number {
 
 /** A small seeded generator (mulberry32) for one-off sequences: weight init, permutations. */
 export class SeededRandom {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
   }
   /** Standard normal (Box-Muller). */
   normal(): number {

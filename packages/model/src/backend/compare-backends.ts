@@ -1,16 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '@captioner/core';
 import type { GradientCase } from './gradient-cases';
 
 /** Deterministic pseudo-random floats (mulberry32), so both backends see the same inputs. */
 export function randomValues(size: number, seed: number, positive = false): Float32Array {
   const values = new Float32Array(size);
-  let state = seed >>> 0;
+  const random = mulberry32(seed);
   for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const uniform = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const uniform = random();
     values[i] = positive ? uniform : (uniform - 0.5) * 3.4;
   }
   return values;
