@@ -27,15 +27,28 @@ export async function writeImageShard(file: string, shard: ImageShard): Promise<
     kind: 'images',
     ids: shard.ids,
     meta: { size: shard.size, mean: shard.mean, std: shard.std },
-    tensors: { pixels: { dtype: 'uint8', shape: [shard.ids.length, shard.size, shard.size, 3], data: shard.pixels } },
+    tensors: {
+      pixels: { dtype: 'uint8', shape: [shard.ids.length, shard.size, shard.size, 3], data: shard.pixels },
+    },
   });
 }
 
 export async function readImageShard(file: string): Promise<ImageShard> {
   const content = await readShardFile(file);
-  if (content.kind !== 'images') throw new InvalidInputError(`${file}: expected an image shard, found ${content.kind}`);
-  const meta = content.meta as { size: number; mean: [number, number, number]; std: [number, number, number] };
-  return { ids: content.ids, size: meta.size, pixels: content.tensors.pixels.data as Uint8Array, mean: meta.mean, std: meta.std };
+  if (content.kind !== 'images')
+    throw new InvalidInputError(`${file}: expected an image shard, found ${content.kind}`);
+  const meta = content.meta as {
+    size: number;
+    mean: [number, number, number];
+    std: [number, number, number];
+  };
+  return {
+    ids: content.ids,
+    size: meta.size,
+    pixels: content.tensors.pixels.data as Uint8Array,
+    mean: meta.mean,
+    std: meta.std,
+  };
 }
 
 /** uint8 HWC pixels -> float32 ((x / 255) - mean) / std, same layout. */
@@ -50,4 +63,37 @@ export function normalizeImages(
     out[i] = (pixels[i] / 255 - mean[c]) / std[c];
   }
   return out;
+}
+
+/** Normalised images of several shards, rows in shard order (the order `readFeatureSet` gives the same ids). */
+export interface ImageSet {
+  ids: string[];
+  size: number;
+  /** float32 [ids.length, size, size, 3], normalised with each shard's mean/std. */
+  images: Float32Array;
+}
+
+/** Reads the images of `wanted` ids (all when omitted) from image shards, normalised for the encoder. */
+export async function readImageSet(files: string[], wanted?: ReadonlySet<string>): Promise<ImageSet> {
+  const rows: Array<{ shard: ImageShard; row: number }> = [];
+  let size: number | undefined;
+  for (const file of files) {
+    const shard = await readImageShard(file);
+    size ??= shard.size;
+    if (shard.size !== size)
+      throw new InvalidInputError(`${file}: images are ${shard.size} px, the first shard's ${size} px`);
+    shard.ids.forEach((id, row) => {
+      if (!wanted || wanted.has(id)) rows.push({ shard, row });
+    });
+  }
+  if (size === undefined) throw new InvalidInputError('no image shards to read');
+  const pixels = size * size * 3;
+  const images = new Float32Array(rows.length * pixels);
+  rows.forEach(({ shard, row }, i) => {
+    images.set(
+      normalizeImages(shard.pixels.subarray(row * pixels, (row + 1) * pixels), shard.mean, shard.std),
+      i * pixels,
+    );
+  });
+  return { ids: rows.map(({ shard, row }) => shard.ids[row]), size, images };
 }

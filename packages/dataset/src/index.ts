@@ -1,5 +1,5 @@
-export { writeImageShard, readImageShard, normalizeImages, IMAGENET_MEAN, IMAGENET_STD } from './image-shard';
-export type { ImageShard } from './image-shard';
+export { writeImageShard, readImageShard, readImageSet, normalizeImages, IMAGENET_MEAN, IMAGENET_STD } from './image-shard';
+export type { ImageShard, ImageSet } from './image-shard';
 export {
   datasetManifestSchema,
   manifestItemSchema,

@@ -1,11 +1,12 @@
 import { NotFoundError } from '@captioner/core';
 import { listShards } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
-import { readFeatureSet, readManifest, splitItems } from '@captioner/dataset';
+import { readFeatureSet, readImageSet, readManifest, splitItems } from '@captioner/dataset';
 import type { FeatureSet, Vocabulary } from '@captioner/dataset';
 import { scoreCaptions } from '@captioner/metrics';
 import type { CaptionScores } from '@captioner/metrics';
-import type { CaptionModel } from '@captioner/model';
+import { encodeImages } from '@captioner/model';
+import type { CaptionModel, ImageEncoder } from '@captioner/model';
 import type { ProgressListener } from '@captioner/core';
 import { decodeFeatureSet } from './caption-split';
 
@@ -15,19 +16,52 @@ export interface SplitData {
   references: Map<string, string[]>;
 }
 
+/**
+ * The split's features from the run's feature shards or, for a checkpoint whose encoder was fine-tuned,
+ * computed from the run's image shards with `options.encoder` (the encoder as that checkpoint left it).
+ */
 export async function loadSplitData(
   db: DbClient,
   run: { id: string; dataset: { manifestPath: string } },
   split: 'val' | 'test',
   maxImages = 0,
+  options: { encoder?: ImageEncoder; onProgress?: ProgressListener; signal?: AbortSignal } = {},
 ): Promise<SplitData> {
   const manifest = await readManifest(run.dataset.manifestPath);
   let items = splitItems(manifest, split);
   if (maxImages > 0) items = items.slice(0, maxImages);
-  const shardFiles = (await listShards(db, run.id, 'features')).map((s) => s.path);
-  const features = await readFeatureSet(shardFiles, new Set(items.map((i) => i.id)));
+  const wanted = new Set(items.map((i) => i.id));
+  const features = options.encoder
+    ? await encodeSplit(db, run.id, wanted, options.encoder, options)
+    : await readFeatureSet(await shardPaths(db, run.id, 'features'), wanted);
   if (features.ids.length === 0) throw new NotFoundError(`run ${run.id}: the ${split} split has no images`);
   return { features, references: new Map(items.map((item) => [item.id, item.captions])) };
+}
+
+async function shardPaths(db: DbClient, runId: string, kind: 'images' | 'features'): Promise<string[]> {
+  const files = (await listShards(db, runId, kind)).map((s) => s.path);
+  if (files.length === 0)
+    throw new NotFoundError(`run ${runId}: no ${kind === 'images' ? 'image' : 'feature'} shards recorded`);
+  return files;
+}
+
+async function encodeSplit(
+  db: DbClient,
+  runId: string,
+  wanted: ReadonlySet<string>,
+  encoder: ImageEncoder,
+  options: { onProgress?: ProgressListener; signal?: AbortSignal },
+): Promise<FeatureSet> {
+  const { ids, images } = await readImageSet(await shardPaths(db, runId, 'images'), wanted);
+  const { pooled, grid } = await encodeImages(encoder, images, ids.length, options);
+  return {
+    ids,
+    pooled,
+    grid,
+    pooledSize: encoder.pooledSize,
+    gridPositions: encoder.gridPositions,
+    gridChannels: encoder.gridChannels,
+  };
 }
 
 /** Captions every image of the split and scores the captions against the references, as coco-caption does. */

@@ -1,4 +1,5 @@
 import { NotFoundError, artifactPaths, describeError } from '@captioner/core';
+import type { ProgressUpdate } from '@captioner/core';
 import {
   completeEvaluation,
   createEvaluation,
@@ -8,8 +9,9 @@ import {
 } from '@captioner/db';
 import type { StageContext } from '@captioner/db';
 import { loadVocabulary } from '@captioner/dataset';
-import { initBackend, loadCaptionModel } from '@captioner/model';
+import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
 import { captionAndScore, loadSplitData } from './split-data';
+import type { SplitData } from './split-data';
 
 export interface EvaluateStageInput {
   runId: string;
@@ -40,18 +42,33 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
   try {
     const checkpoint = await findCheckpoint(ctx.db, run.id, payload.checkpoint);
     if (!checkpoint) throw new NotFoundError(`run ${run.id}: no checkpoint matches "${payload.checkpoint}"`);
-    const vocabulary = await loadVocabulary(artifactPaths(ctx.config.home).vocabulary(run.id));
-    const data = await loadSplitData(ctx.db, run, payload.split, payload.maxImages);
+    const paths = artifactPaths(ctx.config.home);
+    const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
     await initBackend(ctx.config.backend);
     const model = await loadCaptionModel(checkpoint.path);
+    const report = (from: number, to: number) => (update: ProgressUpdate) => {
+      void ctx.reportProgress({ ...update, fraction: from + update.fraction * (to - from) }).catch(() => {});
+    };
     let result: Awaited<ReturnType<typeof captionAndScore>>;
+    let data: SplitData;
     try {
+      // A fine-tuned checkpoint carries its own encoder weights: the run's feature shards are stale for it.
+      const encoder = model.config.encoder.trainable
+        ? await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path)
+        : undefined;
+      try {
+        data = await loadSplitData(ctx.db, run, payload.split, payload.maxImages, {
+          encoder,
+          signal: ctx.signal,
+          onProgress: report(0, 0.3),
+        });
+      } finally {
+        encoder?.dispose();
+      }
       result = await captionAndScore(model, data, vocabulary, {
         beamSize: payload.beamSize,
         signal: ctx.signal,
-        onProgress: (update) => {
-          void ctx.reportProgress({ ...update, fraction: update.fraction * 0.95 }).catch(() => {});
-        },
+        onProgress: report(encoder ? 0.3 : 0, 0.95),
       });
     } finally {
       model.dispose();

@@ -16,6 +16,7 @@ export { writeCheckpointDir, readCheckpointDir, isCheckpointDir, checkpointMetaS
 export type { CheckpointMeta, NamedArrays } from './checkpoint/checkpoint-dir';
 export { ImageEncoder, createEncoder, loadEncoder } from './encoder/image-encoder';
 export type { EncodedImages } from './encoder/image-encoder';
+export { encodeImages } from './encoder/encode-images';
 export { buildResNet, blockNames } from './encoder/resnet';
 export { loadPretrainedWeights } from './encoder/pretrained-weights';
 export type { WeightLoadReport } from './encoder/pretrained-weights';

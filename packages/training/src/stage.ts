@@ -22,6 +22,7 @@ import { ptbTokenizeToString } from '@captioner/metrics';
 import { initBackend, modelConfigSchema } from '@captioner/model';
 import { trainingConfigSchema } from './loop/config';
 import { trainCaptioner } from './loop/train-captioner';
+import { loadRunFineTuneInput } from './fine-tune-input';
 
 const stageConfigSchema = z.object({
   model: z.unknown().optional(),
@@ -50,6 +51,8 @@ export async function loadOrBuildRunVocabulary(file: string, build: () => Vocabu
 /**
  * The train stage handler: features of the train and val splits + the run's vocabulary -> a trained
  * decoder, with checkpoints and metrics recorded in the database. Resumes from the newest checkpoint.
+ * With `encoder.trainable` the features come from the image shards through the encoder, whose last
+ * blocks train too (their weights go into the checkpoints; the run's encoder directory stays as it was).
  */
 export async function trainStage(payload: { runId: string }, ctx: StageContext): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
@@ -86,50 +89,61 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
   const backend = await initBackend(ctx.config.backend);
   await setRunBackend(ctx.db, run.id, backend);
   const withGrid = modelConfig.decoder.attention;
-  await trainCaptioner({
-    modelConfig,
-    trainingConfig,
-    data: {
-      vocabSize: vocabulary.size,
-      train: {
-        pooled: trainFeatures.pooled,
-        grid: withGrid ? trainFeatures.grid : undefined,
-        images: trainFeatures.ids.length,
-        captions: encoded.ids,
-        captionLength: encoded.length,
-        captionImage: Int32Array.from(captionImage),
+  const fineTune = modelConfig.encoder.trainable
+    ? await loadRunFineTuneInput(ctx.db, run.id, paths.encoderDir(run.id), {
+        train: trainFeatures.ids,
+        val: valFeatures.ids,
+      })
+    : undefined;
+  try {
+    await trainCaptioner({
+      modelConfig,
+      trainingConfig,
+      data: {
+        vocabSize: vocabulary.size,
+        train: {
+          pooled: trainFeatures.pooled,
+          grid: withGrid ? trainFeatures.grid : undefined,
+          images: trainFeatures.ids.length,
+          captions: encoded.ids,
+          captionLength: encoded.length,
+          captionImage: Int32Array.from(captionImage),
+        },
+        val: {
+          pooled: valFeatures.pooled,
+          grid: withGrid ? valFeatures.grid : undefined,
+          images: valFeatures.ids.length,
+          references: valFeatures.ids.map((id) => (captionsById.get(id) ?? []).map(ptbTokenizeToString)),
+        },
+        featureShape: {
+          pooledSize: trainFeatures.pooledSize,
+          gridPositions: trainFeatures.gridPositions,
+          gridChannels: trainFeatures.gridChannels,
+        },
+        decodeTokens: (ids) => vocabulary.decode(ids),
       },
-      val: {
-        pooled: valFeatures.pooled,
-        grid: withGrid ? valFeatures.grid : undefined,
-        images: valFeatures.ids.length,
-        references: valFeatures.ids.map((id) => (captionsById.get(id) ?? []).map(ptbTokenizeToString)),
+      checkpointsDir: paths.checkpointsDir(run.id),
+      resume: true,
+      signal: ctx.signal,
+      onProgress: (update) => {
+        void ctx.reportProgress(update).catch(() => {});
       },
-      featureShape: {
-        pooledSize: trainFeatures.pooledSize,
-        gridPositions: trainFeatures.gridPositions,
-        gridChannels: trainFeatures.gridChannels,
-      },
-      decodeTokens: (ids) => vocabulary.decode(ids),
-    },
-    checkpointsDir: paths.checkpointsDir(run.id),
-    resume: true,
-    signal: ctx.signal,
-    onProgress: (update) => {
-      void ctx.reportProgress(update).catch(() => {});
-    },
-    onMetric: (metric) => recordMetric(ctx.db, { runId: run.id, ...metric }).then(() => {}),
-    onCheckpoint: (checkpoint) =>
-      recordCheckpoint(ctx.db, {
-        runId: run.id,
-        step: checkpoint.step,
-        epoch: checkpoint.epoch,
-        kind: checkpoint.kind,
-        path: checkpoint.dir,
-        valMetric: checkpoint.metric,
-        valScore: checkpoint.valScore,
-        isBest: checkpoint.isBest,
-      }).then(() => {}),
-    onCheckpointPruned: (dir) => markCheckpointPruned(ctx.db, run.id, dir).then(() => {}),
-  });
+      onMetric: (metric) => recordMetric(ctx.db, { runId: run.id, ...metric }).then(() => {}),
+      onCheckpoint: (checkpoint) =>
+        recordCheckpoint(ctx.db, {
+          runId: run.id,
+          step: checkpoint.step,
+          epoch: checkpoint.epoch,
+          kind: checkpoint.kind,
+          path: checkpoint.dir,
+          valMetric: checkpoint.metric,
+          valScore: checkpoint.valScore,
+          isBest: checkpoint.isBest,
+        }).then(() => {}),
+      onCheckpointPruned: (dir) => markCheckpointPruned(ctx.db, run.id, dir).then(() => {}),
+      fineTune,
+    });
+  } finally {
+    fineTune?.encoder.dispose();
+  }
 }

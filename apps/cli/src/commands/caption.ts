@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError, artifactPaths } from '@captioner/core';
 import { findCheckpoint, getRun } from '@captioner/db';
 import { loadVocabulary, normalizeImages } from '@captioner/dataset';
-import { initBackend, loadCaptionModel, loadEncoder } from '@captioner/model';
+import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
 import type { CaptionModel, ImageEncoder } from '@captioner/model';
 import { parsePreprocessSettings, prepareImage } from '@captioner/preprocessing';
 import type { PreprocessSettings } from '@captioner/preprocessing';
@@ -42,7 +42,8 @@ export function registerCaptionCommand(program: Command): void {
           const paths = artifactPaths(ctx.config.home);
           const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
           captioner = {
-            encoder: await loadEncoder(paths.encoderDir(run.id)),
+            // The run's encoder, with the checkpoint's fine-tuned weights when it has any.
+            encoder: await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path),
             model: await loadCaptionModel(checkpoint.path),
             decodeWords: (ids) => vocabulary.decode(ids),
             preprocess: parsePreprocessSettings(

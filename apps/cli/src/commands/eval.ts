@@ -95,11 +95,13 @@ export function registerEvalCommands(program: Command): void {
     .description('scores of an evaluation with its best and worst samples')
     .option('--samples <n>', 'how many best and worst samples', positiveIntOption, 5)
     .option('--json', 'print as JSON')
-    .action(async (id: string, opts) =>
-      withContext(async (ctx) =>
+    // `eval` has its own --json, which commander gives the parent: read both levels.
+    .action(async (id: string, _opts, command: Command) => {
+      const opts = command.optsWithGlobals<{ json?: boolean; samples: number }>();
+      return withContext(async (ctx) =>
         showEvaluation((await ctx.db()).client, id, Boolean(opts.json), opts.samples),
-      ),
-    );
+      );
+    });
 }
 
 async function waitForEvaluation(db: DbClient, id: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { NotFoundError, artifactPaths } from '@captioner/core';
 import { findCheckpoint, getRun } from '@captioner/db';
 import { loadVocabulary } from '@captioner/dataset';
-import { exportModelBundle } from '@captioner/model';
+import { exportModelBundle, initBackend } from '@captioner/model';
 import { parsePreprocessSettings } from '@captioner/preprocessing';
 import { withContext } from '../context';
 import { printJson, printLine } from '../output';
@@ -26,6 +26,8 @@ export function registerExportCommand(program: Command): void {
         const paths = artifactPaths(ctx.config.home);
         const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
         const outDir = path.resolve(opts.out ?? paths.exportDir(run.id));
+        // A fine-tuned checkpoint's encoder is rebuilt with tfjs to be saved with its trained weights.
+        await initBackend(ctx.config.backend);
         const { manifest } = await exportModelBundle({
           outDir,
           encoderDir: paths.encoderDir(run.id),

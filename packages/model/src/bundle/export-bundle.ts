@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '@captioner/core';
 import { readCheckpointDir } from '../checkpoint/checkpoint-dir';
+import { loadFineTunedEncoder } from '../checkpoint/encoder-weights';
 import { sha256Hex } from '../io/artifact-reader';
 import { BUNDLE_FILE, BUNDLE_FORMAT } from './bundle-format';
 import type { BundleManifest } from './bundle-format';
@@ -18,9 +19,16 @@ export interface ExportModelBundleOptions {
   extras: { vocabulary: unknown; preprocessing: unknown };
 }
 
+/** The files of a saved encoder: its LayersModel (model.json + weight files) and encoder.json. */
+async function encoderFileNames(dir: string): Promise<string[]> {
+  const modelJson = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+  return ['model.json', 'encoder.json', ...modelJson.weightsManifest.flatMap((g) => g.paths)];
+}
+
 /**
  * Writes one self-describing model bundle: `encoder/` (a tfjs LayersModel + encoder.json), `decoder/weights.bin`,
  * `vocabulary.json`, `preprocessing.json` and `bundle.json` (config, feature shape, checksums of every file).
+ * A checkpoint of a fine-tuned encoder (`encoder/*` weights) exports the encoder with those weights.
  * The whole directory appears at once (built in a temporary sibling, then renamed).
  */
 export async function exportModelBundle(options: ExportModelBundleOptions): Promise<{ dir: string; manifest: BundleManifest }> {
@@ -32,8 +40,7 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
   if (encoderJson.pooledSize !== fs_.pooledSize || encoderJson.gridPositions !== fs_.gridPositions || encoderJson.gridChannels !== fs_.gridChannels) {
     throw new InvalidInputError(`encoder ${options.encoderDir} produces features of another shape than checkpoint ${options.checkpointDir} was trained on`);
   }
-  const modelJson = JSON.parse(await fs.readFile(path.join(options.encoderDir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
-  const encoderFiles = ['model.json', 'encoder.json', ...modelJson.weightsManifest.flatMap((g) => g.paths)];
+  const fineTuned = Object.keys(tensors).some((name) => name.startsWith('encoder/'));
 
   const parent = path.dirname(path.resolve(options.outDir));
   await fs.mkdir(parent, { recursive: true });
@@ -46,7 +53,18 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       await fs.writeFile(path.join(temporary, ...name.split('/')), bytes);
       files[name] = await sha256Hex(bytes);
     };
-    for (const file of encoderFiles) await put(`encoder/${file}`, new Uint8Array(await fs.readFile(path.join(options.encoderDir, file))));
+    if (fineTuned) {
+      // The checkpoint's encoder/* weights replace the run's initial ones: the bundle holds the encoder as trained.
+      const encoder = await loadFineTunedEncoder(options.encoderDir, options.checkpointDir);
+      try {
+        await encoder.save(path.join(temporary, 'encoder'));
+      } finally {
+        encoder.dispose();
+      }
+      for (const file of await encoderFileNames(path.join(temporary, 'encoder'))) files[`encoder/${file}`] = await sha256Hex(new Uint8Array(await fs.readFile(path.join(temporary, 'encoder', file))));
+    } else {
+      for (const file of await encoderFileNames(options.encoderDir)) await put(`encoder/${file}`, new Uint8Array(await fs.readFile(path.join(options.encoderDir, file))));
+    }
 
     const decoderWeights: BundleManifest['decoderWeights'] = [];
     const parts: Uint8Array[] = [];

@@ -1,27 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { FeatureShape, ImageEncoder, NamedArrays } from '@captioner/model';
+import { encodeImages } from '@captioner/model';
+import type { FeatureShape, NamedArrays } from '@captioner/model';
 import type { FineTuneInput, ValSplit } from './types';
-
-/** Features of images [n, S, S, 3] (rows `from`..`from+n` of `images`) computed with the encoder, chunk by chunk. */
-export async function encodeAll(encoder: ImageEncoder, images: Float32Array, count: number): Promise<{ pooled: Float32Array; grid: Float32Array }> {
-  const S = encoder.config.imageSize;
-  const pixels = S * S * 3;
-  const pooled = new Float32Array(count * encoder.pooledSize);
-  const grid = new Float32Array(count * encoder.gridPositions * encoder.gridChannels);
-  const chunk = 32;
-  for (let start = 0; start < count; start += chunk) {
-    const n = Math.min(chunk, count - start);
-    const f = await encoder.encode(images.subarray(start * pixels, (start + n) * pixels), n);
-    pooled.set(f.pooled, start * encoder.pooledSize);
-    grid.set(f.grid, start * encoder.gridPositions * encoder.gridChannels);
-  }
-  return { pooled, grid };
-}
 
 /** The validation split with features from the current (fine-tuned) encoder, first `maxImages` images only. */
 export async function fineTunedValSplit(fineTune: FineTuneInput, val: ValSplit, maxImages: number): Promise<ValSplit> {
   const count = Math.min(val.images, maxImages);
-  const { pooled, grid } = await encodeAll(fineTune.encoder, fineTune.valImages, count);
+  const { pooled, grid } = await encodeImages(fineTune.encoder, fineTune.valImages, count);
   return { pooled, grid, images: count, references: val.references.slice(0, count) };
 }
 

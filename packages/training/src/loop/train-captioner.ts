@@ -11,6 +11,7 @@ import {
   decoderFromArrays,
   decoderToArrays,
   deriveSeed,
+  encodeImages,
   readCheckpointDir,
   timeMajorTokens,
   writeCheckpointDir,
@@ -19,7 +20,7 @@ import type { DecoderParams, DecoderSpec, FeatureNorm } from '@captioner/model';
 import { Adam } from './adam';
 import { trainStep } from './train-step';
 import { batchRows, epochOrder, gatherBatch, stepsPerEpoch } from './batches';
-import { batchFeatures, encodeAll, fineTunedValSplit, variablesToArrays } from './fine-tune';
+import { batchFeatures, fineTunedValSplit, variablesToArrays } from './fine-tune';
 import { checkpointDirName, listCheckpoints, pruneCheckpoints, removePartialCheckpoints } from './checkpoint-store';
 import { learningRateAt, samplingProbabilityAt } from './config';
 import type { CheckpointInfo, TrainCaptionerOptions, TrainCaptionerResult } from './types';
@@ -115,7 +116,7 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
   } else {
     params = createDecoderParams(spec, deriveSeed(config.seed, 0x1417));
     // Fine-tuning standardises with the statistics of the initial encoder's features.
-    const initial = fineTune ? await encodeAll(fineTune.encoder, fineTune.trainImages, data.train.images) : data.train;
+    const initial = fineTune ? await encodeImages(fineTune.encoder, fineTune.trainImages, data.train.images) : data.train;
     norm = computeFeatureNorm(data.featureShape, initial.pooled, modelConfig.decoder.attention ? initial.grid : undefined);
     adam = new Adam({ ...params, ...encoderVariables });
   }

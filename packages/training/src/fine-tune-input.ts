@@ -1,0 +1,41 @@
+import { InvalidInputError } from '@captioner/core';
+import { listShards } from '@captioner/db';
+import type { DbClient } from '@captioner/db';
+import { readImageSet } from '@captioner/dataset';
+import { loadEncoder } from '@captioner/model';
+import type { FineTuneInput } from './loop/types';
+
+function sameIds(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/**
+ * What `encoder.trainable` trains from: the run's saved (initial) encoder and the normalised images of the
+ * train and val splits, read from the run's image shards in the row order of its feature sets. The images
+ * are held in memory as float32 (S*S*3*4 bytes each).
+ */
+export async function loadRunFineTuneInput(
+  db: DbClient,
+  runId: string,
+  encoderDir: string,
+  rows: { train: string[]; val: string[] },
+): Promise<FineTuneInput> {
+  const shardFiles = (await listShards(db, runId, 'images')).map((s) => s.path);
+  if (shardFiles.length === 0)
+    throw new InvalidInputError(`run ${runId}: no image shards recorded (encoder.trainable reads them)`);
+  const train = await readImageSet(shardFiles, new Set(rows.train));
+  const val = await readImageSet(shardFiles, new Set(rows.val));
+  if (!sameIds(train.ids, rows.train) || !sameIds(val.ids, rows.val)) {
+    throw new InvalidInputError(
+      `run ${runId}: the image shards do not hold the images of the feature shards in the same order`,
+    );
+  }
+  const encoder = await loadEncoder(encoderDir);
+  if (encoder.config.imageSize !== train.size) {
+    encoder.dispose();
+    throw new InvalidInputError(
+      `run ${runId}: image shards are ${train.size} px, the encoder takes ${encoder.config.imageSize} px`,
+    );
+  }
+  return { encoder, trainImages: train.images, valImages: val.images };
+}
