@@ -137,6 +137,24 @@ describe('API', () => {
     ]);
   });
 
+  it('shows the stage queues with the run waiting and no workers, in JSON and on the dashboard', async () => {
+    const res = await server.inject({ method: 'GET', url: '/api/queues' });
+    expect(res.statusCode).toBe(200);
+    const queues = res.json() as Array<{ stage: string; workers: number; jobs: Record<string, number> }>;
+    expect(queues.map((q) => q.stage)).toEqual(['preprocess', 'extract', 'train', 'evaluate']);
+    expect(queues[0].jobs).toMatchObject({ waiting: 2, active: 0 });
+    // Later stages wait for their children (the flow's earlier stages).
+    expect(queues.slice(1).map((q) => q.jobs['waiting-children'])).toEqual([2, 1, 1]);
+    expect(queues.every((q) => q.workers === 0)).toBe(true);
+
+    const page = await server.inject({ method: 'GET', url: '/' });
+    expect(page.body).toMatch(/<h2>Queues<\/h2>/);
+    expect(page.body).toMatch(/<td>preprocess<\/td><td>2<\/td><td>0<\/td>/);
+    const local = await noRedisServer.inject({ method: 'GET', url: '/api/queues' });
+    expect(local.statusCode).toBe(503);
+    expect((await noRedisServer.inject({ method: 'GET', url: '/' })).body).not.toMatch(/Queues/);
+  });
+
   it('answers 404, 400 naming the field, and 503 without REDIS_URL', async () => {
     const missing = await server.inject({ method: 'GET', url: '/api/runs/run_nope' });
     expect(missing.statusCode).toBe(404);

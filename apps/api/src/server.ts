@@ -7,6 +7,7 @@ import { registerDashboardRoutes } from './routes/dashboard';
 import { registerDatasetRoutes } from './routes/datasets';
 import { registerEvaluationRoutes } from './routes/evaluations';
 import { registerHealthRoutes } from './routes/health';
+import { registerQueueRoutes } from './routes/queues';
 import { registerRunRoutes } from './routes/runs';
 
 export interface ServerOptions {
@@ -28,6 +29,7 @@ export function buildServer({ config, db, log = false }: ServerOptions): Fastify
   registerDatasetRoutes(app, context);
   registerRunRoutes(app, context);
   registerEvaluationRoutes(app, context);
+  registerQueueRoutes(app, context);
   registerDashboardRoutes(app, context);
   return app;
 }

@@ -6,6 +6,7 @@ import { registerDatasetCommands } from './commands/dataset';
 import { registerDemoCommand } from './commands/demo';
 import { registerEvalCommands } from './commands/eval';
 import { registerExportCommand } from './commands/export';
+import { registerQueuesCommand } from './commands/queues';
 import { registerRunCommands } from './commands/run';
 import { registerScoreCommand } from './commands/score';
 import { registerWorkerCommand } from './commands/worker';
@@ -22,6 +23,7 @@ function buildProgram(): Command {
   registerDatasetCommands(program);
   registerRunCommands(program);
   registerWorkerCommand(program);
+  registerQueuesCommand(program);
   registerEvalCommands(program);
   registerScoreCommand(program);
   registerCaptionCommand(program);

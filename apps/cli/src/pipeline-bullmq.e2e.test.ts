@@ -82,6 +82,19 @@ describe('a tiny run through BullMQ on real Redis, recorded in PostgreSQL', () =
       expect(evaluation).toMatchObject({ status: 'succeeded', split: 'val' });
       expect(evaluation.checkpoint.step).toBe(Math.max(...run.checkpoints.map((c) => c.step)));
 
+      // The queues are drained, and the one worker process serves every stage queue.
+      const queues = await runCliJson<Array<{ stage: string; workers: number; jobs: Record<string, number> }>>(
+        ['queues'],
+        env,
+      );
+      expect(queues.map((q) => [q.stage, q.workers, q.jobs.waiting, q.jobs.active])).toEqual([
+        ['preprocess', 1, 0, 0],
+        ['extract', 1, 0, 0],
+        ['train', 1, 0, 0],
+        ['evaluate', 1, 0, 0],
+      ]);
+      expect(queues.find((q) => q.stage === 'preprocess')!.jobs.completed).toBe(3);
+
       // The worker logs what it takes and finishes.
       expect(worker.output()).toMatch(/job taken/);
       expect(worker.output()).toMatch(/job finished/);

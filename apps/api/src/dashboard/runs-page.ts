@@ -1,8 +1,30 @@
 import type { RunListEntry } from '@captioner/db';
+import type { QueueStatus } from '@captioner/pipeline';
 import { escapeHtml, formatScore, page, status, table } from './html';
 
-/** `GET /`: every run (newest first) with its stage summary and final scores. */
-export function renderRunsPage(runs: RunListEntry[]): string {
+/** The stage queues as the runs page shows them. */
+export type QueuesPanel =
+  | { kind: 'disabled' }
+  | { kind: 'ok'; queues: QueueStatus[] }
+  | { kind: 'error'; message: string };
+
+function renderQueues(panel: QueuesPanel): string {
+  if (panel.kind === 'disabled') return '';
+  if (panel.kind === 'error')
+    return `<h2>Queues</h2>\n<p>${status('failed')} ${escapeHtml(panel.message)}</p>`;
+  const rows = panel.queues.map((q) => [
+    escapeHtml(q.stage),
+    escapeHtml(q.jobs.waiting + q.jobs['waiting-children']),
+    escapeHtml(q.jobs.active),
+    escapeHtml(q.jobs.delayed),
+    escapeHtml(q.jobs.failed),
+    escapeHtml(q.workers),
+  ]);
+  return `<h2>Queues</h2>\n${table(['Stage', 'Waiting', 'Active', 'Delayed', 'Failed', 'Workers'], rows)}\n<p>Add preprocessing workers with <code>captioner worker --stages preprocess</code> when jobs wait.</p>`;
+}
+
+/** `GET /`: every run (newest first) with its stage summary and final scores, and the stage queues. */
+export function renderRunsPage(runs: RunListEntry[], queues: QueuesPanel = { kind: 'disabled' }): string {
   const rows = runs.map((r) => [
     `<a href="/runs/${encodeURIComponent(r.id)}">${escapeHtml(r.id)}</a>`,
     escapeHtml(r.name),
@@ -21,5 +43,5 @@ export function renderRunsPage(runs: RunListEntry[]): string {
   const body = runs.length
     ? table(['Run', 'Name', 'Data set', 'Status', 'Created', 'Stages', 'BLEU-4', 'CIDEr-D'], rows)
     : '<p>No runs yet. Start one with <code>captioner run start --dataset NAME</code> or <code>POST /api/runs</code>.</p>';
-  return page('Captioner runs', `<h1>Runs</h1>\n${body}`);
+  return page('Captioner runs', `<h1>Runs</h1>\n${body}\n${renderQueues(queues)}`);
 }
