@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '@captioner/core';
+import { InvalidInputError } from '@captioner/core/errors';
 import type { FeatureShape, ModelConfig } from './config';
 import { DecoderMath } from './decoder/decoder';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
@@ -8,7 +8,6 @@ import { decodeBeamSearch } from './decoding/beam-search';
 import { decodeGreedy } from './decoding/greedy';
 import type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
 import type { NamedArrays } from './checkpoint/checkpoint-dir';
-import { readCheckpointDir } from './checkpoint/checkpoint-dir';
 
 /** Decoder rows (images x beams) stepped together; larger batches are decoded in chunks of this size. */
 const DECODE_CHUNK_ROWS = 256;
@@ -94,10 +93,5 @@ export function decoderToArrays(params: DecoderParams, norm: FeatureNorm): Named
   return out;
 }
 
-/** Loads a checkpoint directory written by training (or the decoder part of a bundle) for captioning. */
-export async function loadCaptionModel(checkpointDir: string): Promise<CaptionModel> {
-  const { meta, tensors } = await readCheckpointDir(checkpointDir);
-  const spec: DecoderSpec = { decoder: meta.modelConfig.decoder, featureShape: meta.featureShape, vocabSize: meta.vocabSize };
-  const { params, norm } = decoderFromArrays(spec, tensors);
-  return new CaptionModel(meta.modelConfig, meta.featureShape, meta.vocabSize, params, norm);
-}
+// loadCaptionModel (reads a checkpoint directory with node:fs) is in load-caption-model.ts: this module is
+// reachable from the browser entry.

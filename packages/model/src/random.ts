@@ -1,4 +1,4 @@
-import { mulberry32 } from '@captioner/core';
+import { mulberry32 } from '@captioner/core/random';
 
 /**
  * Counter-based randomness: every random draw is a pure function of (seed, stream, counter), so training

@@ -1,98 +1,20 @@
-import * as tf from '@tensorflow/tfjs';
-import { CorruptArtifactError } from '@captioner/core';
-import { CaptionModel, decoderFromArrays } from '../caption-model';
-import type { ModelConfig } from '../config';
-import type { NamedArrays } from '../checkpoint/checkpoint-dir';
 import { ImageEncoder } from '../encoder/image-encoder';
-import { readArtifact, sha256Hex } from '../io/artifact-reader';
-import { BUNDLE_FILE, bundleManifestSchema } from './bundle-format';
-import type { BundleManifest } from './bundle-format';
+import { readArtifact } from '../io/artifact-reader';
+import { readModelBundle } from './read-bundle';
+import type { ModelBundle } from './read-bundle';
 
-export interface LoadedBundle {
-  encoder: ImageEncoder;
-  captioner: CaptionModel;
-  vocabulary: unknown;
-  preprocessing: unknown;
-  config: ModelConfig;
-  manifest: BundleManifest;
-}
-
-function parseJson(bytes: Uint8Array, what: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new CorruptArtifactError(`${what} is not valid JSON`);
-  }
-}
+/** A bundle loaded in Node: the encoder is a full ImageEncoder. */
+export type LoadedBundle = ModelBundle<ImageEncoder>;
 
 /**
  * Loads a bundle written by `exportModelBundle` from a directory or an http(s) URL, verifying every file's
  * checksum first. A missing bundle or file is a NotFoundError; a damaged one a CorruptArtifactError naming it.
+ * (Node only; browsers use `loadBundle` of `@captioner/model/browser`, which shares read-bundle.ts.)
  */
 export async function loadModelBundle(location: string): Promise<LoadedBundle> {
-  const raw = parseJson(await readArtifact(location, BUNDLE_FILE), `${location}/${BUNDLE_FILE}`);
-  const parsed = bundleManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CorruptArtifactError(`${location}/${BUNDLE_FILE} is not a Captioner model bundle (${issue.path.join('.')}: ${issue.message})`);
-  }
-  const manifest = parsed.data;
-  const files: Record<string, Uint8Array> = {};
-  for (const [name, expected] of Object.entries(manifest.files)) {
-    const bytes = await readArtifact(location, name);
-    if ((await sha256Hex(bytes)) !== expected) throw new CorruptArtifactError(`${location}/${name}: checksum mismatch (the bundle is damaged)`);
-    files[name] = bytes;
-  }
-  const need = (name: string) => {
-    const bytes = files[name];
-    if (!bytes) throw new CorruptArtifactError(`${location}: bundle lists no ${name}`);
-    return bytes;
-  };
-
-  // Encoder: the LayersModel artifacts from memory (the same files load with tf.loadLayersModel over HTTP).
-  const modelJson = parseJson(need('encoder/model.json'), 'encoder/model.json') as {
-    modelTopology: tf.io.ModelArtifacts['modelTopology'];
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
-  const weightParts = modelJson.weightsManifest.flatMap((g) => g.paths.map((p) => need(`encoder/${p}`)));
-  const weightData = new Uint8Array(weightParts.reduce((n, b) => n + b.byteLength, 0));
-  let at = 0;
-  for (const part of weightParts) {
-    weightData.set(part, at);
-    at += part.byteLength;
-  }
-  const encoderMeta = parseJson(need('encoder/encoder.json'), 'encoder/encoder.json') as { seed: number };
-  const layersModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer }));
-  const encoder = new ImageEncoder(manifest.config.encoder, encoderMeta.seed ?? 0, layersModel);
-
-  // Decoder: float32 arrays at the offsets listed in the manifest.
-  const blob = need('decoder/weights.bin');
-  const aligned = blob.slice().buffer;
-  const arrays: NamedArrays = {};
-  for (const entry of manifest.decoderWeights) {
-    const size = entry.shape.reduce((a, b) => a * b, 1);
-    if (entry.offset + size * 4 > aligned.byteLength) {
-      encoder.dispose();
-      throw new CorruptArtifactError(`${location}/decoder/weights.bin is too short for ${entry.name}`);
-    }
-    arrays[entry.name] = { shape: entry.shape, data: new Float32Array(aligned, entry.offset, size) };
-  }
-  let captioner: CaptionModel;
-  try {
-    const spec = { decoder: manifest.config.decoder, featureShape: manifest.featureShape, vocabSize: manifest.vocabSize };
-    const { params, norm } = decoderFromArrays(spec, arrays);
-    captioner = new CaptionModel(manifest.config, manifest.featureShape, manifest.vocabSize, params, norm);
-  } catch (error) {
-    encoder.dispose();
-    throw new CorruptArtifactError(`${location}: decoder weights do not fit the bundle's config (${(error as Error).message})`);
-  }
-  return {
-    encoder,
-    captioner,
-    vocabulary: parseJson(need('vocabulary.json'), 'vocabulary.json'),
-    preprocessing: parseJson(need('preprocessing.json'), 'preprocessing.json'),
-    config: manifest.config,
-    manifest,
-  };
+  return readModelBundle(
+    location,
+    (name) => readArtifact(location, name),
+    (config, seed, model) => new ImageEncoder(config, seed, model),
+  );
 }
