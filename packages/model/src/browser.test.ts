@@ -1,0 +1,316 @@
+/**
+ * The browser entry in a real browser: Debian's Chromium (headless shell) driven over CDP by playwright-core.
+ * A random model bundle, the browser build (built here with esbuild, never a stale dist/) and the example page
+ * are served from 127.0.0.1; the page's captions must equal Node's (loadModelBundle + CaptionModel.decode).
+ *
+ * Backend: `cpu` on both sides. tfjs' cpu backend is plain JavaScript, so Chromium's V8 and Node's compute
+ * the same float32 results and tokens can be compared exactly (Node's default, wasm, rounds differently).
+ *
+ * No Chromium: the test fails when CI=true (one line saying what to install), otherwise it is skipped.
+ * CAPTIONER_CHROMIUM overrides the binary.
+ */
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import * as tf from '@tensorflow/tfjs';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from './backend';
+import { buildBrowserBundle, PACKAGE_DIR } from './browser-build';
+import { decoderToArrays } from './caption-model';
+import { writeCheckpointDir } from './checkpoint/checkpoint-dir';
+import { encoderConfigSchema, modelConfigSchema } from './config';
+import { createDecoderParams, identityFeatureNorm } from './decoder/params';
+import { createEncoder } from './encoder/image-encoder';
+import { exportModelBundle } from './bundle/export-bundle';
+import { loadModelBundle } from './bundle/load-bundle';
+import type { LoadedBundle } from './bundle/load-bundle';
+import type * as BrowserEntry from './browser';
+import { SeededRandom } from './random';
+
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/google-chrome', '/usr/bin/chromium-browser'];
+const INSTALL_HINT = 'apt-get install chromium-headless-shell (Debian), or set CAPTIONER_CHROMIUM to a Chromium/Chrome binary';
+
+/** The Chromium binary to drive, or why there is none. */
+function findChromium(): { path?: string; missing: string } {
+  const override = process.env.CAPTIONER_CHROMIUM;
+  if (override) return existsSync(override) ? { path: override, missing: '' } : { missing: `CAPTIONER_CHROMIUM=${override} does not exist: ${INSTALL_HINT}` };
+  return { path: CHROMIUM_CANDIDATES.find((file) => existsSync(file)), missing: `no Chromium for the browser test: ${INSTALL_HINT}` };
+}
+
+const S = 32;
+const WORDS = ['<pad>', '<start>', '<end>', '<unk>', 'a', 'dog', 'cat', 'on', 'the', 'grass', 'red', 'ball', 'with', 'in', 'two', 'man', 'sits', 'runs', 'near', 'tree'];
+const PREPROCESSING = { imageSize: S, resizeShorterTo: S, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+/** Deterministic RGB bytes (HWC). */
+function pixels(width: number, height: number, seed: number): Uint8Array {
+  const random = new SeededRandom(seed);
+  return Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random.next() * 256));
+}
+
+/** The trainer's normalisation (normalizeImages of @captioner/dataset). */
+function normalize(rgb: Uint8Array): Float32Array {
+  const { mean, std } = PREPROCESSING;
+  return Float32Array.from(rgb, (v, i) => (v / 255 - mean[i % 3]) / std[i % 3]);
+}
+
+/** A minimal 8-bit RGB PNG (no colour profile: browsers take it as sRGB and draw it unchanged). */
+function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) rows.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (width * 3 + 1) + 1);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** The columns `left`..`left+size` of an RGB image. */
+function cropColumns(rgb: Uint8Array, width: number, height: number, left: number, size: number): Uint8Array {
+  const out = new Uint8Array(size * height * 3);
+  for (let y = 0; y < height; y++) out.set(rgb.subarray((y * width + left) * 3, (y * width + left + size) * 3), y * size * 3);
+  return out;
+}
+
+async function makeBundle(root: string): Promise<string> {
+  const config = modelConfigSchema.parse({
+    encoder: encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: S }),
+    decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8, maxLength: 12 },
+  });
+  const encoder = await createEncoder(config.encoder, 5);
+  await encoder.save(path.join(root, 'encoder'));
+  const featureShape = { pooledSize: encoder.pooledSize, gridPositions: encoder.gridPositions, gridChannels: encoder.gridChannels };
+  const vocabSize = WORDS.length;
+  const params = createDecoderParams({ decoder: config.decoder, featureShape, vocabSize }, 3);
+  const norm = identityFeatureNorm(featureShape);
+  const checkpointDir = path.join(root, 'checkpoint');
+  await writeCheckpointDir(checkpointDir, { modelConfig: config, featureShape, vocabSize, step: 10, epoch: 1, training: {} }, decoderToArrays(params, norm));
+  tf.dispose([...Object.values(params), ...Object.values(norm)]);
+  encoder.dispose();
+  const bundleDir = path.join(root, 'bundle');
+  const vocabulary = { formatVersion: 1, minCount: 1, maxLength: 12, words: WORDS, counts: WORDS.map((_, i) => (i < 4 ? 0 : 10)) };
+  await exportModelBundle({ outDir: bundleDir, encoderDir: path.join(root, 'encoder'), checkpointDir, extras: { vocabulary, preprocessing: PREPROCESSING } });
+  return bundleDir;
+}
+
+/** Node's caption of one normalised image: the reference the page must match. */
+async function nodeCaption(bundle: LoadedBundle, image: Float32Array, beamSize: number): Promise<{ tokens: number[]; words: string[]; pooled: number[] }> {
+  const features = await bundle.encoder.encode(image, 1);
+  const [tokens] = await bundle.captioner.decode({ pooled: features.pooled, grid: features.grid, count: 1 }, { beamSize });
+  return { tokens, words: tokens.filter((id) => id >= 4).map((id) => WORDS[id]), pooled: Array.from(features.pooled) };
+}
+
+/** Serves `routes` (URL path prefix -> directory) and in-memory files on 127.0.0.1, random port. */
+async function serve(files: Record<string, { body: Uint8Array | string; type: string }>, dirs: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(async (req, res) => {
+    const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = files[urlPath];
+    if (file) {
+      res.writeHead(200, { 'content-type': file.type }).end(file.body);
+      return;
+    }
+    const prefix = Object.keys(dirs).find((p) => urlPath.startsWith(p));
+    const root = prefix && path.resolve(dirs[prefix]);
+    const target = root && path.resolve(root, `.${urlPath.slice(prefix.length - 1)}`);
+    try {
+      if (!root || !target || !target.startsWith(`${root}${path.sep}`)) throw new Error('not served');
+      res.writeHead(200, { 'content-type': target.endsWith('.json') ? 'application/json' : 'application/octet-stream' }).end(await fs.readFile(target));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const { path: chromiumPath, missing } = findChromium();
+
+if (!chromiumPath && process.env.CI === 'true') {
+  describe('model bundle in a browser', () => {
+    it('needs Chromium', () => {
+      expect.fail(missing);
+    });
+  });
+} else if (!chromiumPath) {
+  console.warn(`[browser.test] skipped: ${missing}`);
+  describe.skip(`model bundle in a browser (skipped: ${missing})`, () => {
+    it('captions like Node', () => {});
+  });
+} else {
+  describe('model bundle in a browser', () => {
+    let root: string;
+    let browser: Browser | undefined;
+    let server: { url: string; close: () => Promise<void> } | undefined;
+    let nodeBundle: LoadedBundle | undefined;
+    const pageErrors: string[] = [];
+    const images = [normalize(pixels(S, S, 11)), normalize(pixels(S, S, 12))];
+    const square = pixels(S, S, 21);
+    const wide = pixels(S + 8, S, 22);
+
+    beforeAll(async () => {
+      await initBackend('cpu');
+      root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-browser-'));
+      const started = Date.now();
+      const build = await buildBrowserBundle({ write: false, sourcemap: false, outfile: path.join(root, 'captioner-model.browser.js') });
+      const code = build.outputFiles!.find((f) => f.path.endsWith('.js'))!.contents;
+      const bundleDir = await makeBundle(root);
+      // A copy with one flipped byte in the decoder weights.
+      const corruptDir = path.join(root, 'corrupt');
+      await fs.cp(bundleDir, corruptDir, { recursive: true });
+      const weights = path.join(corruptDir, 'decoder', 'weights.bin');
+      const bytes = await fs.readFile(weights);
+      bytes[100] ^= 0xff;
+      await fs.writeFile(weights, bytes);
+      await fs.writeFile(path.join(root, 'square.png'), encodePng(S, S, square));
+      server = await serve(
+        {
+          '/': { body: await fs.readFile(path.join(PACKAGE_DIR, 'examples', 'browser', 'index.html')), type: 'text/html' },
+          '/captioner-model.browser.js': { body: code, type: 'text/javascript' },
+          '/square.png': { body: encodePng(S, S, square), type: 'image/png' },
+          '/wide.png': { body: encodePng(S + 8, S, wide), type: 'image/png' },
+        },
+        { '/bundle/': bundleDir, '/corrupt/': corruptDir },
+      );
+      nodeBundle = await loadModelBundle(bundleDir);
+      browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+      console.log(`[browser.test] Chromium ${browser.version()} ready in ${Date.now() - started} ms (build, bundle, launch)`);
+    });
+
+    afterAll(async () => {
+      nodeBundle?.encoder.dispose();
+      nodeBundle?.captioner.dispose();
+      await browser?.close();
+      await server?.close();
+      if (root) await fs.rm(root, { recursive: true, force: true });
+    });
+
+    async function openPage(query = ''): Promise<Page> {
+      const page = await browser!.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('console', (message) => {
+        // 404s show as "Failed to load resource" (favicon, the missing-bundle case); a failed load throws anyway.
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+      });
+      await page.goto(`${server!.url}/${query}`);
+      await page.waitForFunction(() => 'captioner' in window);
+      return page;
+    }
+
+    it('loads the bundle from its URL and captions normalised images as Node does (greedy and beam 3)', async () => {
+      const page = await openPage();
+      const inBrowser = await page.evaluate(
+        async ({ images }) => {
+          const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
+          await c.setBackend('cpu');
+          const bundle = await c.loadBundle('/bundle/');
+          const out = [];
+          for (const values of images) {
+            const image = new Float32Array(values);
+            const features = await c.encodeImage(bundle, image);
+            const greedy = await c.captionFeatures(bundle, features);
+            const beam = await c.captionImage(bundle, image, { beamSize: 3 });
+            out.push({ greedy, beam, pooled: Array.from(features.pooled) });
+          }
+          const tensorsBefore = c.tf.memory().numTensors;
+          bundle.dispose();
+          return { out, backend: c.tf.getBackend(), freed: tensorsBefore - c.tf.memory().numTensors, vocabulary: bundle.vocabulary.size, imageSize: bundle.preprocessing.imageSize };
+        },
+        { images: images.map((image) => Array.from(image)) },
+      );
+      expect(inBrowser.backend).toBe('cpu');
+      expect(inBrowser.vocabulary).toBe(WORDS.length);
+      expect(inBrowser.imageSize).toBe(S);
+      expect(inBrowser.freed).toBeGreaterThan(0);
+      for (const [i, image] of images.entries()) {
+        const greedy = await nodeCaption(nodeBundle!, image, 1);
+        const beam = await nodeCaption(nodeBundle!, image, 3);
+        expect(inBrowser.out[i].pooled).toEqual(greedy.pooled);
+        expect(inBrowser.out[i].greedy.tokens).toEqual(greedy.tokens);
+        expect(inBrowser.out[i].greedy.words).toEqual(greedy.words);
+        expect(inBrowser.out[i].greedy.caption).toBe(greedy.words.join(' '));
+        expect(inBrowser.out[i].beam.tokens).toEqual(beam.tokens);
+        expect(inBrowser.out[i].beam.words).toEqual(beam.words);
+        expect(greedy.tokens.length).toBeGreaterThan(0);
+      }
+      // Random weights: the two images should not collapse to one caption (else the comparison proves little).
+      expect(inBrowser.out[0].beam.tokens).not.toEqual(inBrowser.out[1].beam.tokens);
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('decodes image files in the browser with the bundle preprocessing (centre crop, mean/std)', async () => {
+      const page = await openPage();
+      const inBrowser = await page.evaluate(async () => {
+        const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
+        await c.setBackend('cpu');
+        const bundle = await c.loadBundle('/bundle/');
+        const out: Record<string, { pixels: number[]; greedy: number[]; beam: number[] }> = {};
+        for (const name of ['square', 'wide']) {
+          const image = new Image();
+          image.src = `/${name}.png`;
+          await image.decode();
+          out[name] = {
+            pixels: Array.from(c.imageToPixels(image, bundle.preprocessing)),
+            greedy: (await c.captionImage(bundle, image)).tokens,
+            beam: (await c.captionImage(bundle, image, { beamSize: 3 })).tokens,
+          };
+        }
+        bundle.dispose();
+        return out;
+      });
+      // resizeShorterTo = imageSize: no resampling, so the crop is exact: all of `square`, the middle of `wide`.
+      const expected = { square, wide: cropColumns(wide, S + 8, S, 4, S) };
+      for (const name of ['square', 'wide'] as const) {
+        expect(inBrowser[name].pixels).toEqual(Array.from(expected[name]));
+        expect(inBrowser[name].greedy).toEqual((await nodeCaption(nodeBundle!, normalize(expected[name]), 1)).tokens);
+        expect(inBrowser[name].beam).toEqual((await nodeCaption(nodeBundle!, normalize(expected[name]), 3)).tokens);
+      }
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('drives the example page: load a bundle URL, pick an image file, read the captions', async () => {
+      const page = await openPage('?bundle=/bundle/&backend=cpu');
+      await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Loaded'));
+      expect(await page.textContent('#status')).toContain(`${WORDS.length} words`);
+      await page.setInputFiles('#image', path.join(root, 'square.png'));
+      await page.waitForFunction(() => !['', '…'].includes((document.getElementById('beam') as HTMLOutputElement).value));
+      const greedy = await nodeCaption(nodeBundle!, normalize(square), 1);
+      const beam = await nodeCaption(nodeBundle!, normalize(square), 3);
+      expect(await page.$eval('#greedy', (e) => (e as HTMLOutputElement).value)).toBe(greedy.words.join(' '));
+      expect(await page.$eval('#beam', (e) => (e as HTMLOutputElement).value)).toBe(beam.words.join(' '));
+      expect(await page.textContent('#error')).toBe('');
+      await page.close();
+    });
+
+    it('reports a corrupted bundle file (checksum) and a missing bundle, naming the file', async () => {
+      const page = await openPage('?bundle=/corrupt/&backend=cpu');
+      await page.waitForFunction(() => document.getElementById('error')!.textContent !== '');
+      expect(await page.textContent('#error')).toMatch(/^CorruptArtifactError: http:\/\/127\.0\.0\.1:\d+\/corrupt\/decoder\/weights\.bin: checksum mismatch/);
+      const missing = await page.evaluate(async () => {
+        const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
+        try {
+          await c.loadBundle('/nothing-here/');
+          return 'loaded';
+        } catch (error) {
+          return `${(error as Error).name} ${(error as { code?: string }).code}: ${(error as Error).message}`;
+        }
+      });
+      expect(missing).toMatch(/^NotFoundError not_found: http:\/\/127\.0\.0\.1:\d+\/nothing-here\/bundle\.json: HTTP 404/);
+      await page.close();
+    });
+  });
+}
