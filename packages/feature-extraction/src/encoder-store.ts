@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileExists } from '@captioner/core';
+import { fileExists, sweepStaleTemporaries } from '@captioner/core';
 import { createEncoder, loadEncoder } from '@captioner/model';
 import type { ImageEncoder, ModelConfig } from '@captioner/model';
 
@@ -17,6 +17,7 @@ export async function loadOrCreateRunEncoder(
   seed: number,
 ): Promise<ImageEncoder> {
   if (await fileExists(encoderDir)) return loadEncoder(encoderDir);
+  await sweepStaleTemporaries(encoderDir);
   const encoder = await createEncoder(config, seed);
   const temporary = `${encoderDir}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
   await fs.mkdir(path.dirname(encoderDir), { recursive: true });
