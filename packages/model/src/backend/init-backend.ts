@@ -4,6 +4,7 @@ import { ConfigError, createLogger, describeError } from '@captioner/core';
 import type { BackendName } from '@captioner/core';
 import { AUTO_ORDER, BACKEND_TARGETS } from './backend-names';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
+import { disableWasmThreads, wasmThreadCount, withWasmThreads } from './wasm-threads';
 
 const log = createLogger('model.backend');
 
@@ -54,11 +55,37 @@ async function activate(name: BackendName): Promise<void> {
   if (tf.findBackendFactory(target.tfjsName) == null) {
     throw new Error(`no tfjs backend named '${target.tfjsName}' was registered`);
   }
-  if (name === 'wasm') registerWasmTrainingKernels();
-  if (!(await tf.setBackend(target.tfjsName))) {
-    throw new Error(`tfjs could not initialise backend '${target.tfjsName}'`);
+  if (name === 'wasm') {
+    registerWasmTrainingKernels();
+    await activateWasm();
+    return;
+  }
+  await setTfjsBackend(target.tfjsName);
+}
+
+async function setTfjsBackend(tfjsName: string): Promise<void> {
+  if (!(await tf.setBackend(tfjsName))) {
+    throw new Error(`tfjs could not initialise backend '${tfjsName}'`);
   }
   await tf.ready();
+}
+
+/**
+ * wasm with as many threads as wasmThreadCount() asks for; if the threaded build does not start,
+ * the single-threaded SIMD build (slower, same results). Threads only apply when this is the
+ * process's first wasm initialisation (tfjs keeps the backend it made).
+ */
+async function activateWasm(): Promise<void> {
+  const threads = wasmThreadCount();
+  if (threads === 1 || tf.engine().registry.wasm != null) return setTfjsBackend('wasm');
+  try {
+    const actual = await withWasmThreads(threads, () => setTfjsBackend('wasm'));
+    log.debug({ threads: actual }, 'wasm backend threads');
+  } catch (error) {
+    log.warn({ reason: describeError(error) }, 'wasm threads unavailable, running single-threaded');
+    disableWasmThreads();
+    await setTfjsBackend('wasm');
+  }
 }
 
 async function importOptional(specifier: string): Promise<void> {

@@ -1,104 +1,107 @@
 import * as tf from '@tensorflow/tfjs';
+import { cellBackward, cellUpdate, gateScale, hiddenUpdate, preActivations } from './lstm-cell';
 
 /**
  * A whole LSTM sequence as one differentiable op with hand-written backpropagation through time.
  *
- * Autodiff through a per-step loop records ~20 kernels per step and, in the backward pass, transposes the
- * recurrent kernel and multiplies [H, B] by [B, 4H] once per step. Here the backward pass transposes the
- * kernel once and gets the recurrent kernel's gradient from one [H, L*B] x [L*B, 4H] product over all steps.
- *
- * On wasm, Slice/Split/Concat copy through JavaScript and re-read the whole source tensor for every piece
- * (splitting a [672, 2048] matrix into 21 steps took ~150 ms); so per-step and per-gate pieces are cut and
- * assembled here from one `dataSync` copy, and the kernel is used as four [H, H] gate matrices.
+ * Per step, the backend does what it is fast at: one [B, H] x [H, 4H] product (forward) or
+ * [B, 4H] x [4H, H] (backward), and the sigmoids, as one vectorised kernel over all gates (tanh
+ * through 2σ(2x) − 1, see lstm-cell.ts). The cheap elementwise rest runs in JavaScript on plain
+ * arrays: as tfjs ops it was ~20 tiny kernels per step, each with its own dispatch, and cutting the
+ * [B, 4H] product into gates costs a copy through JavaScript on wasm anyway. The recurrent kernel's
+ * gradient is one [H, L*B] x [L*B, 4H] product over all steps.
  *
  * Inputs: `inputs` [L*B, 4H] time-major input projections (bias included), `h0`, `c0` [B, H],
  * `kernel` [H, 4H] (gate order i, f, g, o). Output: hidden states h_1..h_L stacked time-major [L*B, H].
  */
 export const lstmSequence = tf.customGrad(((inputs: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, kernel: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  const B = h0.shape[0];
-  const H = h0.shape[1];
+  const [B, H] = h0.shape;
+  const G = 4 * H;
   const L = inputs.shape[0] / B;
-  const gateInputs = columnBlocks(inputs.dataSync() as Float32Array, L * B, 4, H);
-  const kernelData = kernel.dataSync() as Float32Array;
-  const gateKernels = columnBlocks(kernelData, H, 4, H).map((block) => tf.tensor2d(block, [H, H]));
-  let h = h0;
-  let c = c0;
-  const hs: tf.Tensor2D[] = [h0];
-  const cs: tf.Tensor2D[] = [c0];
-  const acts: tf.Tensor2D[] = [];
-  const stepInput = (gate: number, t: number) => tf.tensor2d(gateInputs[gate].subarray(t * B * H, (t + 1) * B * H), [B, H]);
+  const x = inputs.dataSync() as Float32Array;
+  const scale = gateScale(H);
+  const steps = new SequenceValues(L, B, H);
+  steps.hidden.set(h0.dataSync());
+  steps.cells.set(c0.dataSync());
+  const pre = new Float32Array(B * G);
+  const doubledCell = new Float32Array(B * H);
   for (let t = 0; t < L; t++) {
-    const i = tf.sigmoid(tf.add(stepInput(0, t), tf.matMul(h, gateKernels[0])));
-    const f = tf.sigmoid(tf.add(stepInput(1, t), tf.matMul(h, gateKernels[1])));
-    const g = tf.tanh(tf.add(stepInput(2, t), tf.matMul(h, gateKernels[2])));
-    const o = tf.sigmoid(tf.add(stepInput(3, t), tf.matMul(h, gateKernels[3])));
-    c = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D;
-    h = tf.mul(o, tf.tanh(c)) as tf.Tensor2D;
-    hs.push(h);
-    cs.push(c);
-    acts.push(i as tf.Tensor2D, f as tf.Tensor2D, g as tf.Tensor2D, o as tf.Tensor2D);
+    const recurrent = compute(() => tf.matMul(tf.tensor2d(steps.h(t), [B, H]), kernel));
+    preActivations(x, recurrent, t, scale, pre);
+    const gates = steps.gates(t);
+    gates.set(compute(() => tf.sigmoid(tf.tensor2d(pre, [B, G]))));
+    cellUpdate(gates, steps.c(t), steps.c(t + 1), doubledCell, H);
+    const tanhCell = steps.tanhCell(t);
+    tanhCell.set(compute(() => tf.sigmoid(tf.tensor2d(doubledCell, [B, H]))));
+    hiddenUpdate(gates, tanhCell, steps.h(t + 1), H);
   }
-  const output = tf.tensor2d(stackRows(hs.slice(1), B * H), [L * B, H]);
-  save([...gateKernels, ...hs, ...cs, ...acts]);
+  save([kernel]);
   return {
-    value: output,
+    value: tf.tensor2d(steps.hidden.subarray(B * H), [L * B, H]),
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const kernelsT = saved.slice(0, 4).map((k) => tf.transpose(k));
-      const savedH = saved.slice(4, L + 5) as tf.Tensor2D[];
-      const savedC = saved.slice(L + 5, 2 * L + 6) as tf.Tensor2D[];
-      const savedActs = saved.slice(2 * L + 6) as tf.Tensor2D[];
-      const dyData = dy.dataSync() as Float32Array;
-      let dhNext: tf.Tensor = tf.zeros([B, H]);
-      let dcNext: tf.Tensor = tf.zeros([B, H]);
-      const dGates: tf.Tensor[][] = new Array(L);
-      const one = tf.scalar(1);
+      const kernelT = tf.transpose(saved[0] as tf.Tensor2D);
+      const upstream = dy.dataSync() as Float32Array;
+      const dInputs = new Float32Array(L * B * G);
+      let dh: Float32Array = new Float32Array(B * H);
+      const dc = new Float32Array(B * H);
       for (let t = L - 1; t >= 0; t--) {
-        const [i, f, g, o] = savedActs.slice(4 * t, 4 * t + 4);
-        const dh = tf.add(tf.tensor2d(dyData.subarray(t * B * H, (t + 1) * B * H), [B, H]), dhNext);
-        const tc = tf.tanh(savedC[t + 1]);
-        const dc = tf.add(tf.mul(tf.mul(dh, o), tf.sub(one, tf.square(tc))), dcNext);
-        const di = tf.mul(tf.mul(dc, g), tf.mul(i, tf.sub(one, i)));
-        const df = tf.mul(tf.mul(dc, savedC[t]), tf.mul(f, tf.sub(one, f)));
-        const dg = tf.mul(tf.mul(dc, i), tf.sub(one, tf.square(g)));
-        const dout = tf.mul(tf.mul(dh, tc), tf.mul(o, tf.sub(one, o)));
-        dGates[t] = [di, df, dg, dout];
-        dcNext = tf.mul(dc, f);
-        dhNext = tf.addN(dGates[t].map((d, k) => tf.matMul(d as tf.Tensor2D, kernelsT[k])));
+        for (let n = 0; n < B * H; n++) dh[n] += upstream[t * B * H + n];
+        const dGates = dInputs.subarray(t * B * G, (t + 1) * B * G);
+        cellBackward({ gates: steps.gates(t), tanhCell: steps.tanhCell(t), cPrev: steps.c(t) }, dh, dc, dGates, H);
+        dh = compute(() => tf.matMul(tf.tensor2d(dGates, [B, G]), kernelT));
       }
-      // dInputs [L*B, 4H]: gate blocks side by side, steps stacked.
-      const dInputs = new Float32Array(L * B * 4 * H);
-      for (let t = 0; t < L; t++) {
-        for (let k = 0; k < 4; k++) {
-          const block = dGates[t][k].dataSync() as Float32Array;
-          for (let r = 0; r < B; r++) dInputs.set(block.subarray(r * H, (r + 1) * H), (t * B + r) * 4 * H + k * H);
-        }
-      }
-      const dInputsTensor = tf.tensor2d(dInputs, [L * B, 4 * H]);
-      // dKernel = [h_0..h_{L-1}]^T x dInputs, with the transpose built directly.
-      const previousT = new Float32Array(H * L * B);
-      for (let t = 0; t < L; t++) {
-        const hData = savedH[t].dataSync() as Float32Array;
-        for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) previousT[j * L * B + t * B + r] = hData[r * H + j];
-      }
-      const dKernel = tf.matMul(tf.tensor2d(previousT, [H, L * B]), dInputsTensor);
-      return [dInputsTensor, dhNext, dcNext, dKernel];
+      kernelT.dispose();
+      const dInputsTensor = tf.tensor2d(dInputs, [L * B, G]);
+      // dKernel = [h_0..h_{L-1}]^T x dInputs.
+      const previous = tf.tensor2d(steps.hidden.subarray(0, L * B * H), [L * B, H]);
+      const dKernel = tf.matMul(tf.transpose(previous), dInputsTensor);
+      return [dInputsTensor, tf.tensor2d(dh, [B, H]), tf.tensor2d(dc, [B, H]), dKernel];
     },
   };
 }) as never) as unknown as (inputs: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, kernel: tf.Tensor2D) => tf.Tensor2D;
 
-/** Splits the columns of a row-major [rows, blocks*width] matrix into `blocks` row-major [rows, width] arrays. */
-function columnBlocks(data: Float32Array, rows: number, blocks: number, width: number): Float32Array[] {
-  const out = Array.from({ length: blocks }, () => new Float32Array(rows * width));
-  const stride = blocks * width;
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < blocks; k++) out[k].set(data.subarray(r * stride + k * width, r * stride + (k + 1) * width), r * width);
-  }
-  return out;
+/** Runs tensor ops and returns the result's values, disposing every tensor they made. */
+function compute(op: () => tf.Tensor): Float32Array {
+  const result = tf.tidy(op);
+  const values = result.dataSync() as Float32Array;
+  result.dispose();
+  return values;
 }
 
-/** Concatenates tensors' data row-wise (each holds `size` values) into one array. */
-function stackRows(tensors: tf.Tensor[], size: number): Float32Array {
-  const out = new Float32Array(tensors.length * size);
-  tensors.forEach((t, i) => out.set(t.dataSync() as Float32Array, i * size));
-  return out;
+/** What the forward pass keeps for the backward one, as views per step (time-major, batch rows). */
+class SequenceValues {
+  /** h_0..h_L, [L+1, B, H]. */
+  readonly hidden: Float32Array;
+  /** c_0..c_L, [L+1, B, H]. */
+  readonly cells: Float32Array;
+  /** Gate activations of steps 1..L, [L, B, 4H]. */
+  private readonly allGates: Float32Array;
+  /** tanh(c) of steps 1..L, [L, B, H]. */
+  private readonly tanhCells: Float32Array;
+  private readonly size: number;
+
+  constructor(L: number, B: number, H: number) {
+    this.size = B * H;
+    this.hidden = new Float32Array((L + 1) * this.size);
+    this.cells = new Float32Array((L + 1) * this.size);
+    this.allGates = new Float32Array(L * 4 * this.size);
+    this.tanhCells = new Float32Array(L * this.size);
+  }
+
+  h(t: number): Float32Array {
+    return this.hidden.subarray(t * this.size, (t + 1) * this.size);
+  }
+
+  c(t: number): Float32Array {
+    return this.cells.subarray(t * this.size, (t + 1) * this.size);
+  }
+
+  /** Gates of the step that reads h_t (and produces h_{t+1}). */
+  gates(t: number): Float32Array {
+    return this.allGates.subarray(t * 4 * this.size, (t + 1) * 4 * this.size);
+  }
+
+  tanhCell(t: number): Float32Array {
+    return this.tanhCells.subarray(t * this.size, (t + 1) * this.size);
+  }
 }
