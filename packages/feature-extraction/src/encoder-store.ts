@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileExists, sweepStaleTemporaries } from '@captioner/core';
-import { createEncoder, loadEncoder } from '@captioner/model';
+import { createEncoder, loadEncoder, saveEncoder } from '@captioner/model';
 import type { ImageEncoder, ModelConfig } from '@captioner/model';
 
 /**
@@ -21,7 +21,7 @@ export async function loadOrCreateRunEncoder(
   const encoder = await createEncoder(config, seed);
   const temporary = `${encoderDir}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
   await fs.mkdir(path.dirname(encoderDir), { recursive: true });
-  await encoder.save(temporary);
+  await saveEncoder(encoder, temporary);
   try {
     await fs.rename(temporary, encoderDir);
   } catch {

@@ -11,7 +11,7 @@ import { decoderToArrays } from './caption-model';
 import { writeCheckpointDir } from './checkpoint/checkpoint-dir';
 import { encoderConfigSchema, modelConfigSchema } from './config';
 import { createDecoderParams, identityFeatureNorm } from './decoder/params';
-import { createEncoder } from './encoder/image-encoder';
+import { createEncoder, saveEncoder } from './encoder/encoder-files';
 import { exportModelBundle } from './bundle/export-bundle';
 import { loadModelBundle } from './bundle/load-bundle';
 import { SeededRandom } from './random';
@@ -23,7 +23,7 @@ describe('browser build', () => {
     const result = await buildBrowserBundle({ write: false, sourcemap: false });
     const inputs = Object.keys(result.metafile!.inputs);
     expect(inputs.some((i) => i.endsWith('src/browser.ts'))).toBe(true);
-    expect(inputs.filter((i) => /^node:|pino|core\/src\/(index|logger|config|files)\.ts|checkpoint-dir|image-encoder|artifact-reader/.test(i))).toEqual([]);
+    expect(inputs.filter((i) => /^node:|pino|core\/src\/(index|logger|config|files)\.ts|checkpoint-dir|encoder-files|artifact-reader/.test(i))).toEqual([]);
   });
 
   it('fails when a Node builtin is imported', async () => {
@@ -45,7 +45,7 @@ describe('browser entry in Node', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-browser-entry-'));
     const config = modelConfigSchema.parse({ encoder: encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: 32 }), decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 4 } });
     const encoder = await createEncoder(config.encoder, 7);
-    await encoder.save(path.join(root, 'encoder'));
+    await saveEncoder(encoder, path.join(root, 'encoder'));
     const featureShape = { pooledSize: encoder.pooledSize, gridPositions: encoder.gridPositions, gridChannels: encoder.gridChannels };
     const words = ['<pad>', '<start>', '<end>', '<unk>', 'a', 'b', 'c', 'd'];
     const params = createDecoderParams({ decoder: config.decoder, featureShape, vocabSize: words.length }, 4);

@@ -25,7 +25,7 @@ import { decoderToArrays } from './caption-model';
 import { writeCheckpointDir } from './checkpoint/checkpoint-dir';
 import { encoderConfigSchema, modelConfigSchema } from './config';
 import { createDecoderParams, identityFeatureNorm } from './decoder/params';
-import { createEncoder } from './encoder/image-encoder';
+import { createEncoder, saveEncoder } from './encoder/encoder-files';
 import { exportModelBundle } from './bundle/export-bundle';
 import { loadModelBundle } from './bundle/load-bundle';
 import type { LoadedBundle } from './bundle/load-bundle';
@@ -90,7 +90,7 @@ async function makeBundle(root: string): Promise<string> {
     decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8, maxLength: 12 },
   });
   const encoder = await createEncoder(config.encoder, 5);
-  await encoder.save(path.join(root, 'encoder'));
+  await saveEncoder(encoder, path.join(root, 'encoder'));
   const featureShape = { pooledSize: encoder.pooledSize, gridPositions: encoder.gridPositions, gridChannels: encoder.gridChannels };
   const vocabSize = WORDS.length;
   const params = createDecoderParams({ decoder: config.decoder, featureShape, vocabSize }, 3);

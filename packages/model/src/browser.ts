@@ -14,14 +14,14 @@ import type { DecodeOptions } from './decoding/types';
 import type { EncodedImages } from './encoder/image-encoder';
 import { END_ID } from './special-tokens';
 import { fetchArtifact } from './io/fetch-artifact';
-import { BundleEncoder } from './bundle/bundle-encoder';
+import type { ImageEncoder } from './encoder/image-encoder';
 import type { BundleManifest } from './bundle/bundle-format';
 import { readModelBundle } from './bundle/read-bundle';
 
 export * as tf from '@tensorflow/tfjs';
 export { CaptionerError, ConfigError, CorruptArtifactError, InvalidInputError, NotFoundError } from '@captioner/core/errors';
 export { CaptionModel } from './caption-model';
-export { BundleEncoder } from './bundle/bundle-encoder';
+export { ImageEncoder } from './encoder/image-encoder';
 export { PAD_ID, START_ID, END_ID, UNK_ID } from './special-tokens';
 export { BUNDLE_FILE, BUNDLE_FORMAT, bundleManifestSchema } from './bundle/bundle-format';
 export type { BundleManifest } from './bundle/bundle-format';
@@ -89,7 +89,7 @@ export class BundleVocabulary {
 /** A bundle loaded in a page. */
 export interface BrowserBundle {
   url: string;
-  encoder: BundleEncoder;
+  encoder: ImageEncoder;
   captioner: CaptionModel;
   vocabulary: BundleVocabulary;
   preprocessing: BundlePreprocessing;
@@ -156,7 +156,7 @@ export async function loadBundle(url: string, options: LoadBundleOptions = {}): 
   };
   await tf.ready();
   // `base` names the bundle in error messages: `<url>/decoder/weights.bin: checksum mismatch`.
-  const bundle = await readModelBundle(base.replace(/\/+$/, ''), read, (config, seed, model) => new BundleEncoder(config, seed, model));
+  const bundle = await readModelBundle(base.replace(/\/+$/, ''), read);
   try {
     const vocabulary = parseVocabulary(bundle.vocabulary, bundle.manifest.vocabSize);
     const preprocessing = parsePreprocessing(bundle.preprocessing, bundle.config.encoder.imageSize);

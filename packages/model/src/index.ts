@@ -15,7 +15,8 @@ export { CaptionModel, decoderFromArrays, decoderToArrays } from './caption-mode
 export { loadCaptionModel } from './load-caption-model';
 export { writeCheckpointDir, readCheckpointDir, isCheckpointDir, checkpointMetaSchema } from './checkpoint/checkpoint-dir';
 export type { CheckpointMeta, NamedArrays } from './checkpoint/checkpoint-dir';
-export { ImageEncoder, createEncoder, loadEncoder } from './encoder/image-encoder';
+export { ImageEncoder } from './encoder/image-encoder';
+export { createEncoder, loadEncoder, saveEncoder } from './encoder/encoder-files';
 export type { EncodedImages } from './encoder/image-encoder';
 export { encodeImages } from './encoder/encode-images';
 export { buildResNet, blockNames } from './encoder/resnet';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '@captioner/core';
 import { readCheckpointDir } from '../checkpoint/checkpoint-dir';
 import { loadFineTunedEncoder } from '../checkpoint/encoder-weights';
+import { saveEncoder } from '../encoder/encoder-files';
 import { sha256Hex } from '../io/artifact-reader';
 import { BUNDLE_FILE, BUNDLE_FORMAT } from './bundle-format';
 import type { BundleManifest } from './bundle-format';
@@ -57,7 +58,7 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       // The checkpoint's encoder/* weights replace the run's initial ones: the bundle holds the encoder as trained.
       const encoder = await loadFineTunedEncoder(options.encoderDir, options.checkpointDir);
       try {
-        await encoder.save(path.join(temporary, 'encoder'));
+        await saveEncoder(encoder, path.join(temporary, 'encoder'));
       } finally {
         encoder.dispose();
       }

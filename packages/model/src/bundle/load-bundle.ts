@@ -1,10 +1,8 @@
-import { ImageEncoder } from '../encoder/image-encoder';
 import { readArtifact } from '../io/artifact-reader';
 import { readModelBundle } from './read-bundle';
 import type { ModelBundle } from './read-bundle';
 
-/** A bundle loaded in Node: the encoder is a full ImageEncoder. */
-export type LoadedBundle = ModelBundle<ImageEncoder>;
+export type LoadedBundle = ModelBundle;
 
 /**
  * Loads a bundle written by `exportModelBundle` from a directory or an http(s) URL, verifying every file's
@@ -12,9 +10,5 @@ export type LoadedBundle = ModelBundle<ImageEncoder>;
  * (Node only; browsers use `loadBundle` of `@captioner/model/browser`, which shares read-bundle.ts.)
  */
 export async function loadModelBundle(location: string): Promise<LoadedBundle> {
-  return readModelBundle(
-    location,
-    (name) => readArtifact(location, name),
-    (config, seed, model) => new ImageEncoder(config, seed, model),
-  );
+  return readModelBundle(location, (name) => readArtifact(location, name));
 }

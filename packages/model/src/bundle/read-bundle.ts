@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { CorruptArtifactError } from '@captioner/core/errors';
 import { CaptionModel, decoderFromArrays } from '../caption-model';
-import type { EncoderConfig, ModelConfig } from '../config';
+import type { ModelConfig } from '../config';
+import { ImageEncoder } from '../encoder/image-encoder';
 import type { NamedArrays } from '../checkpoint/checkpoint-dir';
 import { sha256Hex } from '../io/sha256';
 import { BUNDLE_FILE, bundleManifestSchema } from './bundle-format';
@@ -9,20 +10,17 @@ import type { BundleManifest } from './bundle-format';
 
 /*
  * The browser-safe core of bundle loading: parse `bundle.json`, verify every file's SHA-256 (WebCrypto),
- * build the encoder and the decoder. File reading and the encoder class are injected: the Node loader
- * (load-bundle.ts) reads directories or URLs and returns an ImageEncoder, the browser entry (browser.ts)
- * fetches URLs and returns a BundleEncoder. Nothing reachable from here may import Node modules.
+ * build the encoder and the decoder. File reading is injected: the Node loader (load-bundle.ts) reads
+ * directories or URLs, the browser entry (browser.ts) fetches URLs. Nothing reachable from here may
+ * import Node modules.
  */
 
 /** Reads one bundle file by its `/`-separated path relative to the bundle; a missing file is a NotFoundError. */
 export type BundleFileReader = (name: string) => Promise<Uint8Array>;
 
-/** Wraps the encoder's LayersModel (the feature-map model) in the caller's encoder class. */
-export type EncoderFactory<E> = (config: EncoderConfig, seed: number, model: tf.LayersModel) => E;
-
 /** A loaded bundle: `vocabulary` and `preprocessing` are the parsed JSON files, not checked here. */
-export interface ModelBundle<E> {
-  encoder: E;
+export interface ModelBundle {
+  encoder: ImageEncoder;
   captioner: CaptionModel;
   vocabulary: unknown;
   preprocessing: unknown;
@@ -43,11 +41,7 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
  * names the bundle in error messages. A missing file is the reader's NotFoundError; a damaged one a
  * CorruptArtifactError naming it.
  */
-export async function readModelBundle<E extends { dispose(): void }>(
-  location: string,
-  read: BundleFileReader,
-  makeEncoder: EncoderFactory<E>,
-): Promise<ModelBundle<E>> {
+export async function readModelBundle(location: string, read: BundleFileReader): Promise<ModelBundle> {
   const raw = parseJson(await read(BUNDLE_FILE), `${location}/${BUNDLE_FILE}`);
   const parsed = bundleManifestSchema.safeParse(raw);
   if (!parsed.success) {
@@ -82,7 +76,7 @@ export async function readModelBundle<E extends { dispose(): void }>(
   }
   const encoderMeta = parseJson(need('encoder/encoder.json'), 'encoder/encoder.json') as { seed: number };
   const layersModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer }));
-  const encoder = makeEncoder(manifest.config.encoder, encoderMeta.seed ?? 0, layersModel);
+  const encoder = new ImageEncoder(manifest.config.encoder, encoderMeta.seed ?? 0, layersModel);
 
   // Decoder: float32 arrays at the offsets listed in the manifest.
   const blob = need('decoder/weights.bin');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CorruptArtifactError } from '@captioner/core';
-import { loadEncoder } from '../encoder/image-encoder';
+import { loadEncoder } from '../encoder/encoder-files';
 import type { ImageEncoder } from '../encoder/image-encoder';
 import type { NamedArrays } from './checkpoint-dir';
 import { readCheckpointDir } from './checkpoint-dir';

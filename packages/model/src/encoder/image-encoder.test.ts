@@ -7,7 +7,7 @@ import { InvalidInputError } from '@captioner/core';
 import { initBackend } from '../backend';
 import { encoderConfigSchema } from '../config';
 import { SeededRandom } from '../random';
-import { createEncoder, loadEncoder } from './image-encoder';
+import { createEncoder, loadEncoder, saveEncoder } from './encoder-files';
 import { buildResNet } from './resnet';
 import { saveLayersModel } from '../io/layers-model-io';
 
@@ -42,7 +42,7 @@ describe('ImageEncoder', () => {
     let mean = 0;
     for (let g = 0; g < 64; g++) mean += fa.grid[g * 128 + 5];
     expect(fa.pooled[5]).toBeCloseTo(mean / 64, 4);
-    await a.save(dir);
+    await saveEncoder(a, dir);
     const loaded = await loadEncoder(dir);
     const fl = await loaded.encode(input, 2);
     expect(Array.from(fl.pooled)).toEqual(Array.from(fa.pooled));

@@ -1,24 +1,12 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CorruptArtifactError, InvalidInputError, writeJsonAtomic } from '@captioner/core';
-import { z } from 'zod';
-import { encoderConfigSchema } from '../config';
+import { InvalidInputError } from '@captioner/core/errors';
 import type { EncoderConfig } from '../config';
-import { readArtifact } from '../io/artifact-reader';
-import { loadLayersModelFrom, saveLayersModel } from '../io/layers-model-io';
-import { blockNames, buildResNet } from './resnet';
-import { loadPretrainedWeights } from './pretrained-weights';
+import { blockNames } from './resnet';
 
-/** `encoder.json`, saved next to the LayersModel files. */
-const encoderFileSchema = z.object({
-  formatVersion: z.literal(1),
-  config: encoderConfigSchema,
-  seed: z.number().int(),
-  pooledSize: z.number().int().positive(),
-  gridPositions: z.number().int().positive(),
-  gridChannels: z.number().int().positive(),
-});
+/*
+ * The encoder itself, free of Node modules so that the browser entry uses it too; saving, loading and
+ * building encoders are in encoder-files.ts.
+ */
 
 /** Pooled and spatial features of a batch of images. */
 export interface EncodedImages {
@@ -84,53 +72,7 @@ export class ImageEncoder {
     }
   }
 
-  /** Writes `model.json` + `weights.bin` (a tfjs LayersModel) and `encoder.json` into `dir`. */
-  async save(dir: string): Promise<void> {
-    await fs.mkdir(dir, { recursive: true });
-    await saveLayersModel(this.model, dir);
-    await writeJsonAtomic(path.join(dir, 'encoder.json'), {
-      formatVersion: 1,
-      config: this.config,
-      seed: this.seed,
-      pooledSize: this.pooledSize,
-      gridPositions: this.gridPositions,
-      gridChannels: this.gridChannels,
-    });
-  }
-
   dispose(): void {
     this.model.dispose();
   }
-}
-
-/**
- * Builds an encoder: He-initialised from `seed` (the same seed gives the same weights), then overwritten
- * by pretrained weights when `config.weights` names a tfjs LayersModel directory or URL.
- */
-export async function createEncoder(config: EncoderConfig, seed: number): Promise<ImageEncoder> {
-  const parsed = encoderConfigSchema.parse(config);
-  const model = buildResNet(parsed, seed);
-  if (parsed.weights) {
-    try {
-      await loadPretrainedWeights(model, parsed.weights);
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-  }
-  return new ImageEncoder(parsed, seed, model);
-}
-
-/** Loads an encoder saved with `ImageEncoder.save` from a directory or URL. */
-export async function loadEncoder(location: string): Promise<ImageEncoder> {
-  const text = new TextDecoder().decode(await readArtifact(location, 'encoder.json'));
-  let parsed;
-  try {
-    parsed = encoderFileSchema.safeParse(JSON.parse(text));
-  } catch {
-    throw new CorruptArtifactError(`${location}/encoder.json is not valid JSON`);
-  }
-  if (!parsed.success) throw new CorruptArtifactError(`${location}/encoder.json: ${parsed.error.issues[0].message}`);
-  const model = await loadLayersModelFrom(location);
-  return new ImageEncoder(parsed.data.config, parsed.data.seed, model);
 }

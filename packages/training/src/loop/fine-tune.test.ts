@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { END_ID, PAD_ID, START_ID, createEncoder, initBackend, loadFineTunedEncoder, modelConfigSchema, readCheckpointDir } from '@captioner/model';
+import { END_ID, PAD_ID, START_ID, createEncoder, initBackend, saveEncoder, loadFineTunedEncoder, modelConfigSchema, readCheckpointDir } from '@captioner/model';
 import { trainingConfigSchema } from './config';
 import { exactMatchScorer } from './testing/toy-data';
 import { trainCaptioner } from './train-captioner';
@@ -85,7 +85,7 @@ describe('trainCaptioner with encoder.trainable', () => {
     const { tensors } = await readCheckpointDir(result.last.dir);
     expect(Object.keys(tensors).filter((n) => n.startsWith('encoder/')).sort()).toContain('encoder/conv4_block1_2_conv/kernel');
     expect(Object.keys(tensors).some((n) => n.startsWith('encoder/conv1_'))).toBe(false);
-    await encoder.save(path.join(root, 'encoder-initial'));
+    await saveEncoder(encoder, path.join(root, 'encoder-initial'));
     const restored = await loadFineTunedEncoder(path.join(root, 'encoder-initial'), result.last.dir);
     expect(Array.from(restored.model.getLayer('conv4_block1_2_conv').getWeights()[0].dataSync())).toEqual(Array.from(tunedAfter));
     restored.dispose();
