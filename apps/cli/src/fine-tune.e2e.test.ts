@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, loadEncoder, loadModelBundle, readCheckpointDir } from '@captioner/model';
-import { TINY_RUN_CONFIG, runCliJson } from './testing/cli';
+import { TINY_RUN_CONFIG, runCliJson, synthShapesDataset } from './testing/cli';
 
 /** The tiny run, with the encoder's last residual block trained end to end (fast enough to see it move). */
 const FINE_TUNE_CONFIG = {
@@ -42,21 +42,7 @@ describe('a run with encoder.trainable (local executor)', () => {
   });
 
   it('trains the encoder with the decoder and evaluates, captions and exports with the fine-tuned encoder', async () => {
-    await runCliJson(
-      [
-        'dataset',
-        'synth',
-        '--out',
-        path.join(home, 'shapes'),
-        '--images',
-        '60',
-        '--image-size',
-        '32',
-        '--name',
-        'tiny',
-      ],
-      env,
-    );
+    await synthShapesDataset(home, env);
     const started = await runCliJson<{ id: string; status: string }>(
       ['run', 'start', '--dataset', 'tiny', '--config', path.join(home, 'run.json')],
       env,

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '@captioner/db';
 import type { ScratchDatabase } from '@captioner/db';
-import { TINY_RUN_CONFIG, runCliJson, startWorker, waitForExit } from './testing/cli';
+import { TINY_RUN_CONFIG, runCliJson, startWorker, waitForExit, synthShapesDataset } from './testing/cli';
 
 const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -42,21 +42,7 @@ describe('a tiny run through BullMQ on real Redis, recorded in PostgreSQL', () =
   });
 
   it('runs every stage in a worker process and evaluates on demand', async () => {
-    await runCliJson(
-      [
-        'dataset',
-        'synth',
-        '--out',
-        path.join(home, 'shapes'),
-        '--images',
-        '60',
-        '--image-size',
-        '32',
-        '--name',
-        'tiny',
-      ],
-      env,
-    );
+    await synthShapesDataset(home, env);
     const worker = startWorker(['--concurrency', '2'], env);
     try {
       const started = await runCliJson<{ id: string; status: string }>(
@@ -83,10 +69,9 @@ describe('a tiny run through BullMQ on real Redis, recorded in PostgreSQL', () =
       expect(evaluation.checkpoint.step).toBe(Math.max(...run.checkpoints.map((c) => c.step)));
 
       // The queues are drained, and the one worker process serves every stage queue.
-      const queues = await runCliJson<Array<{ stage: string; workers: number; jobs: Record<string, number> }>>(
-        ['queues'],
-        env,
-      );
+      const queues = await runCliJson<
+        Array<{ stage: string; workers: number; jobs: Record<string, number> }>
+      >(['queues'], env);
       expect(queues.map((q) => [q.stage, q.workers, q.jobs.waiting, q.jobs.active])).toEqual([
         ['preprocess', 1, 0, 0],
         ['extract', 1, 0, 0],

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TINY_RUN_CONFIG, runCli, runCliJson } from './testing/cli';
+import { TINY_RUN_CONFIG, runCli, runCliJson, synthShapesDataset } from './testing/cli';
 
 interface RunJson {
   id: string;
@@ -33,21 +33,7 @@ describe('a tiny run through the local executor (SQLite)', () => {
   });
 
   it('synthesizes, trains, evaluates and records every stage', async () => {
-    const synth = await runCliJson<{ images: number; dataset: { name: string } }>(
-      [
-        'dataset',
-        'synth',
-        '--out',
-        path.join(home, 'shapes'),
-        '--images',
-        '60',
-        '--image-size',
-        '32',
-        '--name',
-        'tiny',
-      ],
-      env,
-    );
+    const synth = await synthShapesDataset(home, env);
     expect(synth.images).toBe(60);
 
     const started = await runCliJson<{ id: string; status: string; shards: number }>(

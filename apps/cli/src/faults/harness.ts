@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { isValidShardFile, readShardFile } from '@captioner/core';
 import type { DbClient } from '@captioner/db';
-import { TINY_RUN_CONFIG, runCliJson } from '../testing/cli';
+import { TINY_RUN_CONFIG, runCliJson, synthShapesDataset } from '../testing/cli';
 
 /** The fault suite's data set: 64 images of 32 px in 8 shards, enough for four preprocess workers to share. */
 export const FAULT_IMAGES = 64;
@@ -32,21 +32,7 @@ export async function writeFaultConfig(home: string): Promise<string> {
 }
 
 export async function synthDataset(home: string, env: NodeJS.ProcessEnv, name: string): Promise<void> {
-  await runCliJson(
-    [
-      'dataset',
-      'synth',
-      '--out',
-      path.join(home, name),
-      '--images',
-      String(FAULT_IMAGES),
-      '--image-size',
-      '32',
-      '--name',
-      name,
-    ],
-    env,
-  );
+  await synthShapesDataset(home, env, name, FAULT_IMAGES);
 }
 
 /** `run start` without --wait: enqueues the flow and returns the run id. */

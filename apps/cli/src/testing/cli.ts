@@ -70,6 +70,20 @@ export function waitForExit(child: ChildProcess, timeoutMs = 60_000): Promise<nu
   });
 }
 
+/** `captioner dataset synth`: `images` shapes images of 32 px in `home/<name>`, registered as `name`. */
+export async function synthShapesDataset(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  name = 'tiny',
+  images = 60,
+): Promise<{ images: number }> {
+  const out = path.join(home, name === 'tiny' ? 'shapes' : name);
+  return runCliJson<{ images: number }>(
+    ['dataset', 'synth', '--out', out, '--images', String(images), '--image-size', '32', '--name', name],
+    env,
+  );
+}
+
 /** A run config small enough for a test to train in seconds (the demo's architecture, scaled down). */
 export const TINY_RUN_CONFIG = {
   seed: 3,
