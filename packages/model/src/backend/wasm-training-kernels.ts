@@ -1,4 +1,4 @@
-import { BatchMatMul, getKernel, registerKernel, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
+import { BatchMatMul, GatherV2, getKernel, registerKernel, Sum, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
@@ -7,6 +7,8 @@ import {
   depthwiseConv2dBackpropFilterConfig,
   depthwiseConv2dBackpropInputConfig,
 } from './kernels/depthwise-conv2d-backprop';
+import { gatherRows } from './kernels/gather-rows';
+import { leadingAxesSum } from './kernels/leading-axes-sum';
 import { maxPoolGradConfig } from './kernels/max-pool-grad';
 import { transposingMatMul } from './kernels/transposing-mat-mul';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum';
@@ -30,6 +32,8 @@ const WRAPPED_KERNELS: Array<{ kernelName: string; wrap: (original: KernelConfig
   { kernelName: BatchMatMul, wrap: (k) => transposingMatMul(k, { swapOperands: true, foldBatch: true }) },
   // Bias and activation are laid out along the output's last axis: no swapping, no folding.
   { kernelName: _FusedMatMul, wrap: (k) => transposingMatMul(k, { swapOperands: false, foldBatch: false }) },
+  { kernelName: GatherV2, wrap: gatherRows },
+  { kernelName: Sum, wrap: leadingAxesSum },
 ];
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from './params';
-import { embeddingLookup, matMul, matMulWeight } from './ops';
+import { embeddingLookup, matMul, matMulWeight, matMulWeightBias } from './ops';
 import type { TransposeCache } from './ops';
 
 /** Recurrent state of a batch of captions being decoded; every tensor has the batch as its first axis. */
@@ -74,6 +74,11 @@ export class DecoderMath {
     return this.mulWeight(embedded, 'cell/input_kernel');
   }
 
+  /** projectInputs plus the cell's bias: the whole input part of every gate, for a fused sequence. */
+  gateInputs(embedded: tf.Tensor2D): tf.Tensor2D {
+    return matMulWeightBias(embedded, this.p('cell/input_kernel'), this.params['cell/bias'] as unknown as tf.Tensor1D, this.transposeCache);
+  }
+
   /** Soft attention of state h over the grid: context [B, C] gated by h, and weights [B, G]. */
   private attend(state: DecoderState): { context: tf.Tensor2D; alpha: tf.Tensor2D } {
     const { attentionSize: A } = this.spec.decoder;
@@ -124,7 +129,7 @@ export class DecoderMath {
 
   /** Vocabulary logits [N, V] from hidden states [N, H]. */
   logits(h: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(this.mulWeight(h, 'output/kernel'), this.params['output/bias']) as tf.Tensor2D;
+    return matMulWeightBias(h, this.p('output/kernel'), this.params['output/bias'] as unknown as tf.Tensor1D, this.transposeCache);
   }
 
   /** Selects rows of every state tensor (beam search reorders and repeats captions). */

@@ -64,15 +64,34 @@ export function matMulWeight(a: tf.Tensor2D, weight: tf.Tensor2D, cache: Transpo
     save([x]);
     return {
       value: tf.matMul(x, w),
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        let wT = cache.get(weight);
-        if (!wT) {
-          wT = tf.transpose(weight);
-          cache.set(weight, wT);
-        }
-        return [tf.matMul(dy, wT), tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy)];
-      },
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => productGrads(dy, saved[0] as tf.Tensor2D, weight, cache),
     };
   }) as never) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
   return op(a, weight);
+}
+
+/**
+ * `matMul(a, weight) + bias` as one fused product when training (the bias rides in the matmul's
+ * epilogue instead of a separate pass over the [rows, units] output), with matMulWeight's gradient.
+ */
+export function matMulWeightBias(a: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, cache: TransposeCache | undefined): tf.Tensor2D {
+  if (!cache) return tf.add(matMul(a, weight), bias) as tf.Tensor2D;
+  const op = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([x]);
+    return {
+      value: tf.fused.matMul({ a: x, b: w, bias: b }),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [...productGrads(dy, saved[0] as tf.Tensor2D, weight, cache), tf.sum(dy, 0)],
+    };
+  }) as never) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+  return op(a, weight, bias);
+}
+
+/** Gradients of x · weight for x and weight, the weight's transpose taken once per cache. */
+function productGrads(dy: tf.Tensor2D, x: tf.Tensor2D, weight: tf.Tensor2D, cache: TransposeCache): tf.Tensor2D[] {
+  let wT = cache.get(weight);
+  if (!wT) {
+    wT = tf.transpose(weight);
+    cache.set(weight, wT);
+  }
+  return [tf.matMul(dy, wT), tf.matMul(tf.transpose(x), dy)];
 }

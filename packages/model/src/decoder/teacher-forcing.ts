@@ -126,7 +126,7 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   let logits: tf.Tensor2D;
   if (fused) math.transposeCache = new Map();
   if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
-    const inputs = tf.add(math.projectInputs(math.embed(inputIds)), math.params['cell/bias']) as tf.Tensor2D;
+    const inputs = math.gateInputs(math.embed(inputIds));
     const hiddenAll = lstmSequence(inputs, state.h, state.c!, math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D);
     logits = math.logits(dropout(realRows(hiddenAll, tm), rate, deriveSeed(options.seed, 1)));
   } else if (options.samplingProbability <= 0) {
