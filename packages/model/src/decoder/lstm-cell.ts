@@ -14,18 +14,6 @@ export function gateScale(H: number): Float32Array {
 }
 
 /**
- * Pre-activations of step t, doubled on the g gate: `out[b] = (recurrent[b] + inputs[t·B + b]) · scale`.
- * `inputs` is [L·B, 4H] time-major, `recurrent` and `out` are [B, 4H].
- */
-export function preActivations(inputs: Float32Array, recurrent: Float32Array, t: number, scale: Float32Array, out: Float32Array): void {
-  const offset = t * recurrent.length;
-  const G = scale.length;
-  for (let r = 0; r < recurrent.length; r += G) {
-    for (let k = 0; k < G; k++) out[r + k] = (recurrent[r + k] + inputs[offset + r + k]) * scale[k];
-  }
-}
-
-/**
  * Turns the sigmoids of one step's pre-activations into the gates (g = 2σ − 1, in place) and the
  * new cell state `c = f·cPrev + i·g`; writes `2c` to `doubledCell` for the next sigmoid.
  */

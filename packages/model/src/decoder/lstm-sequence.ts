@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { cellBackward, cellUpdate, gateScale, hiddenUpdate, preActivations } from './lstm-cell';
+import { cellBackward, cellUpdate, gateScale, hiddenUpdate } from './lstm-cell';
 
 /**
  * A whole LSTM sequence as one differentiable op with hand-written backpropagation through time.
  *
- * Per step, the backend does what it is fast at: one [B, H] x [H, 4H] product (forward) or
- * [B, 4H] x [4H, H] (backward), and the sigmoids, as one vectorised kernel over all gates (tanh
- * through 2σ(2x) − 1, see lstm-cell.ts). The cheap elementwise rest runs in JavaScript on plain
+ * Per step, the backend does what it is fast at: one [B, H] x [H, 4H] product plus the step's input
+ * projection (forward) or [B, 4H] x [4H, H] (backward), and the sigmoids, as one vectorised kernel
+ * over all gates (tanh through 2σ(2x) − 1, see lstm-cell.ts). The cheap elementwise rest runs in JavaScript on plain
  * arrays: as tfjs ops it was ~20 tiny kernels per step, each with its own dispatch, and cutting the
  * [B, 4H] product into gates costs a copy through JavaScript on wasm anyway. The recurrent kernel's
  * gradient is one [H, L*B] x [L*B, 4H] product over all steps.
@@ -18,23 +18,29 @@ export const lstmSequence = tf.customGrad(((inputs: tf.Tensor2D, h0: tf.Tensor2D
   const [B, H] = h0.shape;
   const G = 4 * H;
   const L = inputs.shape[0] / B;
-  const x = inputs.dataSync() as Float32Array;
-  const scale = gateScale(H);
+  // Pre-activations come out of the backend doubled on the g gate (see lstm-cell.ts): both terms are
+  // scaled by 1 or 2, which is exact, so each step is product, add and sigmoid without a round trip.
+  const scale = tf.tensor1d(gateScale(H));
+  const scaledKernel = tf.mul(kernel, scale);
+  const x = compute(() => tf.mul(inputs, scale));
   const steps = new SequenceValues(L, B, H);
   steps.hidden.set(h0.dataSync());
   steps.cells.set(c0.dataSync());
-  const pre = new Float32Array(B * G);
   const doubledCell = new Float32Array(B * H);
   for (let t = 0; t < L; t++) {
-    const recurrent = compute(() => tf.matMul(tf.tensor2d(steps.h(t), [B, H]), kernel));
-    preActivations(x, recurrent, t, scale, pre);
     const gates = steps.gates(t);
-    gates.set(compute(() => tf.sigmoid(tf.tensor2d(pre, [B, G]))));
+    gates.set(
+      compute(() => {
+        const recurrent = tf.matMul(tf.tensor2d(steps.h(t), [B, H]), scaledKernel);
+        return tf.sigmoid(tf.add(recurrent, tf.tensor2d(x.subarray(t * B * G, (t + 1) * B * G), [B, G])));
+      }),
+    );
     cellUpdate(gates, steps.c(t), steps.c(t + 1), doubledCell, H);
     const tanhCell = steps.tanhCell(t);
     tanhCell.set(compute(() => tf.sigmoid(tf.tensor2d(doubledCell, [B, H]))));
     hiddenUpdate(gates, tanhCell, steps.h(t + 1), H);
   }
+  tf.dispose([scale, scaledKernel]);
   save([kernel]);
   return {
     value: tf.tensor2d(steps.hidden.subarray(B * H), [L * B, H]),
