@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { ConfigError } from '@captioner/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { currentBackend, initBackend } from './init-backend';
+import { wasmThreadCount } from './wasm-threads';
 
 function isInstalled(specifier: string): boolean {
   try {
@@ -24,6 +26,10 @@ describe('initBackend', () => {
     expect(currentBackend()).toBe('wasm');
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeDefined();
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it('runs wasm on as many threads as wasmThreadCount() asks for (this file initialises wasm first)', () => {
+    expect(getThreadsCount()).toBe(wasmThreadCount());
   });
 
   it('forces cpu', async () => {

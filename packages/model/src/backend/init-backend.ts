@@ -26,6 +26,8 @@ export async function initBackend(preferred?: BackendName): Promise<BackendName>
       log.debug({ backend: name, tfjsBackend: tf.getBackend() }, 'tfjs backend ready');
       return name;
     } catch (error) {
+      // A bad setting (CAPTIONER_WASM_THREADS) is the operator's to fix, not a reason to try the next backend.
+      if (error instanceof ConfigError) throw error;
       failures.push(`${name}: ${describeError(error)}`);
       log.debug({ backend: name, reason: describeError(error) }, 'tfjs backend unavailable');
     }
