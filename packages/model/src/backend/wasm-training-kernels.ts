@@ -1,4 +1,4 @@
-import { BatchMatMul, GatherV2, getKernel, registerKernel, Sum, Transpose, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
+import { BatchMatMul, GatherV2, getKernel, Identity, registerKernel, Sum, Transpose, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
@@ -10,6 +10,7 @@ import {
 import { gatherRows } from './kernels/gather-rows';
 import { leadingAxesSum } from './kernels/leading-axes-sum';
 import { maxPoolGradConfig } from './kernels/max-pool-grad';
+import { sharedIdentity } from './kernels/shared-identity';
 import { swapLastAxes } from './kernels/swap-last-axes';
 import { transposingMatMul } from './kernels/transposing-mat-mul';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum';
@@ -36,6 +37,7 @@ const WRAPPED_KERNELS: Array<{ kernelName: string; wrap: (original: KernelConfig
   { kernelName: GatherV2, wrap: gatherRows },
   { kernelName: Sum, wrap: leadingAxesSum },
   { kernelName: Transpose, wrap: swapLastAxes },
+  { kernelName: Identity, wrap: sharedIdentity },
 ];
 
 /**
