@@ -1,4 +1,4 @@
-import { BatchMatMul, GatherV2, getKernel, Identity, registerKernel, Sum, Transpose, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
+import { BatchMatMul, GatherV2, getKernel, Identity, registerKernel, Slice, Sum, Transpose, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
@@ -9,6 +9,7 @@ import {
 } from './kernels/depthwise-conv2d-backprop';
 import { gatherRows } from './kernels/gather-rows';
 import { leadingAxesSum } from './kernels/leading-axes-sum';
+import { heapSlice } from './kernels/heap-slice';
 import { maxPoolGradConfig } from './kernels/max-pool-grad';
 import { sharedIdentity } from './kernels/shared-identity';
 import { swapLastAxes } from './kernels/swap-last-axes';
@@ -38,6 +39,7 @@ const WRAPPED_KERNELS: Array<{ kernelName: string; wrap: (original: KernelConfig
   { kernelName: Sum, wrap: leadingAxesSum },
   { kernelName: Transpose, wrap: swapLastAxes },
   { kernelName: Identity, wrap: sharedIdentity },
+  { kernelName: Slice, wrap: heapSlice },
 ];
 
 /**

@@ -22,7 +22,7 @@ export const lstmSequence = tf.customGrad(((inputs: tf.Tensor2D, h0: tf.Tensor2D
   // scaled by 1 or 2, which is exact, so each step is product, add and sigmoid without a round trip.
   const scale = tf.tensor1d(gateScale(H));
   const scaledKernel = tf.mul(kernel, scale);
-  const x = compute(() => tf.mul(inputs, scale));
+  const x = tf.mul(inputs, scale);
   const steps = new SequenceValues(L, B, H);
   steps.hidden.set(h0.dataSync());
   steps.cells.set(c0.dataSync());
@@ -32,7 +32,7 @@ export const lstmSequence = tf.customGrad(((inputs: tf.Tensor2D, h0: tf.Tensor2D
     gates.set(
       compute(() => {
         const recurrent = tf.matMul(tf.tensor2d(steps.h(t), [B, H]), scaledKernel);
-        return tf.sigmoid(tf.add(recurrent, tf.tensor2d(x.subarray(t * B * G, (t + 1) * B * G), [B, G])));
+        return tf.sigmoid(tf.add(recurrent, tf.slice(x, [t * B, 0], [B, G])));
       }),
     );
     cellUpdate(gates, steps.c(t), steps.c(t + 1), doubledCell, H);
@@ -40,7 +40,7 @@ export const lstmSequence = tf.customGrad(((inputs: tf.Tensor2D, h0: tf.Tensor2D
     tanhCell.set(compute(() => tf.sigmoid(tf.tensor2d(doubledCell, [B, H]))));
     hiddenUpdate(gates, tanhCell, steps.h(t + 1), H);
   }
-  tf.dispose([scale, scaledKernel]);
+  tf.dispose([scale, scaledKernel, x]);
   save([kernel]);
   return {
     value: tf.tensor2d(steps.hidden.subarray(B * H), [L * B, H]),
