@@ -36,8 +36,9 @@ export type BenchTrainOptions = z.input<typeof benchTrainOptionsSchema>;
 export async function benchTrain(options: BenchTrainOptions = {}): Promise<{
   tokensPerSecond: number;
   /**
-   * Tokens per second of this process's CPU time (user + system). On a machine shared with other work
-   * this is close to what the wall-clock figure would be on an idle machine (wasm runs on one thread).
+   * Tokens per second of this process's CPU time (user + system), all threads together. With one wasm
+   * thread (`CAPTIONER_WASM_THREADS=1`) it is close to what the wall-clock figure would be on an idle
+   * machine; with more, it also counts the time worker threads spend waiting for work.
    */
   tokensPerCpuSecond: number;
   steps: number;
