@@ -13,6 +13,7 @@ import { QUEUE_NAMES, createProducerConnection, stageJobId } from '@captioner/pi
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './server';
 import { NO_REDIS_MESSAGE } from './producer';
+import { AUTH_REQUIRED_MESSAGE } from './auth';
 
 const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -264,5 +265,42 @@ describe('API', () => {
     expect(noRedis.statusCode).toBe(503);
     // Leave nothing behind on the shared Redis.
     await server.inject({ method: 'POST', url: `/api/runs/${runId}/cancel` });
+  });
+
+  it('with CAPTIONER_API_TOKEN, refuses writes without the bearer token and keeps reads open', async () => {
+    const token = 'a-long-enough-test-token';
+    const guarded = buildServer({
+      config: loadConfig({ CAPTIONER_HOME: home, DATABASE_URL: scratch.url, CAPTIONER_API_TOKEN: token }),
+      db: database.client,
+    });
+    try {
+      const runsBefore = await database.client.run.count();
+      const anonymous = await guarded.inject({
+        method: 'POST',
+        url: '/api/runs',
+        payload: { dataset: 'shapes' },
+      });
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json()).toEqual({ error: AUTH_REQUIRED_MESSAGE });
+      const wrong = await guarded.inject({
+        method: 'POST',
+        url: `/api/runs/${runId}/cancel`,
+        headers: { authorization: `Bearer ${token}x` },
+      });
+      expect(wrong.statusCode).toBe(401);
+      expect(await database.client.run.count()).toBe(runsBefore);
+      // The right token gets through to validation (400 names the field).
+      const allowed = await guarded.inject({
+        method: 'POST',
+        url: '/api/runs',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { dataset: 42 },
+      });
+      expect(allowed.statusCode).toBe(400);
+      expect((await guarded.inject({ method: 'GET', url: '/api/runs' })).statusCode).toBe(200);
+      expect((await guarded.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+    } finally {
+      await guarded.close();
+    }
   });
 });

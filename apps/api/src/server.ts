@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { CaptionerConfig } from '@captioner/core';
 import type { DbClient } from '@captioner/db';
+import { requireTokenForWrites } from './auth';
 import { handleError } from './errors';
 import { registerDashboardRoutes } from './routes/dashboard';
 import { registerDatasetRoutes } from './routes/datasets';
@@ -24,6 +25,7 @@ export function buildServer({ config, db, log = false }: ServerOptions): Fastify
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: `no route: ${request.method} ${request.url.split('?')[0]}` });
   });
+  requireTokenForWrites(app, config.apiToken);
   const context = { config, db };
   registerHealthRoutes(app, context);
   registerDatasetRoutes(app, context);

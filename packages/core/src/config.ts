@@ -45,6 +45,11 @@ export const envSchema = z.object({
    * reached (with backoff) before the stage fails. @defaultValue 60000
    */
   CAPTIONER_DB_RETRY_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * When set, the HTTP API's writes (every POST: starting, cancelling and resuming runs, evaluations) need
+   * `Authorization: Bearer <token>`; reads stay open. @defaultValue unset (no authentication)
+   */
+  CAPTIONER_API_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** pino level. @defaultValue `info` */
   CAPTIONER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -62,6 +67,8 @@ export interface CaptionerConfig {
   queue: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /** How long stages retry database operations while the database is unreachable. */
   dbRetryMs: number;
+  /** Bearer token the API requires for writes (CAPTIONER_API_TOKEN). */
+  apiToken: string | undefined;
 }
 
 /** Reads and validates the configuration from an environment (process.env by default). */
@@ -89,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaptionerConfi
       maxStalledCount: e.CAPTIONER_MAX_STALLED_COUNT,
     },
     dbRetryMs: e.CAPTIONER_DB_RETRY_MS,
+    apiToken: e.CAPTIONER_API_TOKEN,
   };
 }
