@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { Location, ProblemLog } from './problems';
 
 export interface TextLine {
   /** 1-based line number. */
@@ -38,5 +39,21 @@ function decode(bytes: Buffer): string | undefined {
     return strictUtf8.decode(bytes.subarray(0, end));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The non-blank lines of an annotation file, each with its location for problem reports; a line that is
+ * not valid UTF-8 is logged as `invalid_utf8` and skipped.
+ */
+export async function* readRecordLines(file: string, log: ProblemLog): AsyncGenerator<{ line: number; text: string; where: Location }> {
+  for await (const { line, text } of readLines(file)) {
+    const where = { file, line };
+    if (text === undefined) {
+      log.add('invalid_utf8', where, 'line is not valid UTF-8');
+      continue;
+    }
+    if (text.trim().length === 0) continue;
+    yield { line, text, where };
   }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseSplitName } from '../hash-split';
-import { readLines } from '../lines';
+import { readRecordLines } from '../lines';
 import type { FormatReader } from './context';
 import { locateAnnotation } from './context';
 import { parseCsvLine } from './csv-line';
@@ -17,13 +17,7 @@ type Column = 'image' | 'caption' | 'split';
 export const readCsv: FormatReader = async (context) => {
   const file = await locateAnnotation(context.path, ['captions.csv']);
   let columns: Record<Column, number> = { image: 0, caption: 1, split: 2 };
-  for await (const { line, text } of readLines(file)) {
-    const where = { file, line };
-    if (text === undefined) {
-      context.log.add('invalid_utf8', where, 'line is not valid UTF-8');
-      continue;
-    }
-    if (text.trim().length === 0) continue;
+  for await (const { line, text, where } of readRecordLines(file, context.log)) {
     const fields = parseCsvLine(text);
     if (fields === undefined) {
       context.log.add('malformed_line', where, 'unbalanced quotes (records may not span lines)');

@@ -1,18 +1,12 @@
 import type { FormatContext } from './context';
-import { readLines } from '../lines';
+import { readRecordLines } from '../lines';
 
 /**
  * Reads a Flickr token file, one caption a line: `image.jpg#k<TAB>caption` (Flickr8k.token.txt,
  * Flickr30k results_20130124.token). The `#k` caption index is informational and dropped.
  */
 export async function readFlickrTokenFile(context: FormatContext, file: string): Promise<void> {
-  for await (const { line, text } of readLines(file)) {
-    const where = { file, line };
-    if (text === undefined) {
-      context.log.add('invalid_utf8', where, 'line is not valid UTF-8');
-      continue;
-    }
-    if (text.trim().length === 0) continue;
+  for await (const { text, where } of readRecordLines(file, context.log)) {
     const tab = text.indexOf('\t');
     if (tab === -1) {
       context.log.add('malformed_line', where, 'expected `image#k<TAB>caption`');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readLines } from '../lines';
+import { readRecordLines } from '../lines';
 import type { FormatContext, FormatReader } from './context';
 import { firstDirectory, locateAnnotation } from './context';
 import { readFlickrTokenFile } from './flickr-token';
@@ -23,13 +23,7 @@ export const readFlickr30k: FormatReader = async (context) => {
 
 /** `results.csv`: a header, then `image| index| caption`; the caption may itself contain `|`. */
 async function readPipeCsv(context: FormatContext, file: string): Promise<void> {
-  for await (const { line, text } of readLines(file)) {
-    const where = { file, line };
-    if (text === undefined) {
-      context.log.add('invalid_utf8', where, 'line is not valid UTF-8');
-      continue;
-    }
-    if (text.trim().length === 0) continue;
+  for await (const { line, text, where } of readRecordLines(file, context.log)) {
     const fields = text.split('|');
     if (line === 1 && fields[0].trim() === 'image_name') continue;
     if (fields.length < 3) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Split } from '../../manifest';
-import { readLines } from '../lines';
+import { readRecordLines } from '../lines';
 import type { FormatReader } from './context';
 import { firstDirectory, isFile, locateAnnotation } from './context';
 import { readFlickrTokenFile } from './flickr-token';
@@ -29,14 +29,8 @@ export const readFlickr8k: FormatReader = async (context) => {
     const listFile = path.join(path.dirname(tokenFile), name);
     if (!(await isFile(listFile))) continue;
     anyList = true;
-    for await (const { line, text } of readLines(listFile)) {
-      const where = { file: listFile, line };
-      if (text === undefined) {
-        context.log.add('invalid_utf8', where, 'line is not valid UTF-8');
-        continue;
-      }
+    for await (const { text, where } of readRecordLines(listFile, context.log)) {
       const image = text.trim();
-      if (image.length === 0) continue;
       if (!context.collector.has(image)) {
         context.log.add('unknown_split_image', where, `${image} is in the ${split} list but has no captions in ${path.basename(tokenFile)}`, image);
         continue;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseSplitName } from '../hash-split';
-import { readLines } from '../lines';
+import { readRecordLines } from '../lines';
 import type { FormatReader } from './context';
 import { isRecord, locateAnnotation } from './context';
 
@@ -12,13 +12,7 @@ import { isRecord, locateAnnotation } from './context';
  */
 export const readJsonl: FormatReader = async (context) => {
   const file = await locateAnnotation(context.path, ['captions.jsonl']);
-  for await (const { line, text } of readLines(file)) {
-    const where = { file, line };
-    if (text === undefined) {
-      context.log.add('invalid_utf8', where, 'line is not valid UTF-8');
-      continue;
-    }
-    if (text.trim().length === 0) continue;
+  for await (const { text, where } of readRecordLines(file, context.log)) {
     let record: unknown;
     try {
       record = JSON.parse(text);
