@@ -100,7 +100,7 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
       valScore: 0.7,
       isBest: true,
     });
-    await recordCheckpoint(db.client, {
+    const step30 = {
       runId: run.id,
       step: 30,
       epoch: 3,
@@ -108,17 +108,10 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
       path: '/c30',
       valScore: 0.6,
       isBest: false,
-    });
+    } as const;
+    await recordCheckpoint(db.client, step30);
     // A resumed stage rewrites step 30: updated in place, not duplicated.
-    await recordCheckpoint(db.client, {
-      runId: run.id,
-      step: 30,
-      epoch: 3,
-      kind: 'epoch',
-      path: '/c30',
-      valScore: 0.6,
-      isBest: false,
-    });
+    await recordCheckpoint(db.client, step30);
     expect((await findCheckpoint(db.client, run.id, 'best'))?.step).toBe(20);
     expect((await findCheckpoint(db.client, run.id, 'last'))?.step).toBe(30);
 

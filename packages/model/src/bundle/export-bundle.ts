@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '@captioner/core';
 import { readCheckpointDir } from '../checkpoint/checkpoint-dir';
-import { loadFineTunedEncoder } from '../checkpoint/encoder-weights';
-import { saveEncoder } from '../encoder/encoder-files';
+import { applyEncoderWeights } from '../checkpoint/encoder-weights';
+import { loadEncoder, saveEncoder } from '../encoder/encoder-files';
 import { sha256Hex } from '../io/artifact-reader';
 import { BUNDLE_FILE, BUNDLE_FORMAT } from './bundle-format';
 import type { BundleManifest } from './bundle-format';
@@ -56,8 +56,9 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
     };
     if (fineTuned) {
       // The checkpoint's encoder/* weights replace the run's initial ones: the bundle holds the encoder as trained.
-      const encoder = await loadFineTunedEncoder(options.encoderDir, options.checkpointDir);
+      const encoder = await loadEncoder(options.encoderDir);
       try {
+        applyEncoderWeights(encoder, tensors);
         await saveEncoder(encoder, path.join(temporary, 'encoder'));
       } finally {
         encoder.dispose();
