@@ -39,6 +39,7 @@ export {
   completeEvaluation,
   getEvaluation,
   getEvaluationExtremes,
+  findFinalEvaluation,
 } from './repositories/evaluations';
 export type { EvaluationSampleInput } from './repositories/evaluations';
 export { createScratchDatabase, TEST_POSTGRES_ADMIN_URL } from './scratch';

@@ -38,9 +38,9 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
   it('applies migrations once, even when opened again', async () => {
     const again = await openDatabase(scratch.url);
     const rows = await again.client.$queryRawUnsafe<{ name: string }[]>(
-      'SELECT name FROM captioner_migrations',
+      'SELECT name FROM captioner_migrations ORDER BY name',
     );
-    expect(rows.map((r) => r.name)).toEqual(['0001_init']);
+    expect(rows.map((r) => r.name)).toEqual(['0001_init', '0002_evaluation_is_final']);
     await again.close();
   });
 

@@ -42,15 +42,11 @@ export function summarizeStages(
 /** Runs newest first, each with its stage summary and the scores of its final evaluation, if any. */
 export async function runListView(db: DbClient, limit: number) {
   const runs = await listRuns(db, { limit });
-  // The final evaluation is the first one recorded for a run (created with the run's plan).
   const evaluations = await db.evaluation.findMany({
-    where: { runId: { in: runs.map((r) => r.id) } },
-    orderBy: { createdAt: 'asc' },
+    where: { runId: { in: runs.map((r) => r.id) }, isFinal: true },
   });
   const finalScores = new Map<string, Scores | null>();
-  for (const e of evaluations) {
-    if (!finalScores.has(e.runId)) finalScores.set(e.runId, parseJsonColumn<Scores | null>(e.scores, null));
-  }
+  for (const e of evaluations) finalScores.set(e.runId, parseJsonColumn<Scores | null>(e.scores, null));
   return runs.map((r) => ({
     id: r.id,
     name: r.name,

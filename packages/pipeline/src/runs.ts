@@ -3,6 +3,7 @@ import {
   createEvaluation,
   createRun,
   createStageRuns,
+  findFinalEvaluation,
   getRun,
   listStages,
   newId,
@@ -60,6 +61,7 @@ export async function createRunWithPlan(
     runId: run.id,
     checkpointId: null,
     split: plan.evaluation.split,
+    isFinal: true,
     settings: { checkpoint: 'best', beamSize: plan.evaluation.beamSize, maxImages: 0 },
   });
   return { plan, config };
@@ -71,7 +73,7 @@ export async function loadRunPlan(db: DbClient, runId: string): Promise<RunPlan>
   const stages = await listStages(db, runId);
   const shards = stages.filter((s) => s.stage === 'preprocess').length;
   const config = resolveRunConfig(JSON.parse(run.config));
-  const evaluation = await db.evaluation.findFirst({ where: { runId }, orderBy: { createdAt: 'asc' } });
+  const evaluation = await findFinalEvaluation(db, runId);
   if (!evaluation) throw new NotFoundError(`run ${runId} has no final evaluation recorded`);
   return {
     runId,

@@ -4,7 +4,15 @@ import { newId } from '../ids';
 
 export async function createEvaluation(
   db: DbClient,
-  input: { runId: string; checkpointId: string | null; split: string; settings: unknown; id?: string },
+  input: {
+    runId: string;
+    checkpointId: string | null;
+    split: string;
+    settings: unknown;
+    id?: string;
+    /** The evaluation that ends the run's pipeline (one per run). @defaultValue false */
+    isFinal?: boolean;
+  },
 ) {
   return db.evaluation.create({
     data: {
@@ -12,6 +20,7 @@ export async function createEvaluation(
       runId: input.runId,
       checkpointId: input.checkpointId,
       split: input.split,
+      isFinal: input.isFinal ?? false,
       settings: JSON.stringify(input.settings),
     },
   });
@@ -82,4 +91,9 @@ export async function getEvaluationExtremes(db: DbClient, id: string, count = 5)
     take: count,
   });
   return { best, worst };
+}
+
+/** The evaluation that ends a run's pipeline, or null when the run has none recorded. */
+export async function findFinalEvaluation(db: DbClient, runId: string) {
+  return db.evaluation.findFirst({ where: { runId, isFinal: true } });
 }
