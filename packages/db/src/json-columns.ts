@@ -7,3 +7,11 @@ export function parseJsonColumn<T>(text: string | null | undefined, fallback: T)
     return fallback;
   }
 }
+
+/**
+ * The stored, fully resolved run config of a run row: the one place that knows how the column is
+ * stored. Callers parse the section they own with its package's schema.
+ */
+export function readRunConfig(run: { config: string }): unknown {
+  return JSON.parse(run.config) as unknown;
+}
