@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '@captioner/test-services';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
@@ -15,7 +16,7 @@ import { buildServer } from './server';
 import { NO_REDIS_MESSAGE } from './producer';
 import { AUTH_REQUIRED_MESSAGE } from './auth';
 
-const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 
 // Real things: a scratch SQLite database, a synthesized data set on disk, the test Redis under a
 // prefix of its own (so nothing here meets another test's or a real cluster's jobs).

@@ -42,7 +42,7 @@ export {
   findFinalEvaluation,
 } from './repositories/evaluations';
 export type { EvaluationSampleInput } from './repositories/evaluations';
-export { createScratchDatabase, TEST_POSTGRES_ADMIN_URL } from './scratch';
+export { createScratchDatabase, testPostgresAdminUrl } from './scratch';
 export type { ScratchDatabase } from './scratch';
 export type { StageContext } from './stage-context';
 export { parseJsonColumn, readRunConfig } from './json-columns';
