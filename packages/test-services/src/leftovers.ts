@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -29,10 +29,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Whether `pid` is a server whose command line names `root` (not an unrelated process that got the pid). */
+/**
+ * Whether `pid` is a server working in `root` (not an unrelated process that got the pid since). Both
+ * servers change into their data directory (Redis also rewrites its command line, so that cannot tell).
+ */
 function isServerOf(pid: number, root: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root);
+    return readlinkSync(`/proc/${pid}/cwd`).startsWith(root + path.sep);
   } catch {
     return false;
   }
