@@ -68,8 +68,12 @@ export function removeLeftovers(tmpdir = os.tmpdir()): string[] {
       continue; // Being set up by a run that has not written its record yet, or not ours.
     }
     if (isAlive(record.ownerPid)) continue;
-    destroyRoot(root, record.serverPids);
-    removed.push(root);
+    try {
+      destroyRoot(root, record.serverPids);
+      removed.push(root);
+    } catch {
+      // Another user's (not ours to remove); it does not stand in this run's way.
+    }
   }
   return removed;
 }
