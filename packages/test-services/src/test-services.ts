@@ -79,21 +79,15 @@ export async function startTestServices(
   }
 }
 
-/** The Redis URL tests must use (set by the global setup); fails when the tests run without it. */
+/**
+ * The Redis URL tests must use (set by the global setup); fails when the tests run without it. Tests
+ * reach PostgreSQL through createScratchDatabase (@captioner/db), which reads CAPTIONER_TEST_POSTGRES_URL.
+ */
 export function testRedisUrl(): string {
-  return requiredUrl(TEST_REDIS_URL_VAR);
-}
-
-/** The PostgreSQL admin URL tests create scratch databases on (set by the global setup). */
-export function testPostgresUrl(): string {
-  return requiredUrl(TEST_POSTGRES_URL_VAR);
-}
-
-function requiredUrl(name: string): string {
-  const url = process.env[name];
+  const url = process.env[TEST_REDIS_URL_VAR];
   if (!url)
     throw new Error(
-      `${name} is not set: this package's vitest.config.ts must use servicesTestConfig (its global setup starts the servers)`,
+      `${TEST_REDIS_URL_VAR} is not set: this package's vitest.config.ts must use servicesTestConfig (its global setup starts the servers)`,
     );
   return url;
 }
