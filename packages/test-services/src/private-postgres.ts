@@ -227,14 +227,19 @@ export class PrivatePostgres {
     const server = new PrivatePostgres(port, dir, child);
     let exited = false;
     child.once('exit', () => (exited = true));
-    await waitFor(
-      `PostgreSQL on port ${port}`,
-      async () => {
-        if (exited) throw new Error(`postgres exited at start: ${tail(log)}`);
-        return server.answers();
-      },
-      60_000,
-    );
+    try {
+      await waitFor(
+        `PostgreSQL on port ${port}`,
+        async () => {
+          if (exited) throw new Error(`postgres exited at start: ${tail(log)}`);
+          return server.answers();
+        },
+        60_000,
+      );
+    } catch (error) {
+      await server.stop(); // Not left running after a start that timed out.
+      throw error;
+    }
     return server;
   }
 

@@ -74,14 +74,19 @@ export class PrivateRedis {
     this.process = child;
     let exited = false;
     child.once('exit', () => (exited = true));
-    await waitFor(
-      `redis-server on port ${this.port}`,
-      async () => {
-        if (exited) throw new Error(`redis-server exited at start (port ${this.port}, dir ${this.dir})`);
-        return canConnect(this.port);
-      },
-      20_000,
-    );
+    try {
+      await waitFor(
+        `redis-server on port ${this.port}`,
+        async () => {
+          if (exited) throw new Error(`redis-server exited at start (port ${this.port}, dir ${this.dir})`);
+          return canConnect(this.port);
+        },
+        20_000,
+      );
+    } catch (error) {
+      await this.stop(); // Not left running after a start that timed out.
+      throw error;
+    }
   }
 
   /** Stops the server (SIGTERM: Redis flushes its append-only file) and waits for it to exit. */
