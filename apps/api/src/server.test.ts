@@ -178,6 +178,22 @@ describe('API', () => {
       payload: { dataset: 'shapes', config: { training: { epochs: -1 } } },
     });
     expect(badConfig.statusCode).toBe(400);
+    // Unknown keys in the run config are refused by name at every level, and nothing is created.
+    const runsBeforeUnknownKeys = await database.client.run.count();
+    for (const [runConfig, error] of [
+      [{ training: { epocs: 2 } }, 'run config: training.epocs: unknown key'],
+      [{ trainig: { epochs: 2 } }, 'run config: trainig: unknown key'],
+      [{ model: { decoder: { cel: 'gru' } } }, 'run config: model.decoder.cel: unknown key'],
+    ] as const) {
+      const refused = await server.inject({
+        method: 'POST',
+        url: '/api/runs',
+        payload: { dataset: 'shapes', config: runConfig },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toEqual({ error });
+    }
+    expect(await database.client.run.count()).toBe(runsBeforeUnknownKeys);
     const badLimit = await server.inject({ method: 'GET', url: '/api/runs?limit=zero' });
     expect(badLimit.statusCode).toBe(400);
     expect(badLimit.json().error).toMatch(/^query\.limit: /);

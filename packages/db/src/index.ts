@@ -44,7 +44,6 @@ export {
 export type { EvaluationSampleInput } from './repositories/evaluations';
 export { createScratchDatabase, testPostgresAdminUrl } from './scratch';
 export type { ScratchDatabase } from './scratch';
-export type { StageContext } from './stage-context';
 export { parseJsonColumn, readRunConfig } from './json-columns';
 export { summarizeStages, runListView, runDetailsView, evaluationView } from './views';
 export type { Scores, StageSummary, RunListEntry, RunDetails } from './views';

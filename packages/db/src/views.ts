@@ -1,7 +1,7 @@
 import type { DbClient } from './client';
 import { getEvaluation, getEvaluationExtremes } from './repositories/evaluations';
 import { getRunDetails, listRuns } from './repositories/runs';
-import { parseJsonColumn } from './json-columns';
+import { parseJsonColumn, readRunConfig } from './json-columns';
 
 /** What the CLI's `--json`, the API and the dashboard show: database rows with their JSON text columns parsed. */
 
@@ -68,7 +68,7 @@ export async function runDetailsView(db: DbClient, id: string) {
   const run = await getRunDetails(db, id);
   return {
     ...run,
-    config: parseJsonColumn<Record<string, unknown>>(run.config, {}),
+    config: readRunConfig(run),
     stages: run.stages.map((s) => ({
       ...s,
       figures: parseJsonColumn<Record<string, unknown> | null>(s.figures, null),

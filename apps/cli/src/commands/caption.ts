@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { UsageError, artifactPaths } from '@captioner/core';
-import { findCheckpoint, getRun } from '@captioner/db';
+import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
 import { loadVocabulary, normalizeImages } from '@captioner/dataset';
 import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
 import type { CaptionModel, ImageEncoder } from '@captioner/model';
 import { parsePreprocessSettings, prepareImage } from '@captioner/preprocessing';
 import type { PreprocessSettings } from '@captioner/preprocessing';
+import { runConfigSection } from '@captioner/stage-contract';
 import { withContext } from '../context';
 import { printJson, printLine } from '../output';
 import { positiveIntOption } from '../options';
@@ -46,9 +47,7 @@ export function registerCaptionCommand(program: Command): void {
             encoder: await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path),
             model: await loadCaptionModel(checkpoint.path),
             decodeWords: (ids) => vocabulary.decode(ids),
-            preprocess: parsePreprocessSettings(
-              (JSON.parse(run.config) as { preprocess?: unknown }).preprocess,
-            ),
+            preprocess: runConfigSection(readRunConfig(run), 'preprocess'),
           };
         } else {
           captioner = await loadBundleCaptioner(opts.model);
