@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
-import { createScratchDatabase, openDatabase, upsertDataset } from '@captioner/db';
+import { createScratchDatabase, openDatabase, recordCheckpoint, upsertDataset } from '@captioner/db';
 import type { Database, ScratchDatabase } from '@captioner/db';
 import { synthesizeShapes } from '@captioner/dataset';
 import { QUEUE_NAMES, createProducerConnection, stageJobId } from '@captioner/pipeline';
@@ -192,7 +192,28 @@ describe('API', () => {
     expect(await database.client.run.count()).toBe(runsBefore);
   });
 
+  it('refuses an evaluation of a checkpoint that does not exist (404), enqueuing nothing', async () => {
+    const evaluationsBefore = await database.client.evaluation.count();
+    const res = await server.inject({
+      method: 'POST',
+      url: '/api/evaluations',
+      payload: { runId, checkpoint: 'ckpt-typo' },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toMatch(/ckpt-typo/);
+    expect(await database.client.evaluation.count()).toBe(evaluationsBefore);
+  });
+
   it('enqueues an evaluation and shows it', async () => {
+    // A checkpoint on record, as training would leave it (the file itself is only read by the worker).
+    await recordCheckpoint(database.client, {
+      runId,
+      step: 4,
+      epoch: 1,
+      kind: 'epoch',
+      path: path.join(home, 'ckpt-4'),
+      isBest: true,
+    });
     const res = await server.inject({
       method: 'POST',
       url: '/api/evaluations',
@@ -254,6 +275,13 @@ describe('API', () => {
     expect(run.status).toBe('cancelled');
     expect(await jobExists(runId, 'evaluate', 'final')).toBe(false);
     expect(await jobExists(runId, 'preprocess', 0)).toBe(false);
+
+    // A finished run is not cancelled again: its history (reason, finish time) stays as it was.
+    const again = await server.inject({ method: 'POST', url: `/api/runs/${runId}/cancel` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatch(/is cancelled: it cannot become cancelled/);
+    const after = await database.client.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(after.finishedAt).toEqual(run.finishedAt);
   });
 
   it('resumes a cancelled run: the flow is enqueued again', async () => {

@@ -2,7 +2,7 @@ export { QUEUE_NAMES, MODEL_STAGES, stageJobId } from './queues';
 export { payloadSchemas, shardPayloadSchema, trainPayloadSchema, evaluatePayloadSchema } from './payloads';
 export type { ShardPayload, TrainPayload, EvaluatePayload, StagePayloads } from './payloads';
 export type { StageHandler, StageHandlers } from './handlers';
-export { runStage, parsePayload, stageKeyOf, StageFailedError } from './stage-runner';
+export { runStage, parsePayload, stageKeyOf, recordAbandonedJob, StageFailedError } from './stage-runner';
 export type { StageRunDeps, StageOutcome } from './stage-runner';
 export { planStageKeys } from './run-plan';
 export type { RunPlan } from './run-plan';
@@ -17,8 +17,17 @@ export {
 } from './executors/bullmq';
 export type { WorkerPool, WorkerPoolOptions } from './executors/bullmq';
 export { createWorkerConnection, createProducerConnection, redactRedisUrl } from './redis';
-export { queueStatus, QUEUE_JOB_STATES } from './queue-status';
+export { queueStatus, countStageWorkers, QUEUE_JOB_STATES } from './queue-status';
 export type { QueueStatus, QueueJobState } from './queue-status';
 export { runConfigSchema, resolveRunConfig } from './run-config';
 export type { RunConfig, RunConfigInput } from './run-config';
-export { createRunWithPlan, loadRunPlan, markRunCancelled, markRunResumable } from './runs';
+export { createRunWithPlan, loadRunPlan, missingSplitMessage } from './runs';
+export {
+  startRun,
+  resumeRun,
+  cancelRun,
+  requestEvaluation,
+  waitForRun,
+  waitForEvaluation,
+} from './operations';
+export type { OperationContext, WaitOptions } from './operations';
