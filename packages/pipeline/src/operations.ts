@@ -145,7 +145,6 @@ export async function resumeRun(ctx: OperationContext, runId: string): Promise<R
  * removes its jobs that have not started; active ones stop at their next safe point.
  */
 export async function cancelRun(ctx: OperationContext, runId: string): Promise<{ removedJobs: number }> {
-  const plan = await loadRunPlan(ctx.db, runId);
   // Without Redis there is no queue to clean (a local run sees the cancel and stops on its own).
   if (!ctx.config.redisUrl) {
     await markRunCancelled(ctx.db, runId);
@@ -153,6 +152,7 @@ export async function cancelRun(ctx: OperationContext, runId: string): Promise<{
   }
   return withProducer(ctx, async (connection) => {
     await markRunCancelled(ctx.db, runId);
+    const plan = await loadRunPlan(ctx.db, runId);
     return { removedJobs: await removeRunJobs(connection, ctx.config.queuePrefix, plan) };
   });
 }

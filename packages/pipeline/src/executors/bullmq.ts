@@ -9,6 +9,9 @@ import type { RunPlan } from '../run-plan';
 import { recordAbandonedJob, runStage } from '../stage-runner';
 import type { StageRunDeps } from '../stage-runner';
 
+const REDIS_CONNECTION_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed/i;
+
 /** Options every stage job gets. */
 export const STAGE_JOB_OPTIONS: JobsOptions = {
   /** Transient failures (a lost connection, a timeout) are retried with exponential backoff. */
@@ -231,7 +234,11 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       stalledInterval: options.stall.stalledIntervalMs,
       maxStalledCount: options.stall.maxStalledCount,
     });
-    worker.on('error', (error) => options.deps.logger.warn({ stage, error: error.message }, 'worker error'));
+    worker.on('error', (error) => {
+      // A lost Redis makes every worker report every retry; the process says it once (its Redis watch).
+      const lostRedis = REDIS_CONNECTION_ERROR.test(error.message);
+      options.deps.logger[lostRedis ? 'debug' : 'warn']({ stage, error: error.message }, 'worker error');
+    });
     worker.on('active', (job) => options.deps.logger.info({ stage, jobId: job.id }, 'job taken'));
     worker.on('completed', (job) => options.deps.logger.info({ stage, jobId: job.id }, 'job finished'));
     worker.on('failed', (job, error) => {
