@@ -154,8 +154,8 @@ export async function runStage<K extends StageKind>(
   const evaluationId = stage === 'evaluate' ? (payload as StagePayloads['evaluate']).evaluationId : undefined;
   const run = await getRun(deps.db, payload.runId);
   const logger = deps.logger.child({ stage, runId: key.runId, shard: key.shard, attempt: deps.attempt });
-  if (run.status === 'cancelled') throw new CancelledError(`run ${run.id} was cancelled`);
   if (tracked) {
+    if (run.status === 'cancelled') throw new CancelledError(`run ${run.id} was cancelled`);
     if (!RUNNABLE_RUN_STATUSES.includes(run.status)) {
       // A job left over from before the run ended (a sibling shard of a failed one): nothing to do
       // until `run resume`, which enqueues the run again.
@@ -183,7 +183,8 @@ export async function runStage<K extends StageKind>(
     lastWrite = now;
     await updateStageProgress(deps.db, key, update);
   };
-  // The handler stops at its next safe point on shutdown, or when the run is cancelled from anywhere.
+  // The handler stops at its next safe point on shutdown, or when the run is cancelled from anywhere
+  // (an evaluation asked for on demand is not the run's work: cancelling the run leaves it be).
   const stop = new AbortController();
   const onShutdown = () => stop.abort();
   deps.signal.addEventListener('abort', onShutdown);
@@ -191,7 +192,7 @@ export async function runStage<K extends StageKind>(
   const cancelPoll = setInterval(() => {
     // Not retried: the next poll comes soon enough.
     getRun(pollDb, run.id)
-      .then((current) => current.status === 'cancelled' && stop.abort())
+      .then((current) => tracked && current.status === 'cancelled' && stop.abort())
       .catch((error: unknown) => logger.debug({ error: describeError(error) }, 'cancel poll failed'));
   }, CANCEL_POLL_INTERVAL_MS);
   cancelPoll.unref();
@@ -228,7 +229,7 @@ export async function runStage<K extends StageKind>(
       // Stopped on request. A cancel already marked the run's unfinished stages cancelled; a shutdown
       // hands the stage (and the evaluation) back to be taken over or resumed.
       logger.warn({ error: message }, 'stage stopped');
-      const cancelled = (await getRun(deps.db, run.id).catch(() => run)).status === 'cancelled';
+      const cancelled = tracked && (await getRun(deps.db, run.id).catch(() => run)).status === 'cancelled';
       if (!cancelled) {
         if (tracked)
           await record('the stage handed back', () => finishStage(deps.db, key, 'pending', message));
@@ -274,15 +275,17 @@ export async function recordAbandonedJob(
   const payload = parsed.data as StagePayloads[StageKind];
   const key = stageKeyOf(stage, payload);
   const message = `${stage}${key.shard === WHOLE_RUN ? '' : ` shard ${key.shard}`}: the queue gave up on the job: ${reason}`;
+  const tracked = tracksStageRow(stage, payload);
+  const run = await getRun(db, key.runId);
+  // A run's own job refused because the run had ended (or was stopped) tells nothing new.
+  if (tracked && !RUNNABLE_RUN_STATUSES.includes(run.status)) return;
   if (stage === 'evaluate') {
     const { evaluationId } = payload as StagePayloads['evaluate'];
     const evaluation = await findEvaluation(db, evaluationId);
     if (evaluation && !FINISHED_EVALUATION_STATUSES.includes(evaluation.status as EvaluationStatus))
       await setEvaluationStatus(db, evaluationId, 'failed', message);
   }
-  if (!tracksStageRow(stage, payload)) return;
-  const run = await getRun(db, key.runId);
-  if (!RUNNABLE_RUN_STATUSES.includes(run.status)) return;
+  if (!tracked) return;
   const row = await getStage(db, key);
   if (row && (row.status === 'pending' || row.status === 'running'))
     await finishStage(db, key, 'failed', message);
