@@ -13,6 +13,7 @@ import {
 import type { CaptionerConfig } from '@captioner/core';
 import {
   RUN_STATUSES,
+  createRun as createRunRow,
   createScratchDatabase,
   openDatabase,
   recordCheckpoint,
@@ -339,6 +340,15 @@ describe('operations', () => {
       /data set no-test has no test split/,
     );
     expect(await db.run.count()).toBe(runsBefore);
+
+    // `eval --split test` on a run of that data set is refused the same way, before any row.
+    const dataset = await db.dataset.findUniqueOrThrow({ where: { name: 'no-test' } });
+    const run = await createRunRow(db, { datasetId: dataset.id, config: {}, executor: 'local' });
+    await recordCheckpoint(db, { runId: run.id, step: 1, epoch: 1, kind: 'epoch', path: home, isBest: true });
+    await expect(requestEvaluation(operations(), { runId: run.id, split: 'test' })).rejects.toThrow(
+      /data set no-test has no test split/,
+    );
+    expect(await db.evaluation.count({ where: { runId: run.id } })).toBe(0);
   });
 
   it('with Redis unreachable, run start fails before a run row is written', async () => {
