@@ -273,6 +273,8 @@ describe('API', () => {
     expect(res.json().removedJobs).toBeGreaterThanOrEqual(6);
     const run = await database.client.run.findUniqueOrThrow({ where: { id: runId } });
     expect(run.status).toBe('cancelled');
+    const stages = await database.client.stageRun.findMany({ where: { runId } });
+    expect(stages.every((s) => s.status === 'cancelled' && s.error === 'cancelled by user')).toBe(true);
     expect(await jobExists(runId, 'evaluate', 'final')).toBe(false);
     expect(await jobExists(runId, 'preprocess', 0)).toBe(false);
 

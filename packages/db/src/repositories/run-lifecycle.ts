@@ -22,7 +22,7 @@ export async function markRunCancelled(
       reason,
       'only a run that has not finished can be cancelled',
     );
-    await cancelUnfinishedStages(tx as DbClient, runId);
+    await cancelUnfinishedStages(tx as DbClient, runId, reason);
   });
 }
 

@@ -106,10 +106,10 @@ export async function finishStage(
 }
 
 /** Cancels a run's stages that have not finished (pending, running); finished ones keep their status. */
-export async function cancelUnfinishedStages(db: DbClient, runId: string): Promise<void> {
+export async function cancelUnfinishedStages(db: DbClient, runId: string, reason: string): Promise<void> {
   await db.stageRun.updateMany({
     where: { runId, status: { in: statesLeadingTo(STAGE_TRANSITIONS, 'cancelled') } },
-    data: { status: 'cancelled', finishedAt: new Date() },
+    data: { status: 'cancelled', error: reason, finishedAt: new Date() },
   });
 }
 
