@@ -16,7 +16,12 @@ export {
   STAGE_JOB_OPTIONS,
 } from './executors/bullmq';
 export type { WorkerPool, WorkerPoolOptions } from './executors/bullmq';
-export { createWorkerConnection, createProducerConnection, redactRedisUrl, workerReconnectDelayMs } from './redis';
+export {
+  createWorkerConnection,
+  createProducerConnection,
+  redactRedisUrl,
+  workerReconnectDelayMs,
+} from './redis';
 export { queueStatus, countStageWorkers, QUEUE_JOB_STATES } from './queue-status';
 export type { QueueStatus, QueueJobState } from './queue-status';
 export { runConfigSchema, resolveRunConfig } from './run-config';
