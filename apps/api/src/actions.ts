@@ -1,70 +1,55 @@
-import { InvalidInputError } from '@captioner/core';
+import { ConnectionError } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
-import { createEvaluation, getDataset, getRun, newId } from '@captioner/db';
+import { getRun } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import {
-  createRunWithPlan,
-  enqueueEvaluation,
-  enqueueRunFlow,
-  evaluatePayloadSchema,
-  loadRunPlan,
-  markRunCancelled,
-  markRunResumable,
-  removeRunJobs,
+  cancelRun as cancel,
+  requestEvaluation as evaluate,
+  resumeRun as resume,
+  startRun as start,
 } from '@captioner/pipeline';
-import { withProducer } from './producer';
+import type { OperationContext } from '@captioner/pipeline';
+import { NO_REDIS_MESSAGE } from './producer';
 
 /**
- * What the API changes, as the CLI does it (apps/cli/src/services/runs.ts, commands/run.ts, eval.ts),
- * with one difference: Redis is reached before anything is written, so a 503 means nothing changed.
+ * What the API changes: the pipeline's operations (the CLI calls the same ones), shaped as HTTP
+ * answers. The API only enqueues: without REDIS_URL it refuses (503) instead of training in its own
+ * process, and Redis is reached before anything is written, so a 503 means nothing changed.
  */
+function operations(config: CaptionerConfig, db: DbClient): OperationContext {
+  return { config, db };
+}
+
+function requireQueue(config: CaptionerConfig): void {
+  if (!config.redisUrl) throw new ConnectionError(NO_REDIS_MESSAGE);
+}
 
 export async function startRun(
   config: CaptionerConfig,
   db: DbClient,
   input: { dataset: string; config?: unknown; name?: string },
 ) {
-  return withProducer(config, async (connection) => {
-    const dataset = await getDataset(db, input.dataset);
-    const { plan } = await createRunWithPlan(db, {
-      datasetId: dataset.id,
-      manifestPath: dataset.manifestPath,
-      config: input.config ?? {},
-      name: input.name,
-      executor: 'bullmq',
-    });
-    await enqueueRunFlow(connection, config.queuePrefix, plan);
-    const run = await getRun(db, plan.runId);
-    return { id: run.id, status: run.status, shards: plan.shards };
+  requireQueue(config);
+  const plan = await start(operations(config, db), {
+    dataset: input.dataset,
+    runConfig: input.config ?? {},
+    name: input.name,
   });
+  const run = await getRun(db, plan.runId);
+  return { id: run.id, status: run.status, shards: plan.shards };
 }
 
 /** Marks the run cancelled and removes its queued jobs; active jobs stop at their next safe point. */
 export async function cancelRun(config: CaptionerConfig, db: DbClient, id: string) {
-  const plan = await loadRunPlan(db, id);
-  // Without Redis there is no queue to clean (a run started by a local executor stops on its own check).
-  if (!config.redisUrl) {
-    await markRunCancelled(db, id);
-    return { id, status: 'cancelled', removedJobs: 0 };
-  }
-  return withProducer(config, async (connection) => {
-    await markRunCancelled(db, id);
-    const removedJobs = await removeRunJobs(connection, config.queuePrefix, plan);
-    return { id, status: 'cancelled', removedJobs };
-  });
+  const { removedJobs } = await cancel(operations(config, db), id);
+  return { id, status: 'cancelled', removedJobs };
 }
 
 /** Enqueues the flow again: failed and cancelled stages are redone, complete shards and checkpoints reused. */
 export async function resumeRun(config: CaptionerConfig, db: DbClient, id: string) {
-  return withProducer(config, async (connection) => {
-    const run = await getRun(db, id);
-    if (run.status === 'succeeded')
-      throw new InvalidInputError(`run ${id} already succeeded: nothing to resume`);
-    const plan = await loadRunPlan(db, id);
-    await markRunResumable(db, id);
-    await enqueueRunFlow(connection, config.queuePrefix, plan);
-    return { id, status: (await getRun(db, id)).status };
-  });
+  requireQueue(config);
+  await resume(operations(config, db), id);
+  return { id, status: (await getRun(db, id)).status };
 }
 
 export async function requestEvaluation(
@@ -78,18 +63,7 @@ export async function requestEvaluation(
     maxImages?: number;
   },
 ) {
-  return withProducer(config, async (connection) => {
-    await getRun(db, input.runId);
-    const id = newId('eval');
-    const payload = evaluatePayloadSchema.parse({ ...input, evaluationId: id });
-    await createEvaluation(db, {
-      id,
-      runId: input.runId,
-      checkpointId: null,
-      split: payload.split,
-      settings: { checkpoint: payload.checkpoint, beamSize: payload.beamSize, maxImages: payload.maxImages },
-    });
-    await enqueueEvaluation(connection, config.queuePrefix, payload);
-    return { id, status: 'queued' };
-  });
+  requireQueue(config);
+  const payload = await evaluate(operations(config, db), input);
+  return { id: payload.evaluationId, status: 'queued' };
 }

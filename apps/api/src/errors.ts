@@ -1,6 +1,7 @@
 import {
   ConfigError,
   ConnectionError,
+  IllegalTransitionError,
   InvalidInputError,
   NotFoundError,
   describeError,
@@ -13,6 +14,8 @@ export function statusOf(error: unknown): number {
   if (error instanceof InvalidInputError || error instanceof ConfigError || error instanceof ZodError)
     return 400;
   if (error instanceof NotFoundError) return 404;
+  // The run, stage or evaluation is in a state that refuses the change (e.g. cancelling a finished run).
+  if (error instanceof IllegalTransitionError) return 409;
   if (error instanceof ConnectionError) return 503;
   // Fastify's own client errors (malformed JSON, wrong content type, body too large) carry their status.
   const status = (error as Partial<FastifyError> | null)?.statusCode;

@@ -7,7 +7,7 @@ import { testRedisUrl } from '@captioner/test-services';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
-import { createScratchDatabase, openDatabase, upsertDataset } from '@captioner/db';
+import { createScratchDatabase, openDatabase, recordCheckpoint, upsertDataset } from '@captioner/db';
 import type { Database, ScratchDatabase } from '@captioner/db';
 import { synthesizeShapes } from '@captioner/dataset';
 import { QUEUE_NAMES, createProducerConnection, stageJobId } from '@captioner/pipeline';
@@ -209,7 +209,28 @@ describe('API', () => {
     expect(await database.client.run.count()).toBe(runsBefore);
   });
 
+  it('refuses an evaluation of a checkpoint that does not exist (404), enqueuing nothing', async () => {
+    const evaluationsBefore = await database.client.evaluation.count();
+    const res = await server.inject({
+      method: 'POST',
+      url: '/api/evaluations',
+      payload: { runId, checkpoint: 'ckpt-typo' },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toMatch(/ckpt-typo/);
+    expect(await database.client.evaluation.count()).toBe(evaluationsBefore);
+  });
+
   it('enqueues an evaluation and shows it', async () => {
+    // A checkpoint on record, as training would leave it (the file itself is only read by the worker).
+    await recordCheckpoint(database.client, {
+      runId,
+      step: 4,
+      epoch: 1,
+      kind: 'epoch',
+      path: path.join(home, 'ckpt-4'),
+      isBest: true,
+    });
     const res = await server.inject({
       method: 'POST',
       url: '/api/evaluations',
@@ -269,8 +290,17 @@ describe('API', () => {
     expect(res.json().removedJobs).toBeGreaterThanOrEqual(6);
     const run = await database.client.run.findUniqueOrThrow({ where: { id: runId } });
     expect(run.status).toBe('cancelled');
+    const stages = await database.client.stageRun.findMany({ where: { runId } });
+    expect(stages.every((s) => s.status === 'cancelled' && s.error === 'cancelled by user')).toBe(true);
     expect(await jobExists(runId, 'evaluate', 'final')).toBe(false);
     expect(await jobExists(runId, 'preprocess', 0)).toBe(false);
+
+    // A finished run is not cancelled again: its history (reason, finish time) stays as it was.
+    const again = await server.inject({ method: 'POST', url: `/api/runs/${runId}/cancel` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatch(/is cancelled: it cannot become cancelled/);
+    const after = await database.client.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(after.finishedAt).toEqual(run.finishedAt);
   });
 
   it('resumes a cancelled run: the flow is enqueued again', async () => {

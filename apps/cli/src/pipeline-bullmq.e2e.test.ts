@@ -4,9 +4,16 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '@captioner/test-services';
-import { createScratchDatabase } from '@captioner/db';
+import { createScratchDatabase, openDatabase, recordCheckpoint } from '@captioner/db';
 import type { ScratchDatabase } from '@captioner/db';
-import { TINY_RUN_CONFIG, runCliJson, startWorker, waitForExit, synthShapesDataset } from './testing/cli';
+import {
+  TINY_RUN_CONFIG,
+  runCli,
+  runCliJson,
+  startWorker,
+  waitForExit,
+  synthShapesDataset,
+} from './testing/cli';
 
 const REDIS_URL = testRedisUrl();
 
@@ -68,6 +75,26 @@ describe('a tiny run through BullMQ on real Redis, recorded in PostgreSQL', () =
       );
       expect(evaluation).toMatchObject({ status: 'succeeded', split: 'val' });
       expect(evaluation.checkpoint.step).toBe(Math.max(...run.checkpoints.map((c) => c.step)));
+
+      // An evaluation that fails (its checkpoint's files are gone) fails alone: `eval --wait` exits 1
+      // and the run it evaluated still reads succeeded, with its error and finish time untouched.
+      const database = await openDatabase(scratch.url);
+      const gone = await recordCheckpoint(database.client, {
+        runId: started.id,
+        step: 99_999,
+        epoch: 99,
+        kind: 'step',
+        path: path.join(home, 'gone'),
+        isBest: false,
+      }).finally(() => database.close());
+      const failed = await runCli(['eval', started.id, '--checkpoint', gone.id, '--wait'], env);
+      expect(failed.code, failed.stderr).toBe(1);
+      expect(failed.stdout).toMatch(/: failed/);
+      const after = await runCliJson<RunJson & { error: string | null; finishedAt: string }>(
+        ['run', 'show', started.id],
+        env,
+      );
+      expect(after).toMatchObject({ status: 'succeeded', error: null });
 
       // The queues are drained, and the one worker process serves every stage queue.
       const queues = await runCliJson<

@@ -5,12 +5,15 @@ import { openDatabase } from '@captioner/db';
 import type { StageKind } from '@captioner/db';
 import { createWorkerConnection, startWorkerPool } from '@captioner/pipeline';
 import { createStageHandlers } from './handlers';
+import { watchRedis } from './redis-watch';
 
 export interface WorkerOptions {
   stages: StageKind[];
   concurrency: number;
   /** How long a shutdown waits for running jobs (training writes a checkpoint). @defaultValue 30000 */
   shutdownTimeoutMs?: number;
+  /** How long Redis may stay unreachable before the worker exits with an error. @defaultValue 300000 */
+  redisGiveUpMs?: number;
 }
 
 /**
@@ -24,8 +27,14 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
   if (!config.redisUrl) throw new Error('REDIS_URL is not set: `captioner worker` takes jobs from Redis');
   const database = await openDatabase(config.databaseUrl);
   const connection = createWorkerConnection(config.redisUrl);
-  connection.on('error', (error) => logger.warn({ error: error.message }, 'redis connection error'));
   const workerId = `${os.hostname()}-${process.pid}`;
+  const redis = watchRedis(connection, {
+    url: config.redisUrl,
+    giveUpMs: options.redisGiveUpMs ?? 300_000,
+    logger,
+    onReady: () =>
+      logger.info({ stages: options.stages, concurrency: options.concurrency, workerId }, 'worker started'),
+  });
   const pool = startWorkerPool({
     connection,
     prefix: config.queuePrefix,
@@ -34,22 +43,28 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
     stall: config.queue,
     deps: { config, db: database.client, logger, handlers: createStageHandlers(), workerId },
   });
-  logger.info({ stages: options.stages, concurrency: options.concurrency, workerId }, 'worker started');
 
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) process.exit(130);
       stopping = true;
       logger.info({ signal }, 'stopping: no new jobs, waiting for running ones');
-      void pool
-        .close(options.shutdownTimeoutMs ?? 30_000)
-        .finally(() => resolve());
+      void pool.close(options.shutdownTimeoutMs ?? 30_000).finally(() => resolve());
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
-  connection.disconnect();
-  await database.close().catch(() => {});
-  logger.info('worker stopped');
+  try {
+    await Promise.race([stopped, redis.gaveUp]);
+  } finally {
+    redis.stop();
+    // After giving up, running jobs have nothing to report to: a short deadline is enough.
+    await pool.close(1000);
+    connection.disconnect();
+    await database
+      .close()
+      .catch((error: unknown) => logger.debug({ error: String(error) }, 'database close failed'));
+    logger.info('worker stopped');
+  }
 }

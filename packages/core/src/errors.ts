@@ -60,3 +60,26 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0];
   return String(error);
 }
+
+/**
+ * A status change that the state machine of a run, a stage or an evaluation does not allow (for
+ * example cancelling a run that already succeeded). Finished history is never rewritten, so this is
+ * permanent; the CLI exits 1 with the message, the API answers 409.
+ */
+export class IllegalTransitionError extends CaptionerError {
+  override readonly code = 'illegal_transition';
+  constructor(
+    readonly entity: 'run' | 'stage' | 'evaluation',
+    readonly id: string,
+    readonly from: string,
+    readonly to: string,
+    hint?: string,
+  ) {
+    super(`${entity} ${id} is ${from}: it cannot become ${to}${hint ? ` (${hint})` : ''}`);
+  }
+}
+
+/** `--wait … --timeout`: the awaited run or evaluation had not ended in time (it goes on). */
+export class WaitTimeoutError extends CaptionerError {
+  override readonly code = 'wait_timeout';
+}

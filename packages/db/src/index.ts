@@ -4,16 +4,22 @@ export { applyMigrations } from './migrate';
 export { newId } from './ids';
 export { upsertDataset, listDatasets, getDataset } from './repositories/datasets';
 export type { DatasetRecordInput } from './repositories/datasets';
+export { createRun, getRun, getRunDetails, listRuns, setRunStatus, setRunBackend } from './repositories/runs';
+export { markRunCancelled, markRunResumable } from './repositories/run-lifecycle';
 export {
-  createRun,
-  getRun,
-  getRunDetails,
-  listRuns,
-  setRunStatus,
-  setRunBackend,
   RUN_STATUSES,
-} from './repositories/runs';
-export type { RunStatus } from './repositories/runs';
+  STAGE_STATUSES,
+  EVALUATION_STATUSES,
+  RUN_TRANSITIONS,
+  STAGE_TRANSITIONS,
+  EVALUATION_TRANSITIONS,
+  FINISHED_RUN_STATUSES,
+  FINISHED_EVALUATION_STATUSES,
+  isFinishedRunStatus,
+  canTransition,
+  statesLeadingTo,
+} from './state-machines';
+export type { RunStatus, StageStatus, EvaluationStatus } from './state-machines';
 export {
   createStageRuns,
   startStage,
@@ -21,10 +27,13 @@ export {
   finishStage,
   getStage,
   listStages,
+  cancelUnfinishedStages,
+  reopenUnfinishedStages,
+  inPipelineOrder,
   STAGE_KINDS,
   WHOLE_RUN,
 } from './repositories/stages';
-export type { StageKind, StageKey, StageStatus } from './repositories/stages';
+export type { StageKind, StageKey } from './repositories/stages';
 export {
   recordShard,
   listShards,
@@ -40,6 +49,8 @@ export {
   getEvaluation,
   getEvaluationExtremes,
   findFinalEvaluation,
+  findEvaluation,
+  listEvaluationSamples,
 } from './repositories/evaluations';
 export type { EvaluationSampleInput } from './repositories/evaluations';
 export { createScratchDatabase, testPostgresAdminUrl } from './scratch';

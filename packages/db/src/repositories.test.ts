@@ -15,6 +15,7 @@ import {
   openDatabase,
   recordCheckpoint,
   recordMetric,
+  setEvaluationStatus,
   setRunStatus,
   startStage,
   upsertDataset,
@@ -80,6 +81,7 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
     await startStage(db.client, { runId: run.id, stage: 'train', shard: WHOLE_RUN }, 'w1');
     await startStage(db.client, { runId: run.id, stage: 'train', shard: WHOLE_RUN }, 'w2');
     await finishStage(db.client, { runId: run.id, stage: 'train', shard: WHOLE_RUN }, 'succeeded');
+    await setRunStatus(db.client, run.id, 'running');
     await setRunStatus(db.client, run.id, 'succeeded');
 
     await recordCheckpoint(db.client, {
@@ -125,6 +127,7 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
       split: 'test',
       settings: { beam: 3 },
     });
+    await setEvaluationStatus(db.client, evaluation.id, 'running');
     await completeEvaluation(db.client, evaluation.id, {
       checkpointId: best!.id,
       scores: { CIDEr: 1.2 },

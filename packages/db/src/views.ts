@@ -2,6 +2,7 @@ import type { DbClient } from './client';
 import { getEvaluation, getEvaluationExtremes } from './repositories/evaluations';
 import { getRunDetails, listRuns } from './repositories/runs';
 import { parseJsonColumn, readRunConfig } from './json-columns';
+import { STAGE_KINDS } from './repositories/stages';
 
 /** What the CLI's `--json`, the API and the dashboard show: database rows with their JSON text columns parsed. */
 
@@ -12,13 +13,17 @@ export interface StageSummary {
   total: number;
 }
 
-/** One entry per stage kind: done/total shards and an overall status (failed wins, then running…). */
+/**
+ * One entry per stage kind, in pipeline order: done/total shards and an overall status (failed wins,
+ * then running…).
+ */
 export function summarizeStages(
   stages: Array<{ stage: string; status: string }>,
 ): Record<string, StageSummary> {
   const summary: Record<string, StageSummary> = {};
   const statuses: Record<string, string[]> = {};
-  for (const stage of stages) {
+  const rank = (stage: string) => (STAGE_KINDS as readonly string[]).indexOf(stage);
+  for (const stage of [...stages].sort((a, b) => rank(a.stage) - rank(b.stage))) {
     const entry = (summary[stage.stage] ??= { status: 'pending', done: 0, total: 0 });
     (statuses[stage.stage] ??= []).push(stage.status);
     entry.total++;

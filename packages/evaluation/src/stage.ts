@@ -1,9 +1,10 @@
-import { NotFoundError, artifactPaths, describeError } from '@captioner/core';
+import { NotFoundError, artifactPaths } from '@captioner/core';
 import type { ProgressUpdate } from '@captioner/core';
 import {
   completeEvaluation,
   createEvaluation,
   findCheckpoint,
+  findEvaluation,
   getRun,
   setEvaluationStatus,
 } from '@captioner/db';
@@ -28,7 +29,7 @@ export interface EvaluateStageInput {
  */
 export async function evaluateStage(payload: EvaluateStageInput, ctx: StageContext): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
-  const existing = await ctx.db.evaluation.findUnique({ where: { id: payload.evaluationId } });
+  const existing = await findEvaluation(ctx.db, payload.evaluationId);
   if (!existing) {
     await createEvaluation(ctx.db, {
       id: payload.evaluationId,
@@ -38,58 +39,54 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
       settings: { checkpoint: payload.checkpoint, beamSize: payload.beamSize, maxImages: payload.maxImages },
     });
   }
+  // Its failure is recorded by the stage runner, which knows whether it will be retried.
   await setEvaluationStatus(ctx.db, payload.evaluationId, 'running');
+  const checkpoint = await findCheckpoint(ctx.db, run.id, payload.checkpoint);
+  if (!checkpoint) throw new NotFoundError(`run ${run.id}: no checkpoint matches "${payload.checkpoint}"`);
+  const paths = artifactPaths(ctx.config.home);
+  const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
+  await initBackend(ctx.config.backend);
+  const model = await loadCaptionModel(checkpoint.path);
+  const report = (from: number, to: number) => (update: ProgressUpdate) => {
+    void ctx.reportProgress({ ...update, fraction: from + update.fraction * (to - from) }).catch(() => {});
+  };
+  let result: Awaited<ReturnType<typeof captionAndScore>>;
+  let data: SplitData;
   try {
-    const checkpoint = await findCheckpoint(ctx.db, run.id, payload.checkpoint);
-    if (!checkpoint) throw new NotFoundError(`run ${run.id}: no checkpoint matches "${payload.checkpoint}"`);
-    const paths = artifactPaths(ctx.config.home);
-    const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
-    await initBackend(ctx.config.backend);
-    const model = await loadCaptionModel(checkpoint.path);
-    const report = (from: number, to: number) => (update: ProgressUpdate) => {
-      void ctx.reportProgress({ ...update, fraction: from + update.fraction * (to - from) }).catch(() => {});
-    };
-    let result: Awaited<ReturnType<typeof captionAndScore>>;
-    let data: SplitData;
+    // A fine-tuned checkpoint carries its own encoder weights: the run's feature shards are stale for it.
+    const encoder = model.config.encoder.trainable
+      ? await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path)
+      : undefined;
     try {
-      // A fine-tuned checkpoint carries its own encoder weights: the run's feature shards are stale for it.
-      const encoder = model.config.encoder.trainable
-        ? await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path)
-        : undefined;
-      try {
-        data = await loadSplitData(ctx.db, run, payload.split, payload.maxImages, {
-          encoder,
-          signal: ctx.signal,
-          onProgress: report(0, 0.3),
-        });
-      } finally {
-        encoder?.dispose();
-      }
-      result = await captionAndScore(model, data, vocabulary, {
-        beamSize: payload.beamSize,
+      data = await loadSplitData(ctx.db, run, payload.split, payload.maxImages, {
+        encoder,
         signal: ctx.signal,
-        onProgress: report(encoder ? 0.3 : 0, 0.95),
+        onProgress: report(0, 0.3),
       });
     } finally {
-      model.dispose();
+      encoder?.dispose();
     }
-    const { refs, cands, scores } = result;
-    const ids = data.features.ids;
-    await completeEvaluation(ctx.db, payload.evaluationId, {
-      checkpointId: checkpoint.id,
-      scores: scores.corpus as unknown as Record<string, number>,
-      samples: ids.map((id) => ({
-        imageId: id,
-        candidate: cands[id],
-        references: refs[id],
-        bleu4: scores.perImage[id].Bleu_4,
-        cider: scores.perImage[id].CIDEr,
-        rougeL: scores.perImage[id].ROUGE_L,
-      })),
+    result = await captionAndScore(model, data, vocabulary, {
+      beamSize: payload.beamSize,
+      signal: ctx.signal,
+      onProgress: report(encoder ? 0.3 : 0, 0.95),
     });
-    await ctx.reportProgress({ fraction: 1, message: `${ids.length} images scored` });
-  } catch (error) {
-    await setEvaluationStatus(ctx.db, payload.evaluationId, 'failed', describeError(error)).catch(() => {});
-    throw error;
+  } finally {
+    model.dispose();
   }
+  const { refs, cands, scores } = result;
+  const ids = data.features.ids;
+  await completeEvaluation(ctx.db, payload.evaluationId, {
+    checkpointId: checkpoint.id,
+    scores: scores.corpus as unknown as Record<string, number>,
+    samples: ids.map((id) => ({
+      imageId: id,
+      candidate: cands[id],
+      references: refs[id],
+      bleu4: scores.perImage[id].Bleu_4,
+      cider: scores.perImage[id].CIDEr,
+      rougeL: scores.perImage[id].ROUGE_L,
+    })),
+  });
+  await ctx.reportProgress({ fraction: 1, message: `${ids.length} images scored` });
 }

@@ -5,12 +5,22 @@ export function redactRedisUrl(url: string): string {
   return url.replace(/\/\/([^@]*)@/, '//***@');
 }
 
+/** Pause before the n-th reconnection attempt of a worker: doubles from 250 ms up to 10 s. */
+export function workerReconnectDelayMs(attempt: number): number {
+  return Math.min(250 * 2 ** Math.max(0, attempt - 1), 10_000);
+}
+
 /**
  * A connection for BullMQ workers: retries forever (`maxRetriesPerRequest: null`, as BullMQ requires),
- * so a Redis restart is survived.
+ * so a Redis restart is survived, with a backoff so a dead Redis is not hammered. (The worker decides
+ * when to give up: apps/worker/src/redis-watch.ts.)
  */
 export function createWorkerConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: workerReconnectDelayMs,
+  });
 }
 
 /**
@@ -33,7 +43,9 @@ export async function createProducerConnection(url: string, timeoutMs = 3000): P
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new ConnectionError(`cannot reach Redis at ${redactRedisUrl(url)}: ${describeError(error)}`, { cause: error });
+    throw new ConnectionError(`cannot reach Redis at ${redactRedisUrl(url)}: ${describeError(error)}`, {
+      cause: error,
+    });
   }
   return redis;
 }

@@ -8,10 +8,9 @@ import {
   listStages,
   newId,
   readRunConfig,
-  setRunStatus,
 } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
-import { readManifest } from '@captioner/dataset';
+import { readManifest, splitItems } from '@captioner/dataset';
 import { resolveRunConfig, runConfigSection, shardItems } from '@captioner/stage-contract';
 import type { RunConfig } from '@captioner/stage-contract';
 import type { RunPlan } from './run-plan';
@@ -34,6 +33,9 @@ export async function createRunWithPlan(
   const config = resolveRunConfig(input.config);
   const manifest = await readManifest(input.manifestPath);
   if (manifest.items.length === 0) throw new ConfigError(`data set ${manifest.name} has no images`);
+  // Found now rather than after training: a COCO import, for one, has no test split.
+  if (splitItems(manifest, config.evaluation.split).length === 0)
+    throw new ConfigError(missingSplitMessage(manifest.name, config.evaluation.split));
   const shards = shardItems(manifest.items, config.shardSize).length;
   const run = await createRun(db, {
     datasetId: input.datasetId,
@@ -90,22 +92,8 @@ export async function loadRunPlan(db: DbClient, runId: string): Promise<RunPlan>
   };
 }
 
-/** Marks a run cancelled: stages not yet started will not start, running handlers stop at a safe point. */
-export async function markRunCancelled(db: DbClient, runId: string): Promise<void> {
-  await getRun(db, runId);
-  await setRunStatus(db, runId, 'cancelled', 'cancelled by user');
-  await db.stageRun.updateMany({
-    where: { runId, status: { in: ['pending', 'running'] } },
-    data: { status: 'cancelled', finishedAt: new Date() },
-  });
-}
-
-/** Makes an unfinished run runnable again: failed and cancelled stages go back to pending. */
-export async function markRunResumable(db: DbClient, runId: string): Promise<void> {
-  await getRun(db, runId);
-  await db.stageRun.updateMany({
-    where: { runId, status: { in: ['failed', 'cancelled', 'running'] } },
-    data: { status: 'pending', error: null },
-  });
-  await setRunStatus(db, runId, 'queued');
+/** The one-line refusal of an evaluation split the data set does not have. */
+export function missingSplitMessage(dataset: string, split: string): string {
+  const other = split === 'test' ? 'val' : 'test';
+  return `data set ${dataset} has no ${split} split: evaluation.split is ${split} (choose another, e.g. --set evaluation.split=${other})`;
 }

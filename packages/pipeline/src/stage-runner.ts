@@ -8,15 +8,18 @@ import {
 } from '@captioner/core';
 import type { CaptionerConfig, Logger, ProgressUpdate } from '@captioner/core';
 import {
+  FINISHED_EVALUATION_STATUSES,
+  findEvaluation,
   finishStage,
   getRun,
   getStage,
+  setEvaluationStatus,
   setRunStatus,
   startStage,
   updateStageProgress,
   WHOLE_RUN,
 } from '@captioner/db';
-import type { DbClient, StageKey, StageKind } from '@captioner/db';
+import type { DbClient, EvaluationStatus, StageKey, StageKind } from '@captioner/db';
 import type { StageHandlers } from './handlers';
 import { payloadSchemas } from './payloads';
 import type { StagePayloads } from './payloads';
@@ -40,8 +43,18 @@ export function isDbConnectionError(error: unknown): boolean {
   for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
     seen.add(e);
     const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && /^(P1001|P1002|P1017|P2024|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P01|08\w{3})$/.test(code)) return true;
-    if (typeof message === 'string' && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection (was )?closed|Can't reach database|server closed the connection|timeout exceeded when trying to connect/i.test(message)) return true;
+    if (
+      typeof code === 'string' &&
+      /^(P1001|P1002|P1017|P2024|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P01|08\w{3})$/.test(code)
+    )
+      return true;
+    if (
+      typeof message === 'string' &&
+      /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection (was )?closed|Can't reach database|server closed the connection|timeout exceeded when trying to connect/i.test(
+        message,
+      )
+    )
+      return true;
   }
   return false;
 }
@@ -65,9 +78,15 @@ export function withDbRetries(db: DbClient, logger: Logger, totalMs: number): Db
             if (!isDbConnectionError(error)) throw error;
             const what = `${model ?? 'database'}.${operation}`;
             if (Date.now() + pause > deadline) {
-              throw new ConnectionError(`database unreachable for ${Math.round(totalMs / 1000)} s (${what}): ${describeError(error)}`, { cause: error });
+              throw new ConnectionError(
+                `database unreachable for ${Math.round(totalMs / 1000)} s (${what}): ${describeError(error)}`,
+                { cause: error },
+              );
             }
-            logger.warn({ operation: what, error: describeError(error), retryInMs: pause }, 'database unreachable, retrying');
+            logger.warn(
+              { operation: what, error: describeError(error), retryInMs: pause },
+              'database unreachable, retrying',
+            );
             await new Promise((resolve) => setTimeout(resolve, pause));
           }
         }
@@ -97,7 +116,9 @@ export function parsePayload<K extends StageKind>(stage: K, raw: unknown): Stage
   const parsed = payloadSchemas[stage].safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidInputError(`${stage} job payload: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InvalidInputError(
+      `${stage} job payload: field ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   return parsed.data as StagePayloads[K];
 }
@@ -114,18 +135,35 @@ function tracksStageRow(stage: StageKind, payload: StagePayloads[StageKind]): bo
 /**
  * Runs one stage job with its database bookkeeping, the same way in every executor: skips a stage
  * already done, counts attempts, stores progress, marks success, and on a failure that will not be
- * retried marks the stage and the run failed with a one-line message.
+ * retried marks the stage and the run failed with a one-line message. Every status change goes
+ * through the state machines of `@captioner/db`, so a job never rewrites a finished run, stage or
+ * evaluation. An evaluation asked for on demand (not the run's final one) only ever changes its own
+ * Evaluation row: its failure belongs to it, not to the run.
  */
-export async function runStage<K extends StageKind>(stage: K, rawPayload: unknown, deps: StageRunDeps): Promise<StageOutcome> {
+export async function runStage<K extends StageKind>(
+  stage: K,
+  rawPayload: unknown,
+  deps: StageRunDeps,
+): Promise<StageOutcome> {
   const payload = parsePayload(stage, rawPayload);
   // Every database operation of the stage (bookkeeping and the handler's own) survives a short outage.
   const pollDb = deps.db;
   deps = { ...deps, db: withDbRetries(deps.db, deps.logger, deps.config.dbRetryMs) };
   const key = stageKeyOf(stage, payload);
   const tracked = tracksStageRow(stage, payload);
+  const evaluationId = stage === 'evaluate' ? (payload as StagePayloads['evaluate']).evaluationId : undefined;
   const run = await getRun(deps.db, payload.runId);
-  if (run.status === 'cancelled') throw new CancelledError(`run ${run.id} was cancelled`);
+  const logger = deps.logger.child({ stage, runId: key.runId, shard: key.shard, attempt: deps.attempt });
   if (tracked) {
+    if (run.status === 'cancelled') throw new CancelledError(`run ${run.id} was cancelled`);
+    if (!RUNNABLE_RUN_STATUSES.includes(run.status)) {
+      // A job left over from before the run ended (a sibling shard of a failed one): nothing to do
+      // until `run resume`, which enqueues the run again.
+      throw new CancelledError(
+        `run ${run.id} is ${run.status}: ${stage} not run (resume the run to run it again)`,
+      );
+    }
+    await setRunStatus(deps.db, run.id, 'running');
     const existing = await getStage(deps.db, key);
     if (existing?.status === 'succeeded') {
       // The final evaluation closes the run, also when a resume finds everything done.
@@ -133,8 +171,9 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
       return 'skipped';
     }
     await startStage(deps.db, key, deps.workerId);
+  } else if (evaluationId && (await findEvaluation(deps.db, evaluationId))?.status === 'succeeded') {
+    return 'skipped';
   }
-  if (run.status === 'queued' || run.status === 'failed') await setRunStatus(deps.db, run.id, 'running');
 
   let lastWrite = 0;
   const reportProgress = async (update: ProgressUpdate) => {
@@ -144,8 +183,8 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
     lastWrite = now;
     await updateStageProgress(deps.db, key, update);
   };
-  const logger = deps.logger.child({ stage, runId: key.runId, shard: key.shard, attempt: deps.attempt });
-  // The handler stops at its next safe point on shutdown, or when the run is cancelled from anywhere.
+  // The handler stops at its next safe point on shutdown, or when the run is cancelled from anywhere
+  // (an evaluation asked for on demand is not the run's work: cancelling the run leaves it be).
   const stop = new AbortController();
   const onShutdown = () => stop.abort();
   deps.signal.addEventListener('abort', onShutdown);
@@ -153,11 +192,22 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
   const cancelPoll = setInterval(() => {
     // Not retried: the next poll comes soon enough.
     getRun(pollDb, run.id)
-      .then((current) => current.status === 'cancelled' && stop.abort())
-      .catch(() => {});
+      .then((current) => tracked && current.status === 'cancelled' && stop.abort())
+      .catch((error: unknown) => logger.debug({ error: describeError(error) }, 'cancel poll failed'));
   }, CANCEL_POLL_INTERVAL_MS);
   cancelPoll.unref();
-  const handler = deps.handlers[stage] as (p: StagePayloads[K], ctx: Parameters<StageHandlers[K]>[1]) => Promise<void>;
+  // Bookkeeping after the handler ended must not hide why it ended: its failures are logged.
+  const record = async (what: string, write: () => Promise<unknown>) => {
+    try {
+      await write();
+    } catch (error) {
+      logger.warn({ error: describeError(error) }, `could not record ${what}`);
+    }
+  };
+  const handler = deps.handlers[stage] as (
+    p: StagePayloads[K],
+    ctx: Parameters<StageHandlers[K]>[1],
+  ) => Promise<void>;
   try {
     logger.info('stage started');
     await handler(payload, {
@@ -176,17 +226,31 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
   } catch (error) {
     const message = `${stage}${key.shard === WHOLE_RUN ? '' : ` shard ${key.shard}`}: ${describeError(error)}`;
     if (error instanceof CancelledError || stop.signal.aborted) {
-      // Stopped on request: a shutdown leaves the stage to be taken over; a cancel marks it cancelled.
+      // Stopped on request. A cancel already marked the run's unfinished stages cancelled; a shutdown
+      // hands the stage (and the evaluation) back to be taken over or resumed.
       logger.warn({ error: message }, 'stage stopped');
-      const cancelled = (await getRun(deps.db, run.id).catch(() => run)).status === 'cancelled';
-      if (tracked) await finishStage(deps.db, key, cancelled ? 'cancelled' : 'pending', message).catch(() => {});
+      const cancelled = tracked && (await getRun(deps.db, run.id).catch(() => run)).status === 'cancelled';
+      if (!cancelled) {
+        if (tracked)
+          await record('the stage handed back', () => finishStage(deps.db, key, 'pending', message));
+        if (evaluationId)
+          await record('the evaluation handed back', () =>
+            setEvaluationStatus(deps.db, evaluationId, 'queued'),
+          );
+      }
       throw error instanceof CancelledError ? error : new CancelledError(message);
     }
     const final = isPermanentError(error) || deps.attempt >= deps.maxAttempts;
     logger.error({ error: message, final }, 'stage failed');
     if (final) {
-      if (tracked) await finishStage(deps.db, key, 'failed', message).catch(() => {});
-      await setRunStatus(deps.db, run.id, 'failed', message).catch(() => {});
+      if (evaluationId)
+        await record('the failed evaluation', () =>
+          setEvaluationStatus(deps.db, evaluationId, 'failed', message),
+        );
+      if (tracked) {
+        await record('the failed stage', () => finishStage(deps.db, key, 'failed', message));
+        await record('the failed run', () => setRunStatus(deps.db, run.id, 'failed', message));
+      }
     }
     throw error instanceof CaptionerError ? error : new StageFailedError(message, error);
   } finally {
@@ -194,6 +258,42 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
     deps.signal.removeEventListener('abort', onShutdown);
   }
 }
+
+/**
+ * Records that the queue gave up on a job, unless its rows already say how it ended: an evaluation
+ * not yet finished fails, and for the run's own stages the stage and the run fail while the run is
+ * still queued or running. (A run that already failed, was cancelled or stopped keeps its history.)
+ */
+export async function recordAbandonedJob(
+  db: DbClient,
+  stage: StageKind,
+  rawPayload: unknown,
+  reason: string,
+): Promise<void> {
+  const parsed = payloadSchemas[stage].safeParse(rawPayload);
+  if (!parsed.success) return; // not one of our payloads: no row to update
+  const payload = parsed.data as StagePayloads[StageKind];
+  const key = stageKeyOf(stage, payload);
+  const message = `${stage}${key.shard === WHOLE_RUN ? '' : ` shard ${key.shard}`}: the queue gave up on the job: ${reason}`;
+  const tracked = tracksStageRow(stage, payload);
+  const run = await getRun(db, key.runId);
+  // A run's own job refused because the run had ended (or was stopped) tells nothing new.
+  if (tracked && !RUNNABLE_RUN_STATUSES.includes(run.status)) return;
+  if (stage === 'evaluate') {
+    const { evaluationId } = payload as StagePayloads['evaluate'];
+    const evaluation = await findEvaluation(db, evaluationId);
+    if (evaluation && !FINISHED_EVALUATION_STATUSES.includes(evaluation.status as EvaluationStatus))
+      await setEvaluationStatus(db, evaluationId, 'failed', message);
+  }
+  if (!tracked) return;
+  const row = await getStage(db, key);
+  if (row && (row.status === 'pending' || row.status === 'running'))
+    await finishStage(db, key, 'failed', message);
+  await setRunStatus(db, run.id, 'failed', message);
+}
+
+/** Run statuses in which a run's own stage jobs may work (`running -> running` is a second stage). */
+const RUNNABLE_RUN_STATUSES: readonly string[] = ['queued', 'running'];
 
 /** A stage failed for a reason that is not one of ours (a bug, a library error); retried as transient. */
 export class StageFailedError extends CaptionerError {

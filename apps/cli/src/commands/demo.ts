@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { artifactPaths, createLogger } from '@captioner/core';
-import { getRunDetails } from '@captioner/db';
+import { getRunDetails, listEvaluationSamples } from '@captioner/db';
+import { startRun } from '@captioner/pipeline';
 import { synthesizeShapes } from '@captioner/dataset';
 import { scoreUntrainedDecoder } from '@captioner/evaluation';
 import { withContext } from '../context';
@@ -9,7 +10,7 @@ import { formatScore, parseJsonColumn, printJson, printLine } from '../output';
 import { positiveIntOption, intOption } from '../options';
 import { ProgressView } from '../progress';
 import { registerDataset } from '../services/datasets';
-import { startRun } from '../services/runs';
+import { operationContext } from '../services/runs';
 
 /** The demo's data: big enough to learn the shapes grammar, small enough for a 2-core machine. */
 const DEMO_IMAGE_SIZE = 64;
@@ -58,7 +59,11 @@ export function registerDemoCommand(program: Command): void {
           vocabulary: { minCount: 1, maxLength: 16 },
           ...(opts.epochs ? { training: { epochs: opts.epochs } } : {}),
         };
-        const plan = await startRun(ctx.config, db, { dataset: dataset.name, runConfig, name: 'demo' });
+        const plan = await startRun(operationContext(ctx.config, db), {
+          dataset: dataset.name,
+          runConfig,
+          name: 'demo',
+        });
         const run = await getRunDetails(db, plan.runId);
         const evaluation = run.evaluations.find((e) => e.id === plan.evaluation.evaluationId);
         const scores = parseJsonColumn<Record<string, number>>(evaluation?.scores, {});
@@ -69,11 +74,7 @@ export function registerDemoCommand(program: Command): void {
           beamSize: plan.evaluation.beamSize,
           backend: ctx.config.backend,
         });
-        const samples = await db.evaluationSample.findMany({
-          where: { evaluationId: plan.evaluation.evaluationId },
-          orderBy: { imageId: 'asc' },
-          take: 5,
-        });
+        const samples = await listEvaluationSamples(db, plan.evaluation.evaluationId, 5);
         const seconds = (Date.now() - started) / 1000;
         const best = run.checkpoints.find((c) => c.isBest);
         createLogger('demo').debug({ seconds }, 'demo finished');

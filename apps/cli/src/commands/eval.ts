@@ -1,20 +1,12 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { createLogger } from '@captioner/core';
-import { createEvaluation, evaluationView, getEvaluation, getRun } from '@captioner/db';
+import { evaluationView, getEvaluation } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
-import {
-  createProducerConnection,
-  enqueueEvaluation,
-  evaluatePayloadSchema,
-  runEvaluationLocally,
-} from '@captioner/pipeline';
-import { newId } from '@captioner/db';
-import { createStageHandlers } from '@captioner/worker';
+import { requestEvaluation, waitForEvaluation } from '@captioner/pipeline';
 import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
 import { positiveIntOption, intOption } from '../options';
-import { ProgressView } from '../progress';
+import { operationContext, waitOptions } from '../services/runs';
 
 const SCORE_KEYS = ['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'ROUGE_L', 'CIDEr'] as const;
 
@@ -27,7 +19,8 @@ export function registerEvalCommands(program: Command): void {
     .addOption(new Option('--split <split>', 'which split').choices(['val', 'test']).default('test'))
     .option('--beam <k>', 'beam size (1 = greedy)', positiveIntOption, 3)
     .option('--max-images <n>', 'score at most this many images (0 = all)', intOption, 0)
-    .option('--wait', 'with REDIS_URL: wait for the result')
+    .option('--wait', 'with REDIS_URL: wait for the result (exit 1 if the evaluation fails)')
+    .option('--timeout <seconds>', 'with --wait: give up waiting after this long (exit 1)', positiveIntOption)
     .option('--json', 'print as JSON')
     .action(async (runId: string | undefined, opts) => {
       if (!runId) {
@@ -36,57 +29,25 @@ export function registerEvalCommands(program: Command): void {
       }
       await withContext(async (ctx) => {
         const db = (await ctx.db()).client;
-        await getRun(db, runId);
-        const id = newId('eval');
-        const payload = evaluatePayloadSchema.parse({
+        const operations = operationContext(ctx.config, db);
+        const payload = await requestEvaluation(operations, {
           runId,
-          evaluationId: id,
           checkpoint: opts.checkpoint,
           split: opts.split,
           beamSize: opts.beam,
           maxImages: opts.maxImages,
         });
-        await createEvaluation(db, {
-          id,
-          runId,
-          checkpointId: null,
-          split: payload.split,
-          settings: {
-            checkpoint: payload.checkpoint,
-            beamSize: payload.beamSize,
-            maxImages: payload.maxImages,
-          },
-        });
+        const id = payload.evaluationId;
         if (ctx.config.redisUrl) {
-          const connection = await createProducerConnection(ctx.config.redisUrl);
-          try {
-            await enqueueEvaluation(connection, ctx.config.queuePrefix, payload);
-          } finally {
-            connection.disconnect();
-          }
           if (!opts.wait) {
             if (opts.json) printJson({ id, status: 'queued' });
             else printLine(`evaluation ${id} enqueued; see it with: captioner eval show ${id}`);
             return;
           }
-          await waitForEvaluation(db, id);
-        } else {
-          const view = new ProgressView();
-          try {
-            await runEvaluationLocally(payload, {
-              config: ctx.config,
-              db,
-              logger: createLogger('eval', 'warn'),
-              handlers: createStageHandlers(),
-              workerId: `local-${process.pid}`,
-              signal: new AbortController().signal,
-              onProgress: (_stage, _key, update) => view.update('evaluate', update),
-            });
-          } finally {
-            view.stop();
-          }
+          await waitForEvaluation(operations, id, waitOptions(opts.timeout));
         }
         await showEvaluation(db, id, Boolean(opts.json));
+        if ((await getEvaluation(db, id)).status === 'failed') process.exitCode = 1;
       });
     });
 
@@ -102,14 +63,6 @@ export function registerEvalCommands(program: Command): void {
         showEvaluation((await ctx.db()).client, id, Boolean(opts.json), opts.samples),
       );
     });
-}
-
-async function waitForEvaluation(db: DbClient, id: string): Promise<void> {
-  for (;;) {
-    const evaluation = await getEvaluation(db, id);
-    if (evaluation.status === 'succeeded' || evaluation.status === 'failed') return;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
 }
 
 export async function showEvaluation(db: DbClient, id: string, json: boolean, samples = 5): Promise<void> {

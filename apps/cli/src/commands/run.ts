@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { getRun, listRuns, runDetailsView, runListView, summarizeStages } from '@captioner/db';
+import { getRun, isFinishedRunStatus, runDetailsView, runListView } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
-import { createProducerConnection, loadRunPlan, markRunCancelled, removeRunJobs } from '@captioner/pipeline';
+import { cancelRun, resumeRun, startRun, waitForRun } from '@captioner/pipeline';
 import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
+import { positiveIntOption } from '../options';
 import { readRunConfigInput } from '../services/run-config-input';
-import { resumeRun, startRun, waitForRun } from '../services/runs';
+import { operationContext, waitOptions } from '../services/runs';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -27,13 +28,16 @@ export function registerRunCommands(program: Command): void {
     )
     .option('--name <name>', 'a label for the run')
     .option('--wait', 'with REDIS_URL: wait until the run ends')
+    .option('--timeout <seconds>', 'with --wait: give up waiting after this long (exit 1)', positiveIntOption)
     .option('--json', 'print the run as JSON')
     .action(async (opts) =>
       withContext(async (ctx) => {
         const db = (await ctx.db()).client;
         const runConfig = await readRunConfigInput(opts.config, opts.set);
-        const plan = await startRun(ctx.config, db, { dataset: opts.dataset, runConfig, name: opts.name });
-        if (ctx.config.redisUrl && opts.wait) await waitForRun(db, plan.runId);
+        const operations = operationContext(ctx.config, db);
+        const plan = await startRun(operations, { dataset: opts.dataset, runConfig, name: opts.name });
+        if (ctx.config.redisUrl && opts.wait)
+          await waitForRun(operations, plan.runId, waitOptions(opts.timeout));
         const record = await getRun(db, plan.runId);
         if (opts.json)
           printJson({ id: record.id, status: record.status, executor: record.executor, shards: plan.shards });
@@ -41,6 +45,8 @@ export function registerRunCommands(program: Command): void {
           printLine(
             `run ${record.id}: ${record.status}${record.executor === 'bullmq' && !opts.wait ? ' (enqueued; follow it with: captioner run show ' + record.id + ' --watch)' : ''}`,
           );
+        if (record.status !== 'succeeded' && record.error && !opts.json)
+          printLine(`  error: ${record.error}`);
         if (record.status === 'failed') process.exitCode = 1;
       }),
     );
@@ -57,18 +63,20 @@ export function registerRunCommands(program: Command): void {
           printJson(await runListView(db, opts.limit));
           return;
         }
-        const runs = await listRuns(db, { limit: opts.limit });
+        const runs = await runListView(db, opts.limit);
         printTable(
-          ['ID', 'DATASET', 'STATUS', 'EXECUTOR', 'CREATED', 'STAGES'],
+          ['ID', 'NAME', 'DATASET', 'STATUS', 'CREATED', 'STAGES', 'BLEU-4', 'CIDEr-D'],
           runs.map((r) => [
             r.id,
-            r.dataset.name,
+            r.name ?? '',
+            r.dataset,
             r.status,
-            r.executor,
             r.createdAt.toISOString().slice(0, 19),
-            Object.entries(summarizeStages(r.stages))
+            Object.entries(r.stages)
               .map(([stage, s]) => `${stage}:${s.status}`)
               .join(' '),
+            formatScore(r.finalScores?.Bleu_4),
+            formatScore(r.finalScores?.CIDEr),
           ]),
         );
       }),
@@ -90,7 +98,7 @@ export function registerRunCommands(program: Command): void {
           if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
           await showRun(db, id, Boolean(opts.json));
           const status = (await getRun(db, id)).status;
-          if (['succeeded', 'failed', 'cancelled'].includes(status)) return;
+          if (isFinishedRunStatus(status) || status === 'stopped') return;
           await new Promise((resolve) => setTimeout(resolve, 2000));
         }
       }),
@@ -103,7 +111,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (id: string, opts) =>
       withContext(async (ctx) => {
         const db = (await ctx.db()).client;
-        await resumeRun(ctx.config, db, id);
+        await resumeRun(operationContext(ctx.config, db), id);
         const record = await getRun(db, id);
         if (opts.json) printJson({ id: record.id, status: record.status });
         else printLine(`run ${record.id}: ${record.status}`);
@@ -116,19 +124,9 @@ export function registerRunCommands(program: Command): void {
     .action(async (id: string) =>
       withContext(async (ctx) => {
         const db = (await ctx.db()).client;
-        const plan = await loadRunPlan(db, id);
-        await markRunCancelled(db, id);
-        let removed = 0;
-        if (ctx.config.redisUrl) {
-          const connection = await createProducerConnection(ctx.config.redisUrl);
-          try {
-            removed = await removeRunJobs(connection, ctx.config.queuePrefix, plan);
-          } finally {
-            connection.disconnect();
-          }
-        }
+        const { removedJobs } = await cancelRun(operationContext(ctx.config, db), id);
         printLine(
-          `run ${id}: cancelled${ctx.config.redisUrl ? ` (${removed} queued jobs removed; active ones stop at their next safe point)` : ''}`,
+          `run ${id}: cancelled${ctx.config.redisUrl ? ` (${removedJobs} queued jobs removed; active ones stop at their next safe point)` : ''}`,
         );
       }),
     );

@@ -36,6 +36,12 @@ export function registerWorkerCommand(program: Command): void {
       positiveIntOption,
       30_000,
     )
+    .option(
+      '--redis-timeout <seconds>',
+      'exit with an error when Redis stays unreachable this long',
+      positiveIntOption,
+      300,
+    )
     .action(async (opts) => {
       const config = loadConfig();
       if (!config.redisUrl) throw new UsageError('REDIS_URL is not set: a worker takes its jobs from Redis');
@@ -43,6 +49,7 @@ export function registerWorkerCommand(program: Command): void {
         stages: parseStages(opts.stages),
         concurrency: opts.concurrency,
         shutdownTimeoutMs: opts.shutdownTimeout,
+        redisGiveUpMs: opts.redisTimeout * 1000,
       });
     });
 }

@@ -73,7 +73,11 @@ describe('Ctrl-C on the local executor, then run resume', () => {
     expect(code).not.toBe(0);
     const lines = stderr.trim().split('\n');
     expect(lines[lines.length - 1]).toMatch(new RegExp(`captioner run resume ${run.id}`));
-    expect((await db.run.findUniqueOrThrow({ where: { id: run.id } })).status).not.toBe('succeeded');
+    // No process will finish it: it reads `stopped` everywhere until resumed.
+    expect((await db.run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe('stopped');
+    const listed = await runCliJson<Array<{ id: string; status: string }>>(['run', 'list'], env);
+    expect(listed.find((r) => r.id === run.id)?.status).toBe('stopped');
+    expect((await runCliJson<{ status: string }>(['run', 'show', run.id], env)).status).toBe('stopped');
     const stepsBefore = await db.checkpoint.count({ where: { runId: run.id } });
     expect(stepsBefore).toBeGreaterThan(0);
 

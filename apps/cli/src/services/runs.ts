@@ -1,16 +1,8 @@
 import { CancelledError, createLogger } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
-import { getDataset, getRun } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
-import {
-  createProducerConnection,
-  createRunWithPlan,
-  enqueueRunFlow,
-  loadRunPlan,
-  markRunResumable,
-  runPipelineLocally,
-} from '@captioner/pipeline';
-import type { RunPlan } from '@captioner/pipeline';
+import { runEvaluationLocally, runPipelineLocally } from '@captioner/pipeline';
+import type { EvaluatePayload, OperationContext, RunPlan, WaitOptions } from '@captioner/pipeline';
 import { createStageHandlers } from '@captioner/worker';
 import { ProgressView } from '../progress';
 
@@ -52,60 +44,47 @@ export async function executeLocally(config: CaptionerConfig, db: DbClient, plan
   }
 }
 
-export async function submitPlan(
+/** One evaluation in this process, with a progress bar. */
+export async function evaluateLocally(
   config: CaptionerConfig,
   db: DbClient,
-  plan: RunPlan,
-): Promise<'local' | 'bullmq'> {
-  if (config.redisUrl) {
-    const connection = await createProducerConnection(config.redisUrl);
-    try {
-      await enqueueRunFlow(connection, config.queuePrefix, plan);
-    } finally {
-      connection.disconnect();
-    }
-    return 'bullmq';
+  payload: EvaluatePayload,
+): Promise<void> {
+  const view = new ProgressView();
+  try {
+    await runEvaluationLocally(payload, {
+      config,
+      db,
+      logger: createLogger('eval', 'warn'),
+      handlers: createStageHandlers(),
+      workerId: `local-${process.pid}`,
+      signal: new AbortController().signal,
+      onProgress: (_stage, _key, update) => view.update('evaluate', update),
+    });
+  } finally {
+    view.stop();
   }
-  await executeLocally(config, db, plan);
-  return 'local';
 }
 
-/** `run start`: creates the run, then runs it here (local executor) or enqueues it (BullMQ). */
-export async function startRun(
-  config: CaptionerConfig,
-  db: DbClient,
-  input: { dataset: string; runConfig: unknown; name?: string },
-): Promise<RunPlan> {
-  const dataset = await getDataset(db, input.dataset);
-  const { plan } = await createRunWithPlan(db, {
-    datasetId: dataset.id,
-    manifestPath: dataset.manifestPath,
-    config: input.runConfig,
-    name: input.name,
-    executor: config.redisUrl ? 'bullmq' : 'local',
-  });
-  // A producer that cannot reach Redis fails before anything runs; the run row stays queued.
-  await submitPlan(config, db, plan);
-  return plan;
+/**
+ * What the pipeline's operations (start, resume, cancel, evaluate, wait) need from the CLI: without
+ * REDIS_URL they run here, with progress bars.
+ */
+export function operationContext(config: CaptionerConfig, db: DbClient): OperationContext {
+  return {
+    config,
+    db,
+    local: {
+      runPlan: (plan) => executeLocally(config, db, plan),
+      evaluate: (payload) => evaluateLocally(config, db, payload),
+    },
+  };
 }
 
-/** `run resume`: re-runs what is unfinished; complete shards and checkpoints are reused. */
-export async function resumeRun(config: CaptionerConfig, db: DbClient, runId: string): Promise<RunPlan> {
-  await getRun(db, runId);
-  const plan = await loadRunPlan(db, runId);
-  await markRunResumable(db, runId);
-  await submitPlan(config, db, plan);
-  return plan;
-}
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
-/** Polls the database until the run ends (for `--wait` on a BullMQ run). */
-export async function waitForRun(db: DbClient, runId: string, onTick?: () => Promise<void>): Promise<string> {
-  for (;;) {
-    const run = await getRun(db, runId);
-    if (TERMINAL.has(run.status)) return run.status;
-    await onTick?.();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+/** What `--wait` prints while it waits: a notice when no worker serves the stage. */
+export function waitOptions(timeoutSeconds: number | undefined): WaitOptions {
+  return {
+    timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+    onNotice: (message) => process.stderr.write(`captioner: ${message}\n`),
+  };
 }

@@ -1,6 +1,8 @@
 import { NotFoundError } from '@captioner/core';
 import type { DbClient } from '../client';
 import { newId } from '../ids';
+import { EVALUATION_TRANSITIONS, checkTransitionWritten, statesLeadingTo } from '../state-machines';
+import type { EvaluationStatus } from '../state-machines';
 
 export async function createEvaluation(
   db: DbClient,
@@ -26,16 +28,25 @@ export async function createEvaluation(
   });
 }
 
+async function readEvaluationStatus(db: DbClient, id: string) {
+  return (await db.evaluation.findUnique({ where: { id }, select: { status: true } }))?.status;
+}
+
+/**
+ * Moves an evaluation to `running`, `failed` or back to `queued` (a graceful stop, or `run resume`
+ * for a final evaluation) if its state machine allows it; otherwise IllegalTransitionError.
+ */
 export async function setEvaluationStatus(
   db: DbClient,
   id: string,
-  status: 'running' | 'failed',
+  status: Exclude<EvaluationStatus, 'succeeded'>,
   error?: string,
-) {
-  return db.evaluation.update({
-    where: { id },
-    data: { status, error: error ?? null, ...(status === 'failed' ? { finishedAt: new Date() } : {}) },
+): Promise<void> {
+  const { count } = await db.evaluation.updateMany({
+    where: { id, status: { in: statesLeadingTo(EVALUATION_TRANSITIONS, status) } },
+    data: { status, error: error ?? null, finishedAt: status === 'failed' ? new Date() : null },
   });
+  await checkTransitionWritten('evaluation', id, status, count, () => readEvaluationStatus(db, id));
 }
 
 export interface EvaluationSampleInput {
@@ -54,12 +65,9 @@ export async function completeEvaluation(
   input: { checkpointId: string | null; scores: Record<string, number>; samples: EvaluationSampleInput[] },
 ) {
   await db.$transaction(async (tx) => {
-    await tx.evaluationSample.deleteMany({ where: { evaluationId: id } });
-    await tx.evaluationSample.createMany({
-      data: input.samples.map((s) => ({ ...s, evaluationId: id, references: JSON.stringify(s.references) })),
-    });
-    await tx.evaluation.update({
-      where: { id },
+    // The status first: a finished evaluation refuses, and the transaction leaves its samples alone.
+    const { count } = await tx.evaluation.updateMany({
+      where: { id, status: { in: statesLeadingTo(EVALUATION_TRANSITIONS, 'succeeded') } },
       data: {
         status: 'succeeded',
         checkpointId: input.checkpointId,
@@ -69,6 +77,27 @@ export async function completeEvaluation(
         finishedAt: new Date(),
       },
     });
+    await checkTransitionWritten('evaluation', id, 'succeeded', count, () =>
+      readEvaluationStatus(tx as DbClient, id),
+    );
+    await tx.evaluationSample.deleteMany({ where: { evaluationId: id } });
+    await tx.evaluationSample.createMany({
+      data: input.samples.map((s) => ({ ...s, evaluationId: id, references: JSON.stringify(s.references) })),
+    });
+  });
+}
+
+/** The evaluation row, or null (stage handlers create a missing one). */
+export async function findEvaluation(db: DbClient, id: string) {
+  return db.evaluation.findUnique({ where: { id } });
+}
+
+/** The first `count` samples of an evaluation by image id (the demo prints them). */
+export async function listEvaluationSamples(db: DbClient, id: string, count: number) {
+  return db.evaluationSample.findMany({
+    where: { evaluationId: id },
+    orderBy: { imageId: 'asc' },
+    take: count,
   });
 }
 

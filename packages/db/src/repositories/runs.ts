@@ -1,9 +1,14 @@
 import { NotFoundError } from '@captioner/core';
 import type { DbClient } from '../client';
 import { newId } from '../ids';
-
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+import {
+  RUN_TRANSITIONS,
+  checkTransitionWritten,
+  isFinishedRunStatus,
+  statesLeadingTo,
+} from '../state-machines';
+import type { RunStatus } from '../state-machines';
+import { inPipelineOrder } from './stages';
 
 export async function createRun(
   db: DbClient,
@@ -32,35 +37,58 @@ export async function getRunDetails(db: DbClient, runId: string) {
     where: { id: runId },
     include: {
       dataset: { select: { id: true, name: true } },
-      stages: { orderBy: [{ createdAt: 'asc' }, { shard: 'asc' }] },
+      stages: true,
       checkpoints: { orderBy: { step: 'asc' } },
       evaluations: { orderBy: { createdAt: 'asc' } },
     },
   });
   if (!run) throw new NotFoundError(`run not found: ${runId}`);
   const metrics = await db.metric.findMany({ where: { runId }, orderBy: [{ name: 'asc' }, { step: 'asc' }] });
-  return { ...run, metrics };
+  return { ...run, stages: inPipelineOrder(run.stages), metrics };
 }
 
 export async function listRuns(db: DbClient, options: { limit?: number } = {}) {
-  return db.run.findMany({
+  const runs = await db.run.findMany({
     orderBy: { createdAt: 'desc' },
     take: options.limit ?? 50,
-    include: { dataset: { select: { name: true } }, stages: { select: { stage: true, status: true } } },
+    include: {
+      dataset: { select: { name: true } },
+      stages: { select: { stage: true, shard: true, status: true } },
+    },
   });
+  return runs.map((run) => ({ ...run, stages: inPipelineOrder(run.stages) }));
 }
 
-export async function setRunStatus(db: DbClient, runId: string, status: RunStatus, error?: string | null) {
+/**
+ * Moves a run to `status` if its state machine allows it (see state-machines.ts), in one conditional
+ * write; otherwise throws IllegalTransitionError and changes nothing. `startedAt` is the first start.
+ */
+export async function setRunStatus(
+  db: DbClient,
+  runId: string,
+  status: RunStatus,
+  error?: string | null,
+  hint?: string,
+): Promise<void> {
   const now = new Date();
-  return db.run.update({
-    where: { id: runId },
+  const { count } = await db.run.updateMany({
+    where: { id: runId, status: { in: statesLeadingTo(RUN_TRANSITIONS, status) } },
     data: {
       status,
       error: error ?? null,
-      ...(status === 'running' ? { startedAt: now } : {}),
-      ...(status === 'succeeded' || status === 'failed' || status === 'cancelled' ? { finishedAt: now } : {}),
+      finishedAt: isFinishedRunStatus(status) ? now : null,
     },
   });
+  await checkTransitionWritten(
+    'run',
+    runId,
+    status,
+    count,
+    async () => (await db.run.findUnique({ where: { id: runId }, select: { status: true } }))?.status,
+    hint,
+  );
+  if (status === 'running')
+    await db.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: now } });
 }
 
 export async function setRunBackend(db: DbClient, runId: string, backend: string) {

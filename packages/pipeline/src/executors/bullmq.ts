@@ -1,13 +1,16 @@
-import { FlowProducer, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { FlowProducer, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { FlowJob, Job, JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CancelledError, isPermanentError } from '@captioner/core';
+import { CancelledError, describeError, isPermanentError } from '@captioner/core';
 import type { StageKind } from '@captioner/db';
 import type { EvaluatePayload } from '../payloads';
 import { MODEL_STAGES, QUEUE_NAMES, stageJobId } from '../queues';
 import type { RunPlan } from '../run-plan';
-import { runStage } from '../stage-runner';
+import { recordAbandonedJob, runStage } from '../stage-runner';
 import type { StageRunDeps } from '../stage-runner';
+
+const REDIS_CONNECTION_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed/i;
 
 /** Options every stage job gets. */
 export const STAGE_JOB_OPTIONS: JobsOptions = {
@@ -21,7 +24,13 @@ export const STAGE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
 };
 
-function stageJob(stage: StageKind, shard: number | string, data: object, runId: string, children?: FlowJob[]): FlowJob {
+function stageJob(
+  stage: StageKind,
+  shard: number | string,
+  data: object,
+  runId: string,
+  children?: FlowJob[],
+): FlowJob {
   return {
     name: stage,
     queueName: QUEUE_NAMES[stage],
@@ -42,7 +51,9 @@ export async function enqueueRunFlow(connection: Redis, prefix: string, plan: Ru
   const { runId } = plan;
   await clearFinishedRunJobs(connection, prefix, plan);
   const extracts = Array.from({ length: plan.shards }, (_, shard) =>
-    stageJob('extract', shard, { runId, shard }, runId, [stageJob('preprocess', shard, { runId, shard }, runId)]),
+    stageJob('extract', shard, { runId, shard }, runId, [
+      stageJob('preprocess', shard, { runId, shard }, runId),
+    ]),
   );
   const tree = stageJob('evaluate', 'final', { ...plan.evaluation, trackStage: true }, runId, [
     stageJob('train', 'all', { runId }, runId, extracts),
@@ -61,13 +72,20 @@ function runJobIds(plan: RunPlan): Array<[StageKind, string]> {
     ['evaluate', stageJobId(plan.runId, 'evaluate', 'final')],
     ['train', stageJobId(plan.runId, 'train', 'all')],
   ];
-  for (let shard = 0; shard < plan.shards; shard++) ids.push(['extract', stageJobId(plan.runId, 'extract', shard)]);
-  for (let shard = 0; shard < plan.shards; shard++) ids.push(['preprocess', stageJobId(plan.runId, 'preprocess', shard)]);
+  for (let shard = 0; shard < plan.shards; shard++)
+    ids.push(['extract', stageJobId(plan.runId, 'extract', shard)]);
+  for (let shard = 0; shard < plan.shards; shard++)
+    ids.push(['preprocess', stageJobId(plan.runId, 'preprocess', shard)]);
   return ids;
 }
 
 /** Visits the run's jobs that exist in Redis, parents first, with one Queue per stage. */
-async function forEachRunJob(connection: Redis, prefix: string, plan: RunPlan, visit: (job: Job, stage: StageKind) => Promise<void>): Promise<void> {
+async function forEachRunJob(
+  connection: Redis,
+  prefix: string,
+  plan: RunPlan,
+  visit: (job: Job, stage: StageKind) => Promise<void>,
+): Promise<void> {
   const queues = new Map<StageKind, Queue>();
   try {
     for (const [stage, id] of runJobIds(plan)) {
@@ -102,7 +120,11 @@ async function clearFinishedRunJobs(connection: Redis, prefix: string, plan: Run
 }
 
 /** Enqueues one evaluation job (on demand, for any checkpoint). */
-export async function enqueueEvaluation(connection: Redis, prefix: string, payload: EvaluatePayload): Promise<string> {
+export async function enqueueEvaluation(
+  connection: Redis,
+  prefix: string,
+  payload: EvaluatePayload,
+): Promise<string> {
   const queue = new Queue(QUEUE_NAMES.evaluate, { connection, prefix });
   try {
     const jobId = stageJobId(payload.runId, 'evaluate', payload.evaluationId);
@@ -145,6 +167,28 @@ class ModelLock {
   }
 }
 
+/**
+ * When the queue gives up on a job (last attempt, an unrecoverable error, or "stalled more than
+ * allowable limit", which BullMQ raises without running our processor), the database must say so:
+ * otherwise the run would read `running` with no job left to finish it.
+ */
+async function recordIfGivenUp(
+  job: Job,
+  stage: StageKind,
+  error: Error,
+  deps: WorkerPoolOptions['deps'],
+): Promise<void> {
+  try {
+    if ((await job.getState()) !== 'failed') return; // it will be retried
+    await recordAbandonedJob(deps.db, stage, job.data, error.message);
+  } catch (recordError) {
+    deps.logger.warn(
+      { stage, jobId: job.id, error: describeError(recordError) },
+      'could not record a job the queue gave up on',
+    );
+  }
+}
+
 export interface WorkerPool {
   workers: Worker[];
   /** Stops taking jobs, signals running handlers to stop (training checkpoints), waits up to `timeoutMs`. */
@@ -156,7 +200,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const modelLock = new ModelLock();
   const workers = options.stages.map((stage) => {
     const isModelStage = MODEL_STAGES.includes(stage);
-    const processor = async (job: Job) => {
+    const processor = async (job: Job, token?: string) => {
       const attempt = job.attemptsMade + 1;
       const work = () =>
         runStage(stage, job.data, {
@@ -168,6 +212,13 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       try {
         return await (isModelStage ? modelLock.run(work) : work());
       } catch (error) {
+        if (error instanceof CancelledError && shutdown.signal.aborted && token) {
+          // A graceful stop (SIGTERM, SIGINT, shutdown) is not a failed attempt: the job goes back to
+          // the queue as it was (BullMQ counts no attempt for a job moved to wait), and its stage
+          // row is pending again (the stage runner did that).
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
         // Permanent errors must not be retried; a cancelled run neither.
         if (isPermanentError(error) || (error instanceof CancelledError && !shutdown.signal.aborted)) {
           throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
@@ -183,12 +234,17 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       stalledInterval: options.stall.stalledIntervalMs,
       maxStalledCount: options.stall.maxStalledCount,
     });
-    worker.on('error', (error) => options.deps.logger.warn({ stage, error: error.message }, 'worker error'));
+    worker.on('error', (error) => {
+      // A lost Redis makes every worker report every retry; the process says it once (its Redis watch).
+      const lostRedis = REDIS_CONNECTION_ERROR.test(error.message);
+      options.deps.logger[lostRedis ? 'debug' : 'warn']({ stage, error: error.message }, 'worker error');
+    });
     worker.on('active', (job) => options.deps.logger.info({ stage, jobId: job.id }, 'job taken'));
     worker.on('completed', (job) => options.deps.logger.info({ stage, jobId: job.id }, 'job finished'));
-    worker.on('failed', (job, error) =>
-      options.deps.logger.warn({ stage, jobId: job?.id, error: error.message }, 'job failed'),
-    );
+    worker.on('failed', (job, error) => {
+      options.deps.logger.warn({ stage, jobId: job?.id, error: error.message }, 'job failed');
+      if (job) void recordIfGivenUp(job, stage, error, options.deps);
+    });
     return worker;
   });
   return {

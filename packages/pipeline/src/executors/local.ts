@@ -1,4 +1,5 @@
-import { CancelledError, isPermanentError } from '@captioner/core';
+import { CancelledError, IllegalTransitionError, isPermanentError } from '@captioner/core';
+import { setRunStatus } from '@captioner/db';
 import type { StageKind } from '@captioner/db';
 import type { EvaluatePayload } from '../payloads';
 import type { RunPlan } from '../run-plan';
@@ -31,14 +32,35 @@ async function runWithRetries(stage: StageKind, payload: unknown, deps: LocalDep
  * in dependency order. Stages already done are skipped, so running it again resumes a run.
  */
 export async function runPipelineLocally(plan: RunPlan, deps: LocalDeps): Promise<void> {
-  for (let shard = 0; shard < plan.shards; shard++) {
-    await runWithRetries('preprocess', { runId: plan.runId, shard }, deps);
+  try {
+    for (let shard = 0; shard < plan.shards; shard++) {
+      await runWithRetries('preprocess', { runId: plan.runId, shard }, deps);
+    }
+    for (let shard = 0; shard < plan.shards; shard++) {
+      await runWithRetries('extract', { runId: plan.runId, shard }, deps);
+    }
+    await runWithRetries('train', { runId: plan.runId }, deps);
+    await runWithRetries('evaluate', { ...plan.evaluation, trackStage: true }, deps);
+  } catch (error) {
+    // Stopped by a signal (SIGTERM, Ctrl-C): no process will finish this run, so it reads `stopped`
+    // until `run resume`. (A run cancelled meanwhile stays cancelled: the transition is refused.)
+    if (error instanceof CancelledError && deps.signal.aborted) await markStopped(plan.runId, deps);
+    throw error;
   }
-  for (let shard = 0; shard < plan.shards; shard++) {
-    await runWithRetries('extract', { runId: plan.runId, shard }, deps);
+}
+
+async function markStopped(runId: string, deps: LocalDeps): Promise<void> {
+  try {
+    await setRunStatus(
+      deps.db,
+      runId,
+      'stopped',
+      'stopped by a signal; continue with `captioner run resume`',
+    );
+  } catch (error) {
+    if (!(error instanceof IllegalTransitionError)) throw error;
+    deps.logger.debug({ runId, status: error.from }, 'run not marked stopped');
   }
-  await runWithRetries('train', { runId: plan.runId }, deps);
-  await runWithRetries('evaluate', { ...plan.evaluation, trackStage: true }, deps);
 }
 
 /** One evaluation job, in process. */
