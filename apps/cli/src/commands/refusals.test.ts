@@ -1,3 +1,4 @@
+import { testRedisUrl } from '@captioner/test-services';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { createRun, openDatabase, recordCheckpoint } from '@captioner/db';
 import type { Database } from '@captioner/db';
 import { runCli, synthShapesDataset } from '../testing/cli';
 
-const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 const DEAD_REDIS_URL = 'redis://127.0.0.1:1';
 
 /**

@@ -1,3 +1,4 @@
+import { testRedisUrl } from '@captioner/test-services';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -30,7 +31,7 @@ import { planStageKeys } from '../run-plan';
 import { enqueueRunFlow, startWorkerPool } from './bullmq';
 import type { WorkerPoolOptions } from './bullmq';
 
-const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 
 // Real Redis (a prefix of its own) and a scratch SQLite database; the stage handlers are stand-ins.
 const prefix = `test-${randomBytes(4).toString('hex')}`;
