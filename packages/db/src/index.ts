@@ -45,6 +45,7 @@ export type { EvaluationSampleInput } from './repositories/evaluations';
 export { createScratchDatabase, TEST_POSTGRES_ADMIN_URL } from './scratch';
 export type { ScratchDatabase } from './scratch';
 export type { StageContext } from './stage-context';
-export { parseJsonColumn, readRunConfig } from './json-columns';
+export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
+export type { JsonValue } from './json-columns';
 export { summarizeStages, runListView, runDetailsView, evaluationView } from './views';
 export type { Scores, StageSummary, RunListEntry, RunDetails } from './views';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { artifactPaths } from '@captioner/core';
-import { getRun } from '@captioner/db';
+import { getRun, readRunConfig } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { loadVocabulary } from '@captioner/dataset';
 import type { CorpusScores } from '@captioner/metrics';
@@ -26,7 +26,7 @@ export async function scoreUntrainedDecoder(
   const run = await getRun(db, options.runId);
   const runConfig = z
     .object({ model: z.unknown(), seed: z.number().int().default(1) })
-    .parse(JSON.parse(run.config));
+    .parse(readRunConfig(run));
   const modelConfig = modelConfigSchema.parse(runConfig.model ?? {});
   const vocabulary = await loadVocabulary(artifactPaths(home).vocabulary(run.id));
   const data = await loadSplitData(db, run, options.split);

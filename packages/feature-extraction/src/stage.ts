@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { z } from 'zod';
 import { artifactPaths } from '@captioner/core';
-import { getRun, recordShard } from '@captioner/db';
+import { getRun, recordShard, readRunConfig } from '@captioner/db';
 import type { StageContext } from '@captioner/db';
 import { initBackend, modelConfigSchema } from '@captioner/model';
 import { loadOrCreateRunEncoder } from './encoder-store';
@@ -18,7 +18,7 @@ export async function extractStage(
   ctx: StageContext,
 ): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
-  const runConfig = stageConfigSchema.parse(JSON.parse(run.config));
+  const runConfig = stageConfigSchema.parse(readRunConfig(run));
   const model = modelConfigSchema.parse(runConfig.model ?? {});
   await initBackend(ctx.config.backend);
   const paths = artifactPaths(ctx.config.home);

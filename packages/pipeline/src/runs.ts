@@ -8,6 +8,7 @@ import {
   listStages,
   newId,
   setRunStatus,
+  readRunConfig,
 } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { readManifest } from '@captioner/dataset';
@@ -72,7 +73,7 @@ export async function loadRunPlan(db: DbClient, runId: string): Promise<RunPlan>
   const run = await getRun(db, runId);
   const stages = await listStages(db, runId);
   const shards = stages.filter((s) => s.stage === 'preprocess').length;
-  const config = resolveRunConfig(JSON.parse(run.config));
+  const config = resolveRunConfig(readRunConfig(run));
   const evaluation = await findFinalEvaluation(db, runId);
   if (!evaluation) throw new NotFoundError(`run ${runId} has no final evaluation recorded`);
   return {

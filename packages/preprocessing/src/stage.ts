@@ -1,5 +1,5 @@
 import { InvalidInputError, artifactPaths, readShardFile } from '@captioner/core';
-import { getRun, recordShard } from '@captioner/db';
+import { getRun, recordShard, readRunConfig } from '@captioner/db';
 import type { StageContext } from '@captioner/db';
 import { imagePath, readManifest } from '@captioner/dataset';
 import fs from 'node:fs/promises';
@@ -23,7 +23,7 @@ export async function preprocessStage(
   ctx: StageContext,
 ): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
-  const runConfig = stageConfigSchema.parse(JSON.parse(run.config));
+  const runConfig = stageConfigSchema.parse(readRunConfig(run));
   const settings = parsePreprocessSettings(runConfig.preprocess);
   const manifest = await readManifest(run.dataset.manifestPath);
   const items = shardItems(manifest.items, runConfig.shardSize)[payload.shard];

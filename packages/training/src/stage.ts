@@ -7,6 +7,7 @@ import {
   recordCheckpoint,
   recordMetric,
   setRunBackend,
+  readRunConfig,
 } from '@captioner/db';
 import type { StageContext } from '@captioner/db';
 import {
@@ -56,7 +57,7 @@ export async function loadOrBuildRunVocabulary(file: string, build: () => Vocabu
  */
 export async function trainStage(payload: { runId: string }, ctx: StageContext): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
-  const runConfig = stageConfigSchema.parse(JSON.parse(run.config));
+  const runConfig = stageConfigSchema.parse(readRunConfig(run));
   const modelConfig = modelConfigSchema.parse(runConfig.model ?? {});
   const trainingConfig = trainingConfigSchema.parse(runConfig.training ?? {});
   const paths = artifactPaths(ctx.config.home);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError, artifactPaths } from '@captioner/core';
-import { findCheckpoint, getRun } from '@captioner/db';
+import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
 import { loadVocabulary, normalizeImages } from '@captioner/dataset';
 import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
 import type { CaptionModel, ImageEncoder } from '@captioner/model';
@@ -46,9 +46,7 @@ export function registerCaptionCommand(program: Command): void {
             encoder: await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path),
             model: await loadCaptionModel(checkpoint.path),
             decodeWords: (ids) => vocabulary.decode(ids),
-            preprocess: parsePreprocessSettings(
-              (JSON.parse(run.config) as { preprocess?: unknown }).preprocess,
-            ),
+            preprocess: parsePreprocessSettings((readRunConfig(run) as { preprocess?: unknown }).preprocess),
           };
         } else {
           captioner = await loadBundleCaptioner(opts.model);

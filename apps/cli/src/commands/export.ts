@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { NotFoundError, artifactPaths } from '@captioner/core';
-import { findCheckpoint, getRun } from '@captioner/db';
+import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
 import { loadVocabulary } from '@captioner/dataset';
 import { exportModelBundle, initBackend } from '@captioner/model';
 import { parsePreprocessSettings } from '@captioner/preprocessing';
@@ -35,7 +35,7 @@ export function registerExportCommand(program: Command): void {
           extras: {
             vocabulary: vocabulary.toJSON(),
             preprocessing: parsePreprocessSettings(
-              (JSON.parse(run.config) as { preprocess?: unknown }).preprocess,
+              (readRunConfig(run) as { preprocess?: unknown }).preprocess,
             ),
           },
         });

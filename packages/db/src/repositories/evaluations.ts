@@ -1,6 +1,7 @@
 import { NotFoundError } from '@captioner/core';
 import type { DbClient } from '../client';
 import { newId } from '../ids';
+import { toJsonColumn } from '../json-columns';
 
 export async function createEvaluation(
   db: DbClient,
@@ -21,7 +22,7 @@ export async function createEvaluation(
       checkpointId: input.checkpointId,
       split: input.split,
       isFinal: input.isFinal ?? false,
-      settings: JSON.stringify(input.settings),
+      settings: toJsonColumn(input.settings),
     },
   });
 }
@@ -56,14 +57,14 @@ export async function completeEvaluation(
   await db.$transaction(async (tx) => {
     await tx.evaluationSample.deleteMany({ where: { evaluationId: id } });
     await tx.evaluationSample.createMany({
-      data: input.samples.map((s) => ({ ...s, evaluationId: id, references: JSON.stringify(s.references) })),
+      data: input.samples.map((s) => ({ ...s, evaluationId: id, references: toJsonColumn(s.references) })),
     });
     await tx.evaluation.update({
       where: { id },
       data: {
         status: 'succeeded',
         checkpointId: input.checkpointId,
-        scores: JSON.stringify(input.scores),
+        scores: toJsonColumn(input.scores),
         imageCount: input.samples.length,
         error: null,
         finishedAt: new Date(),

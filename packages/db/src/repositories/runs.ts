@@ -1,6 +1,7 @@
 import { NotFoundError } from '@captioner/core';
 import type { DbClient } from '../client';
 import { newId } from '../ids';
+import { toJsonColumn } from '../json-columns';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -14,7 +15,7 @@ export async function createRun(
       id: newId('run'),
       datasetId: input.datasetId,
       name: input.name,
-      config: JSON.stringify(input.config),
+      config: toJsonColumn(input.config),
       executor: input.executor,
     },
   });
