@@ -41,6 +41,7 @@ export function registerRunCommands(program: Command): void {
           printLine(
             `run ${record.id}: ${record.status}${record.executor === 'bullmq' && !opts.wait ? ' (enqueued; follow it with: captioner run show ' + record.id + ' --watch)' : ''}`,
           );
+        if (!opts.json && record.error) printLine(`  error: ${record.error}`);
         if (record.status === 'failed') process.exitCode = 1;
       }),
     );
