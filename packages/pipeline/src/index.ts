@@ -18,7 +18,7 @@ export {
 export type { WorkerPool, WorkerPoolOptions } from './executors/bullmq';
 export { createWorkerConnection, createProducerConnection, redactRedisUrl } from './redis';
 export { queueStatus, QUEUE_JOB_STATES } from './queue-status';
-export type { QueueStatus, QueueJobState } from './queue-status';
+export type { QueueStatus, QueueJobState, StaleActiveJob } from './queue-status';
 export { runConfigSchema, resolveRunConfig } from './run-config';
 export type { RunConfig, RunConfigInput } from './run-config';
 export { createRunWithPlan, loadRunPlan, markRunCancelled, markRunResumable } from './runs';
