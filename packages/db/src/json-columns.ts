@@ -15,9 +15,12 @@ export function jsonColumn<T>(value: JsonValue | null | undefined, fallback: T):
 /**
  * A value to store in a JSON column: exactly what `JSON.stringify` keeps (undefined fields dropped,
  * dates as ISO strings), so both providers store the same JSON the text columns used to hold.
+ * A nullable column is left null by not writing it: Prisma refuses a plain `null` JSON value.
  */
 export function toJsonColumn(value: unknown): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(value ?? null)) as Prisma.InputJsonValue;
+  if (value === null || value === undefined)
+    throw new TypeError('a JSON column value must not be null or undefined');
+  return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
 }
 
 /**
