@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '@captioner/test-services';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
@@ -15,7 +16,7 @@ import { buildServer } from './server';
 import { NO_REDIS_MESSAGE } from './producer';
 import { AUTH_REQUIRED_MESSAGE } from './auth';
 
-const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 
 // Real things: a scratch SQLite database, a synthesized data set on disk, the test Redis under a
 // prefix of its own (so nothing here meets another test's or a real cluster's jobs).
@@ -185,6 +186,22 @@ describe('API', () => {
       payload: { dataset: 'shapes', config: { training: { epochs: -1 } } },
     });
     expect(badConfig.statusCode).toBe(400);
+    // Unknown keys in the run config are refused by name at every level, and nothing is created.
+    const runsBeforeUnknownKeys = await database.client.run.count();
+    for (const [runConfig, error] of [
+      [{ training: { epocs: 2 } }, 'run config: training.epocs: unknown key'],
+      [{ trainig: { epochs: 2 } }, 'run config: trainig: unknown key'],
+      [{ model: { decoder: { cel: 'gru' } } }, 'run config: model.decoder.cel: unknown key'],
+    ] as const) {
+      const refused = await server.inject({
+        method: 'POST',
+        url: '/api/runs',
+        payload: { dataset: 'shapes', config: runConfig },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toEqual({ error });
+    }
+    expect(await database.client.run.count()).toBe(runsBeforeUnknownKeys);
     const badLimit = await server.inject({ method: 'GET', url: '/api/runs?limit=zero' });
     expect(badLimit.statusCode).toBe(400);
     expect(badLimit.json().error).toMatch(/^query\.limit: /);

@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '@captioner/test-services';
 import { createScratchDatabase } from '@captioner/db';
 import type { ScratchDatabase } from '@captioner/db';
 import { TINY_RUN_CONFIG, runCliJson, startWorker, waitForExit, synthShapesDataset } from './testing/cli';
 
-const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 
 interface RunJson {
   id: string;

@@ -142,7 +142,7 @@ describe('a tiny run through the local executor (SQLite)', () => {
     expect(database.stderr).toMatch(/cannot open database postgresql:\/\/postgres@127\.0\.0\.1:1\/x/);
 
     const badConfig = await runCli(['run', 'start', '--dataset', 'tiny', '--set', 'training.epochs=-1'], env);
-    expect(badConfig.code).toBe(1);
+    expect(badConfig.code).toBe(2);
     expect(badConfig.stderr).toMatch(/run config: training\.epochs/);
   });
 

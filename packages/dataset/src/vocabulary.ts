@@ -12,7 +12,8 @@ export const START_ID = 1;
 export const END_ID = 2;
 export const UNK_ID = 3;
 
-export const vocabularyOptionsSchema = z.object({
+/** The run config's `vocabulary` section. */
+export const vocabularyOptionsSchema = z.strictObject({
   /** A word is kept when it occurs at least this often in the training captions. @defaultValue 5 */
   minCount: z.number().int().positive().default(5),
   /** Words per encoded caption; longer captions are clipped (the ids have maxLength + 2 slots). @defaultValue 16 */

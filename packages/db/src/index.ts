@@ -42,9 +42,8 @@ export {
   findFinalEvaluation,
 } from './repositories/evaluations';
 export type { EvaluationSampleInput } from './repositories/evaluations';
-export { createScratchDatabase, TEST_POSTGRES_ADMIN_URL } from './scratch';
+export { createScratchDatabase, testPostgresAdminUrl } from './scratch';
 export type { ScratchDatabase } from './scratch';
-export type { StageContext } from './stage-context';
 export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
 export type { JsonValue } from './json-columns';
 export { summarizeStages, runListView, runDetailsView, evaluationView } from './views';

@@ -4,9 +4,19 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** The server tests create scratch databases on. @defaultValue local trust-auth PostgreSQL */
-export const TEST_POSTGRES_ADMIN_URL =
-  process.env.CAPTIONER_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+/**
+ * The server tests create scratch databases on: the test run's own PostgreSQL, whose admin URL the
+ * vitest global setup of @captioner/test-services puts here. No default: a test never falls back to
+ * whatever PostgreSQL the machine runs.
+ */
+export function testPostgresAdminUrl(): string {
+  const url = process.env.CAPTIONER_TEST_POSTGRES_URL;
+  if (!url)
+    throw new Error(
+      "CAPTIONER_TEST_POSTGRES_URL is not set: run the tests with a vitest.config.ts that uses servicesTestConfig (it starts the test run's PostgreSQL)",
+    );
+  return url;
+}
 
 export interface ScratchDatabase {
   url: string;
@@ -25,20 +35,21 @@ export async function createScratchDatabase(provider: 'sqlite' | 'postgresql'): 
       drop: () => fs.rm(dir, { recursive: true, force: true }),
     };
   }
+  const adminUrl = testPostgresAdminUrl();
   const name = `captioner_test_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }
-  const url = new URL(TEST_POSTGRES_ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: async () => {
-      const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
+      const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

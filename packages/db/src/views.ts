@@ -1,7 +1,7 @@
 import type { DbClient } from './client';
 import { getEvaluation, getEvaluationExtremes } from './repositories/evaluations';
 import { getRunDetails, listRuns } from './repositories/runs';
-import { jsonColumn } from './json-columns';
+import { jsonColumn, readRunConfig } from './json-columns';
 
 /** What the CLI's `--json`, the API and the dashboard show: database rows with their JSON columns typed. */
 
@@ -68,7 +68,7 @@ export async function runDetailsView(db: DbClient, id: string) {
   const run = await getRunDetails(db, id);
   return {
     ...run,
-    config: jsonColumn<Record<string, unknown>>(run.config, {}),
+    config: readRunConfig(run),
     stages: run.stages.map((s) => ({
       ...s,
       figures: jsonColumn<Record<string, unknown> | null>(s.figures, null),

@@ -1,16 +1,10 @@
-import { z } from 'zod';
 import { artifactPaths } from '@captioner/core';
 import { getRun, readRunConfig } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { loadVocabulary } from '@captioner/dataset';
 import type { CorpusScores } from '@captioner/metrics';
-import {
-  CaptionModel,
-  computeFeatureNorm,
-  createDecoderParams,
-  initBackend,
-  modelConfigSchema,
-} from '@captioner/model';
+import { CaptionModel, computeFeatureNorm, createDecoderParams, initBackend } from '@captioner/model';
+import { runConfigSection } from '@captioner/stage-contract';
 import type { BackendName } from '@captioner/core';
 import { captionAndScore, loadSplitData } from './split-data';
 
@@ -24,10 +18,8 @@ export async function scoreUntrainedDecoder(
   options: { runId: string; split: 'val' | 'test'; beamSize: number; backend?: BackendName },
 ): Promise<CorpusScores> {
   const run = await getRun(db, options.runId);
-  const runConfig = z
-    .object({ model: z.unknown(), seed: z.number().int().default(1) })
-    .parse(readRunConfig(run));
-  const modelConfig = modelConfigSchema.parse(runConfig.model ?? {});
+  const runConfig = readRunConfig(run);
+  const modelConfig = runConfigSection(runConfig, 'model');
   const vocabulary = await loadVocabulary(artifactPaths(home).vocabulary(run.id));
   const data = await loadSplitData(db, run, options.split);
   const { features } = data;
@@ -43,7 +35,7 @@ export async function scoreUntrainedDecoder(
     modelConfig,
     featureShape,
     vocabulary.size,
-    createDecoderParams(spec, runConfig.seed),
+    createDecoderParams(spec, runConfigSection(runConfig, 'seed')),
     computeFeatureNorm(featureShape, features.pooled, withGrid ? features.grid : undefined),
   );
   try {

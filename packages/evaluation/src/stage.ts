@@ -7,7 +7,7 @@ import {
   getRun,
   setEvaluationStatus,
 } from '@captioner/db';
-import type { StageContext } from '@captioner/db';
+import type { StageContext } from '@captioner/stage-contract';
 import { loadVocabulary } from '@captioner/dataset';
 import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
 import { captionAndScore, loadSplitData } from './split-data';

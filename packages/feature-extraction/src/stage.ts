@@ -1,16 +1,11 @@
 import fs from 'node:fs/promises';
-import { z } from 'zod';
 import { artifactPaths } from '@captioner/core';
-import { getRun, recordShard, readRunConfig } from '@captioner/db';
-import type { StageContext } from '@captioner/db';
-import { initBackend, modelConfigSchema } from '@captioner/model';
+import { getRun, readRunConfig, recordShard } from '@captioner/db';
+import type { StageContext } from '@captioner/stage-contract';
+import { initBackend } from '@captioner/model';
+import { runConfigSection } from '@captioner/stage-contract';
 import { loadOrCreateRunEncoder } from './encoder-store';
 import { extractFeatureShard } from './extract-shard';
-
-const stageConfigSchema = z.object({
-  model: z.unknown().optional(),
-  seed: z.number().int().default(1),
-});
 
 /** The extract stage handler: image shard i of a run -> feature shard i, with the run's encoder. */
 export async function extractStage(
@@ -18,11 +13,12 @@ export async function extractStage(
   ctx: StageContext,
 ): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
-  const runConfig = stageConfigSchema.parse(readRunConfig(run));
-  const model = modelConfigSchema.parse(runConfig.model ?? {});
+  const runConfig = readRunConfig(run);
+  const model = runConfigSection(runConfig, 'model');
+  const seed = runConfigSection(runConfig, 'seed');
   await initBackend(ctx.config.backend);
   const paths = artifactPaths(ctx.config.home);
-  const encoder = await loadOrCreateRunEncoder(paths.encoderDir(run.id), model.encoder, runConfig.seed);
+  const encoder = await loadOrCreateRunEncoder(paths.encoderDir(run.id), model.encoder, seed);
   try {
     const featureFile = paths.featureShard(run.id, payload.shard);
     const result = await extractFeatureShard({

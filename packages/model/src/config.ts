@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
+// Strict objects: a misspelt key in a run config or checkpoint is refused by name, never dropped.
+
 /** Image encoder settings. */
-export const encoderConfigSchema = z.object({
+export const encoderConfigSchema = z.strictObject({
   /**
    * Architecture. `small-resnet` is a 3-stage basic-block ResNet for low-resolution inputs (32-128 px);
    * the others follow He et al. (ResNet-50 uses Keras' layer names, so converted ImageNet weights load).
@@ -20,7 +22,7 @@ export const encoderConfigSchema = z.object({
 export type EncoderConfig = z.infer<typeof encoderConfigSchema>;
 
 /** Caption decoder settings. */
-export const decoderConfigSchema = z.object({
+export const decoderConfigSchema = z.strictObject({
   /** Recurrent cell. @defaultValue 'lstm' */
   cell: z.enum(['lstm', 'gru']).default('lstm'),
   /** Word embedding size. @defaultValue 128 */
@@ -39,7 +41,7 @@ export const decoderConfigSchema = z.object({
 export type DecoderConfig = z.infer<typeof decoderConfigSchema>;
 
 /** The whole model: written into every checkpoint and bundle so that they are self-describing. */
-export const modelConfigSchema = z.object({
+export const modelConfigSchema = z.strictObject({
   encoder: encoderConfigSchema.default(() => encoderConfigSchema.parse({})),
   decoder: decoderConfigSchema.default(() => decoderConfigSchema.parse({})),
 });

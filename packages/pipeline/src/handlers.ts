@@ -1,4 +1,5 @@
-import type { StageContext, StageKind } from '@captioner/db';
+import type { StageKind } from '@captioner/db';
+import type { StageContext } from '@captioner/stage-contract';
 import type { StagePayloads } from './payloads';
 
 /** A stage's work. Handlers are written in the stage packages and wired here by the apps. */

@@ -19,6 +19,7 @@ export type { WorkerPool, WorkerPoolOptions } from './executors/bullmq';
 export { createWorkerConnection, createProducerConnection, redactRedisUrl } from './redis';
 export { queueStatus, QUEUE_JOB_STATES } from './queue-status';
 export type { QueueStatus, QueueJobState, StaleActiveJob } from './queue-status';
-export { runConfigSchema, resolveRunConfig } from './run-config';
-export type { RunConfig, RunConfigInput } from './run-config';
+// The run config lives in @captioner/stage-contract (below the stages, which read it); re-exported for apps.
+export { runConfigSchema, resolveRunConfig, runConfigSection } from '@captioner/stage-contract';
+export type { RunConfig, RunConfigInput } from '@captioner/stage-contract';
 export { createRunWithPlan, loadRunPlan, markRunCancelled, markRunResumable } from './runs';

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { FlowProducer, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '@captioner/test-services';
 import { QUEUE_NAMES } from './queues';
 import { queueStatus } from './queue-status';
 import { createProducerConnection, createWorkerConnection } from './redis';
 
-const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 
 describe('queueStatus on real Redis', () => {
   // A prefix of its own: no other test or cluster on this Redis is counted.

@@ -7,14 +7,13 @@ import {
   getRun,
   listStages,
   newId,
-  setRunStatus,
   readRunConfig,
+  setRunStatus,
 } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { readManifest } from '@captioner/dataset';
-import { shardItems } from '@captioner/preprocessing';
-import { resolveRunConfig } from './run-config';
-import type { RunConfig } from './run-config';
+import { resolveRunConfig, runConfigSection, shardItems } from '@captioner/stage-contract';
+import type { RunConfig } from '@captioner/stage-contract';
 import type { RunPlan } from './run-plan';
 import { planStageKeys } from './run-plan';
 
@@ -73,7 +72,7 @@ export async function loadRunPlan(db: DbClient, runId: string): Promise<RunPlan>
   const run = await getRun(db, runId);
   const stages = await listStages(db, runId);
   const shards = stages.filter((s) => s.stage === 'preprocess').length;
-  const config = resolveRunConfig(readRunConfig(run));
+  const finalEvaluation = runConfigSection(readRunConfig(run), 'evaluation');
   const evaluation = await findFinalEvaluation(db, runId);
   if (!evaluation) throw new NotFoundError(`run ${runId} has no final evaluation recorded`);
   return {
@@ -83,8 +82,8 @@ export async function loadRunPlan(db: DbClient, runId: string): Promise<RunPlan>
       runId,
       evaluationId: evaluation.id,
       checkpoint: 'best',
-      split: config.evaluation.split,
-      beamSize: config.evaluation.beamSize,
+      split: finalEvaluation.split,
+      beamSize: finalEvaluation.beamSize,
       maxImages: 0,
       trackStage: true,
     },

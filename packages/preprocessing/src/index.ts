@@ -16,7 +16,6 @@ export { preprocessShard, PREPROCESS_RULES_VERSION, countFailures, describeShard
 export type { ShardItem, PreprocessShardOptions, PreprocessShardResult, FailureCounts } from './preprocess-shard';
 export { shardMetaSchema } from './shard-meta';
 export type { ShardMeta, FailedImage } from './shard-meta';
-export { shardItems, DEFAULT_SHARD_SIZE } from './shard-items';
 export { augmentPixels } from './augment';
 export { preprocessStage } from './stage';
 export { benchPreprocess } from './bench/bench-preprocess';

@@ -10,7 +10,8 @@ import {
   updateStageProgress,
   upsertDataset,
 } from '@captioner/db';
-import type { Database, ScratchDatabase, StageContext } from '@captioner/db';
+import type { Database, ScratchDatabase } from '@captioner/db';
+import type { StageContext } from '@captioner/stage-contract';
 import { imagePath, synthesizeShapes } from '@captioner/dataset';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessStage } from './stage';

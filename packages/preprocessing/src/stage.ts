@@ -1,19 +1,11 @@
 import { InvalidInputError, artifactPaths, readShardFile } from '@captioner/core';
 import type { ProgressUpdate } from '@captioner/core';
-import { getRun, recordShard, readRunConfig } from '@captioner/db';
-import type { StageContext } from '@captioner/db';
+import { getRun, readRunConfig, recordShard } from '@captioner/db';
+import type { StageContext } from '@captioner/stage-contract';
 import { imagePath, readManifest } from '@captioner/dataset';
 import fs from 'node:fs/promises';
-import { z } from 'zod';
 import { countFailures, describeShardOutcome, preprocessShard } from './preprocess-shard';
-import { parsePreprocessSettings } from './settings';
-import { shardItems, DEFAULT_SHARD_SIZE } from './shard-items';
-
-/** The part of a run config this stage reads. */
-const stageConfigSchema = z.object({
-  preprocess: z.unknown().optional(),
-  shardSize: z.number().int().positive().default(DEFAULT_SHARD_SIZE),
-});
+import { runConfigSection, shardItems } from '@captioner/stage-contract';
 
 /**
  * The preprocess stage handler: shard `shard` of the run's data set (all splits, manifest order)
@@ -24,10 +16,10 @@ export async function preprocessStage(
   ctx: StageContext,
 ): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
-  const runConfig = stageConfigSchema.parse(readRunConfig(run));
-  const settings = parsePreprocessSettings(runConfig.preprocess);
+  const runConfig = readRunConfig(run);
+  const settings = runConfigSection(runConfig, 'preprocess');
   const manifest = await readManifest(run.dataset.manifestPath);
-  const items = shardItems(manifest.items, runConfig.shardSize)[payload.shard];
+  const items = shardItems(manifest.items, runConfigSection(runConfig, 'shardSize'))[payload.shard];
   if (!items)
     throw new InvalidInputError(
       `run ${run.id}: shard ${payload.shard} does not exist in data set ${run.dataset.name}`,

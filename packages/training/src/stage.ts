@@ -1,15 +1,14 @@
-import { z } from 'zod';
 import { InvalidInputError, artifactPaths, fileExists } from '@captioner/core';
 import {
   getRun,
   listShards,
+  readRunConfig,
   markCheckpointPruned,
   recordCheckpoint,
   recordMetric,
   setRunBackend,
-  readRunConfig,
 } from '@captioner/db';
-import type { StageContext } from '@captioner/db';
+import type { StageContext } from '@captioner/stage-contract';
 import {
   buildVocabulary,
   loadVocabulary,
@@ -20,23 +19,10 @@ import {
 } from '@captioner/dataset';
 import type { Vocabulary } from '@captioner/dataset';
 import { ptbTokenizeToString } from '@captioner/metrics';
-import { initBackend, modelConfigSchema } from '@captioner/model';
-import { trainingConfigSchema } from './loop/config';
+import { initBackend } from '@captioner/model';
+import { runConfigSection } from '@captioner/stage-contract';
 import { trainCaptioner } from './loop/train-captioner';
 import { loadRunFineTuneInput } from './fine-tune-input';
-
-const stageConfigSchema = z.object({
-  model: z.unknown().optional(),
-  training: z.unknown().optional(),
-  vocabulary: z
-    .object({
-      /** Words seen fewer times in the train split become `<unk>`. @defaultValue 5 */
-      minCount: z.number().int().positive().default(5),
-      /** Captions are clipped to this many words. @defaultValue 16 */
-      maxLength: z.number().int().positive().default(16),
-    })
-    .default({ minCount: 5, maxLength: 16 }),
-});
 
 /**
  * The run's vocabulary: built from the train split on first use and saved under the run, so a
@@ -57,13 +43,13 @@ export async function loadOrBuildRunVocabulary(file: string, build: () => Vocabu
  */
 export async function trainStage(payload: { runId: string }, ctx: StageContext): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
-  const runConfig = stageConfigSchema.parse(readRunConfig(run));
-  const modelConfig = modelConfigSchema.parse(runConfig.model ?? {});
-  const trainingConfig = trainingConfigSchema.parse(runConfig.training ?? {});
+  const runConfig = readRunConfig(run);
+  const modelConfig = runConfigSection(runConfig, 'model');
+  const trainingConfig = runConfigSection(runConfig, 'training');
   const paths = artifactPaths(ctx.config.home);
   const manifest = await readManifest(run.dataset.manifestPath);
   const vocabulary = await loadOrBuildRunVocabulary(paths.vocabulary(run.id), () =>
-    buildVocabulary(manifest, runConfig.vocabulary),
+    buildVocabulary(manifest, runConfigSection(runConfig, 'vocabulary')),
   );
 
   const shardFiles = (await listShards(ctx.db, run.id, 'features')).map((s) => s.path);

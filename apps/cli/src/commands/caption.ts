@@ -6,6 +6,7 @@ import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/
 import type { CaptionModel, ImageEncoder } from '@captioner/model';
 import { parsePreprocessSettings, prepareImage } from '@captioner/preprocessing';
 import type { PreprocessSettings } from '@captioner/preprocessing';
+import { runConfigSection } from '@captioner/stage-contract';
 import { withContext } from '../context';
 import { printJson, printLine } from '../output';
 import { positiveIntOption } from '../options';
@@ -46,7 +47,7 @@ export function registerCaptionCommand(program: Command): void {
             encoder: await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path),
             model: await loadCaptionModel(checkpoint.path),
             decodeWords: (ids) => vocabulary.decode(ids),
-            preprocess: parsePreprocessSettings((readRunConfig(run) as { preprocess?: unknown }).preprocess),
+            preprocess: runConfigSection(readRunConfig(run), 'preprocess'),
           };
         } else {
           captioner = await loadBundleCaptioner(opts.model);

@@ -4,7 +4,7 @@ import { NotFoundError, artifactPaths } from '@captioner/core';
 import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
 import { loadVocabulary } from '@captioner/dataset';
 import { exportModelBundle, initBackend } from '@captioner/model';
-import { parsePreprocessSettings } from '@captioner/preprocessing';
+import { runConfigSection } from '@captioner/stage-contract';
 import { withContext } from '../context';
 import { printJson, printLine } from '../output';
 
@@ -34,9 +34,7 @@ export function registerExportCommand(program: Command): void {
           checkpointDir: checkpoint.path,
           extras: {
             vocabulary: vocabulary.toJSON(),
-            preprocessing: parsePreprocessSettings(
-              (readRunConfig(run) as { preprocess?: unknown }).preprocess,
-            ),
+            preprocessing: runConfigSection(readRunConfig(run), 'preprocess'),
           },
         });
         if (opts.json)

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '@captioner/test-services';
 import { createScratchDatabase, openDatabase } from '@captioner/db';
 import type { Database, ScratchDatabase } from '@captioner/db';
 import { runCli, runCliJson, waitForExit } from '../testing/cli';
@@ -30,7 +31,7 @@ import {
  * and database for the file; every test has its own run and its own queue prefix, so no test sees
  * another's jobs. Stall detection is shortened (lock 4 s, check every 2 s) through the worker settings.
  */
-const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 const SHARDS = FAULT_IMAGES / 8;
 const DATASET = 'faults';
 

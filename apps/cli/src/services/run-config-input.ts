@@ -4,6 +4,13 @@ import { InvalidInputError, UsageError } from '@captioner/core';
 /** Sets `value` at a dotted path in a plain object, creating objects on the way. */
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
   const parts = dotted.split('.');
+  // An empty or prototype segment would be dropped silently instead of refused by the config schema.
+  if (
+    parts.some(
+      (part) => part === '' || part === '__proto__' || part === 'constructor' || part === 'prototype',
+    )
+  )
+    throw new UsageError(`--set ${dotted}: not a config path`);
   let node = target;
   for (const part of parts.slice(0, -1)) {
     if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PrivateRedis, freePort } from '@captioner/test-services';
 import { startWorker, waitForExit } from './cli';
 
 /** Helpers of the fault suite: real worker processes, a private Redis, a TCP proxy, polling. */
@@ -84,92 +83,8 @@ export class WorkerSet {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A private redis-server with an append-only file, so queued jobs survive a restart (as a real
- * deployment must configure it: `appendonly yes`, `maxmemory-policy noeviction`).
- */
-export class PrivateRedis {
-  private process: ChildProcess | undefined;
-  private constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  static async start(dir: string): Promise<PrivateRedis> {
-    await fs.mkdir(dir, { recursive: true });
-    const redis = new PrivateRedis(await freePort(), dir);
-    await redis.launch();
-    return redis;
-  }
-
-  private async launch(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--dir',
-        this.dir,
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      { stdio: 'ignore' },
-    );
-    this.process = child;
-    await waitUntil(`redis-server on port ${this.port}`, () => canConnect(this.port), { timeoutMs: 20_000 });
-  }
-
-  /** Stops the server (SIGTERM: Redis flushes its append-only file) and waits for it to exit. */
-  async stop(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await waitForExit(child, 20_000).catch(() => {
-      child.kill('SIGKILL');
-    });
-  }
-
-  async restart(downMs: number): Promise<void> {
-    await this.stop();
-    await new Promise((resolve) => setTimeout(resolve, downMs));
-    await this.launch();
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+/** The fault suite's private Redis (append-only, so a restart keeps its jobs): the one the test setup uses. */
+export { PrivateRedis, freePort };
 
 /**
  * A TCP proxy between workers and PostgreSQL: `cut()` drops every connection and refuses new ones

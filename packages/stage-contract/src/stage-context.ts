@@ -1,10 +1,10 @@
 import type { CaptionerConfig, Logger, ProgressUpdate } from '@captioner/core';
-import type { DbClient } from './client';
+import type { DbClient } from '@captioner/db';
 
 /**
- * What a stage handler gets from whichever executor runs it (local or BullMQ). It lives here, next
- * to the database client, because every stage package already depends on this package and none
- * may depend on the pipeline package.
+ * What a stage handler gets from whichever executor runs it (local or BullMQ). It lives below the
+ * stages because the pipeline (which builds it) and every stage package (which reads it) need it,
+ * and no stage package may depend on the pipeline package.
  */
 export interface StageContext {
   config: CaptionerConfig;

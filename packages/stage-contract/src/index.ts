@@ -1,0 +1,21 @@
+/**
+ * @captioner/stage-contract — what the pipeline and the stages agree on, below both: the run config
+ * (its sections and their defaults), the shard rule and the context a stage handler gets.
+ */
+export { runConfigSchema, runConfigSections, resolveRunConfig, runConfigSection } from './run-config';
+export type { RunConfig, RunConfigInput, RunConfigSection } from './run-config';
+export { configErrorFrom } from './config-error';
+export { seedSchema } from './sections/seed';
+export { finalEvaluationSchema } from './sections/final-evaluation';
+export type { FinalEvaluationSettings } from './sections/final-evaluation';
+export { preprocessSettingsSchema, augmentSettingsSchema } from './sections/preprocess';
+export type { PreprocessSettings, PreprocessSettingsInput, AugmentSettings } from './sections/preprocess';
+export {
+  trainingConfigSchema,
+  lrDecaySchema,
+  scheduledSamplingSchema,
+  validationSchema,
+} from './sections/training';
+export type { TrainingConfig, TrainingConfigInput } from './sections/training';
+export { shardItems, shardSizeSchema, DEFAULT_SHARD_SIZE } from './shard-items';
+export type { StageContext } from './stage-context';

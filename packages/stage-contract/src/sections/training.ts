@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/** Learning-rate schedule. */
+export const lrDecaySchema = z.strictObject({
+  /**
+   * `step`: multiply by `factor` every `everyEpochs` epochs; `cosine`: cosine from the initial rate to
+   * `factor` times it over all epochs; `none`: constant. @defaultValue 'step'
+   */
+  schedule: z.enum(['none', 'step', 'cosine']).default('step'),
+  /** Decay factor. @defaultValue 0.8 */
+  factor: z.number().positive().max(1).default(0.8),
+  /** Epochs between decays (`step` only). @defaultValue 2 */
+  everyEpochs: z.number().int().positive().default(2),
+});
+
+/** Scheduled sampling (Bengio et al. 2015): the chance of feeding the model its own prediction grows per epoch. */
+export const scheduledSamplingSchema = z.strictObject({
+  /** Off by default: plain teacher forcing. @defaultValue false */
+  enabled: z.boolean().default(false),
+  /** First epoch (0-based) that samples. @defaultValue 2 */
+  startEpoch: z.number().int().nonnegative().default(2),
+  /** Added to the probability every `everyEpochs` epochs. @defaultValue 0.05 */
+  increase: z.number().min(0).max(1).default(0.05),
+  /** @defaultValue 2 */
+  everyEpochs: z.number().int().positive().default(2),
+  /** Cap on the probability. @defaultValue 0.25 */
+  max: z.number().min(0).max(1).default(0.25),
+});
+
+/** Model selection on captions the model really decodes (never teacher-forced outputs). */
+export const validationSchema = z.strictObject({
+  /** coco-caption metric used to select the best checkpoint and to stop early. @defaultValue 'CIDEr' */
+  metric: z.enum(['CIDEr', 'Bleu_4']).default('CIDEr'),
+  /** Beam size for validation decoding (1 = greedy, the cheapest). @defaultValue 1 */
+  beamSize: z.number().int().positive().default(1),
+  /** Validation images decoded per evaluation (the first N). @defaultValue 250 */
+  maxImages: z.number().int().positive().default(250),
+});
+
+/** The run config's `training` section: every default written here, once. */
+export const trainingConfigSchema = z.strictObject({
+  /**
+   * Passes over the training captions. 3 is the demo's: on the 1,500-image shapes set (6,000 training
+   * captions, 188 steps an epoch) validation CIDEr-D is past 1.5 after the first epoch. @defaultValue 3
+   */
+  epochs: z.number().int().positive().default(3),
+  /** Captions per step. @defaultValue 32 */
+  batchSize: z.number().int().positive().default(32),
+  /** Adam step size. @defaultValue 0.002 */
+  learningRate: z.number().positive().default(0.002),
+  lrDecay: lrDecaySchema.default(() => lrDecaySchema.parse({})),
+  /**
+   * Adam step size of the encoder's fine-tuned blocks (`encoder.trainable`), decayed with the same schedule;
+   * smaller than the decoder's, as in Show, Attend and Tell's fine-tuning. @defaultValue 0.0001
+   */
+  encoderLearningRate: z.number().positive().default(0.0001),
+  /** Gradients are rescaled so that their global L2 norm is at most this. @defaultValue 5 */
+  gradClipNorm: z.number().positive().default(5),
+  /** A checkpoint every N optimizer steps (besides one at each epoch end). @defaultValue 200 */
+  checkpointEverySteps: z.number().int().positive().default(200),
+  /** Step/epoch checkpoints kept besides the best one. @defaultValue 3 */
+  keepLastCheckpoints: z.number().int().positive().default(3),
+  /** Seeds weight init, data order, dropout and sampling. @defaultValue 42 */
+  seed: z.number().int().default(42),
+  scheduledSampling: scheduledSamplingSchema.default(() => scheduledSamplingSchema.parse({})),
+  /** Weight of the doubly stochastic attention regulariser (attention models). @defaultValue 1 */
+  attentionRegularization: z.number().min(0).default(1),
+  validation: validationSchema.default(() => validationSchema.parse({})),
+  /** Stop after this many epochs without a better validation score; 0 never stops early. @defaultValue 4 */
+  earlyStoppingPatience: z.number().int().nonnegative().default(4),
+  /** Training loss/throughput metrics are reported every N steps. @defaultValue 10 */
+  logEverySteps: z.number().int().positive().default(10),
+});
+export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
+export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;
