@@ -142,7 +142,12 @@ describe('API', () => {
   it('shows the stage queues with the run waiting and no workers, in JSON and on the dashboard', async () => {
     const res = await server.inject({ method: 'GET', url: '/api/queues' });
     expect(res.statusCode).toBe(200);
-    const queues = res.json() as Array<{ stage: string; workers: number; jobs: Record<string, number> }>;
+    const queues = res.json() as Array<{
+      stage: string;
+      workers: number;
+      jobs: Record<string, number>;
+      stale: unknown[];
+    }>;
     expect(queues.map((q) => q.stage)).toEqual(['preprocess', 'extract', 'train', 'evaluate']);
     expect(queues[0].jobs).toMatchObject({ waiting: 2, active: 0 });
     // Later stages wait for their children (the flow's earlier stages).
@@ -151,7 +156,10 @@ describe('API', () => {
 
     const page = await server.inject({ method: 'GET', url: '/' });
     expect(page.body).toMatch(/<h2>Queues<\/h2>/);
-    expect(page.body).toMatch(/<td>preprocess<\/td><td>2<\/td><td>0<\/td>/);
+    // Waiting, waiting for children, active: jobs blocked by earlier stages are not "waiting".
+    expect(page.body).toMatch(/<td>preprocess<\/td><td>2<\/td><td>0<\/td><td>0<\/td>/);
+    expect(page.body).toMatch(/<td>extract<\/td><td>0<\/td><td>2<\/td><td>0<\/td>/);
+    expect(queues.every((q) => Array.isArray(q.stale) && q.stale.length === 0)).toBe(true);
     const local = await noRedisServer.inject({ method: 'GET', url: '/api/queues' });
     expect(local.statusCode).toBe(503);
     expect((await noRedisServer.inject({ method: 'GET', url: '/' })).body).not.toMatch(/Queues/);

@@ -26,4 +26,4 @@ export function formatScore(value: number | undefined): string {
   return value === undefined ? '-' : value.toFixed(3);
 }
 
-export { parseJsonColumn } from '@captioner/db';
+export { jsonColumn } from '@captioner/db';

@@ -145,4 +145,18 @@ describe('a tiny run through the local executor (SQLite)', () => {
     expect(badConfig.code).toBe(2);
     expect(badConfig.stderr).toMatch(/run config: training\.epochs/);
   });
+
+  it('fails a run whose images are gone at preprocessing, and prints why', async () => {
+    await synthShapesDataset(home, env, 'gone', 24);
+    await fs.rm(path.join(home, 'gone', 'images'), { recursive: true });
+    const result = await runCli(
+      ['run', 'start', '--dataset', 'gone', '--config', path.join(home, 'run.json')],
+      env,
+    );
+    // In process, the stage's error is the command's (with REDIS_URL, `--wait` prints the run's error).
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /captioner: error: all 24 images of shard .* are missing, first .*gone\/images\/shapes-000000\.png/,
+    );
+  });
 });

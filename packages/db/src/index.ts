@@ -55,6 +55,7 @@ export {
 export type { EvaluationSampleInput } from './repositories/evaluations';
 export { createScratchDatabase, testPostgresAdminUrl } from './scratch';
 export type { ScratchDatabase } from './scratch';
-export { parseJsonColumn, readRunConfig } from './json-columns';
+export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
+export type { JsonValue } from './json-columns';
 export { summarizeStages, runListView, runDetailsView, evaluationView } from './views';
 export type { Scores, StageSummary, RunListEntry, RunDetails } from './views';

@@ -41,7 +41,11 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
     const rows = await again.client.$queryRawUnsafe<{ name: string }[]>(
       'SELECT name FROM captioner_migrations ORDER BY name',
     );
-    expect(rows.map((r) => r.name)).toEqual(['0001_init', '0002_evaluation_is_final']);
+    expect(rows.map((r) => r.name)).toEqual([
+      '0001_init',
+      '0002_evaluation_is_final',
+      '0003_snake_case_jsonb',
+    ]);
     await again.close();
   });
 

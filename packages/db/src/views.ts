@@ -1,10 +1,10 @@
 import type { DbClient } from './client';
 import { getEvaluation, getEvaluationExtremes } from './repositories/evaluations';
 import { getRunDetails, listRuns } from './repositories/runs';
-import { parseJsonColumn, readRunConfig } from './json-columns';
+import { jsonColumn, readRunConfig } from './json-columns';
 import { STAGE_KINDS } from './repositories/stages';
 
-/** What the CLI's `--json`, the API and the dashboard show: database rows with their JSON text columns parsed. */
+/** What the CLI's `--json`, the API and the dashboard show: database rows with their JSON columns typed. */
 
 export type Scores = Record<string, number>;
 export interface StageSummary {
@@ -51,7 +51,7 @@ export async function runListView(db: DbClient, limit: number) {
     where: { runId: { in: runs.map((r) => r.id) }, isFinal: true },
   });
   const finalScores = new Map<string, Scores | null>();
-  for (const e of evaluations) finalScores.set(e.runId, parseJsonColumn<Scores | null>(e.scores, null));
+  for (const e of evaluations) finalScores.set(e.runId, jsonColumn<Scores | null>(e.scores, null));
   return runs.map((r) => ({
     id: r.id,
     name: r.name,
@@ -76,12 +76,12 @@ export async function runDetailsView(db: DbClient, id: string) {
     config: readRunConfig(run),
     stages: run.stages.map((s) => ({
       ...s,
-      figures: parseJsonColumn<Record<string, unknown> | null>(s.figures, null),
+      figures: jsonColumn<Record<string, unknown> | null>(s.figures, null),
     })),
     evaluations: run.evaluations.map((e) => ({
       ...e,
-      settings: parseJsonColumn<Record<string, unknown>>(e.settings, {}),
-      scores: parseJsonColumn<Scores | null>(e.scores, null),
+      settings: jsonColumn<Record<string, unknown>>(e.settings, {}),
+      scores: jsonColumn<Scores | null>(e.scores, null),
     })),
     stageSummary: summarizeStages(run.stages),
   };
@@ -95,7 +95,7 @@ export async function evaluationView(db: DbClient, id: string, samples: number) 
   const sample = (s: (typeof extremes.best)[number]) => ({
     imageId: s.imageId,
     candidate: s.candidate,
-    references: parseJsonColumn<string[]>(s.references, []),
+    references: jsonColumn<string[]>(s.references, []),
     Bleu_4: s.bleu4,
     CIDEr: s.cider,
     ROUGE_L: s.rougeL,
@@ -108,8 +108,8 @@ export async function evaluationView(db: DbClient, id: string, samples: number) 
     checkpoint: evaluation.checkpoint
       ? { id: evaluation.checkpoint.id, step: evaluation.checkpoint.step }
       : null,
-    settings: parseJsonColumn<Record<string, unknown>>(evaluation.settings, {}),
-    scores: parseJsonColumn<Scores | null>(evaluation.scores, null),
+    settings: jsonColumn<Record<string, unknown>>(evaluation.settings, {}),
+    scores: jsonColumn<Scores | null>(evaluation.scores, null),
     imageCount: evaluation.imageCount,
     error: evaluation.error,
     createdAt: evaluation.createdAt,

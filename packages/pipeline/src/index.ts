@@ -23,7 +23,7 @@ export {
   workerReconnectDelayMs,
 } from './redis';
 export { queueStatus, countStageWorkers, QUEUE_JOB_STATES } from './queue-status';
-export type { QueueStatus, QueueJobState } from './queue-status';
+export type { QueueStatus, QueueJobState, StaleActiveJob } from './queue-status';
 // The run config lives in @captioner/stage-contract (below the stages, which read it); re-exported for apps.
 export { runConfigSchema, resolveRunConfig, runConfigSection } from '@captioner/stage-contract';
 export type { RunConfig, RunConfigInput } from '@captioner/stage-contract';

@@ -18,7 +18,7 @@ import {
   markRunCancelled,
   markRunResumable,
   newId,
-  parseJsonColumn,
+  jsonColumn,
   setEvaluationStatus,
   setRunStatus,
 } from '@captioner/db';
@@ -180,7 +180,7 @@ export async function requestEvaluation(
       `run ${run.id} has no checkpoint ${checkpoint ? `${payload.checkpoint} on disk (pruned)` : `"${payload.checkpoint}"`} (see: captioner run show ${run.id})`,
     );
   }
-  const splits = parseJsonColumn<Record<string, number>>(run.dataset.splits, {});
+  const splits = jsonColumn<Record<string, number>>(run.dataset.splits, {});
   if (!(splits[payload.split] > 0))
     throw new InvalidInputError(
       `data set ${run.dataset.name} has no ${payload.split} split (choose another with --split)`,

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
+import { FlowProducer, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '@captioner/test-services';
@@ -55,6 +56,7 @@ describe('queueStatus on real Redis', () => {
 
     const status = await queueStatus(connection, prefix);
     const of = (stage: string) => status.find((q) => q.stage === stage)!;
+    expect(of('train').stale).toEqual([]);
     expect(of('preprocess').jobs).toMatchObject({ waiting: 4, delayed: 1, active: 0 });
     expect(of('preprocess').workers).toBe(0);
     expect(of('train').jobs).toMatchObject({ waiting: 0, active: 1 });
@@ -64,6 +66,80 @@ describe('queueStatus on real Redis', () => {
     await worker.close();
     workerConnection.disconnect();
     const after = await queueStatus(connection, prefix);
-    expect(after.find((q) => q.stage === 'train')).toMatchObject({ workers: 0, jobs: { active: 0, completed: 1 } });
+    expect(after.find((q) => q.stage === 'train')).toMatchObject({
+      workers: 0,
+      jobs: { active: 0, completed: 1 },
+    });
+  });
+
+  it('counts jobs waiting for their children apart from jobs that can start', async () => {
+    const flows = new FlowProducer({ connection, prefix });
+    await flows.add({
+      name: 'evaluate',
+      queueName: QUEUE_NAMES.evaluate,
+      data: {},
+      children: [{ name: 'train', queueName: QUEUE_NAMES.train, data: {}, opts: { delay: 60_000 } }],
+    });
+    await flows.close();
+    const status = await queueStatus(connection, prefix);
+    expect(status.find((q) => q.stage === 'evaluate')?.jobs).toMatchObject({
+      waiting: 0,
+      'waiting-children': 1,
+    });
+  });
+
+  it('flags an active job whose worker process is gone, then whose lock has expired', async () => {
+    const stalePrefix = `${prefix}-stale`;
+    // A real worker process, named as `captioner worker` names its workers, killed while it holds a job.
+    const script = `
+      import { Worker } from 'bullmq';
+      import { Redis } from 'ioredis';
+      const connection = new Redis(${JSON.stringify(REDIS_URL)}, { maxRetriesPerRequest: null });
+      new Worker(${JSON.stringify(QUEUE_NAMES.extract)}, async () => {
+        console.log('taken');
+        await new Promise(() => {});
+      }, { connection, prefix: ${JSON.stringify(stalePrefix)}, name: 'host-4242', lockDuration: 600000 });
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const taken = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('taken') && resolve()),
+    );
+    const extract = new Queue(QUEUE_NAMES.extract, { connection, prefix: stalePrefix });
+    try {
+      const job = await extract.add('extract', { shard: 0 }, { jobId: 'run-extract-0' });
+      await taken;
+      const alive = (await queueStatus(connection, stalePrefix)).find((q) => q.stage === 'extract')!;
+      expect(alive).toMatchObject({ workers: 1, jobs: { active: 1 }, stale: [] });
+
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      // The lock stays for its full duration; the worker's connections are gone at once.
+      await waitFor(async () => (await extract.getWorkersCount()) === 0);
+      const gone = (await queueStatus(connection, stalePrefix)).find((q) => q.stage === 'extract')!;
+      expect(gone).toMatchObject({ workers: 0, jobs: { active: 1 } });
+      expect(gone.stale).toEqual([{ jobId: job.id, reason: 'worker gone', worker: 'host-4242' }]);
+
+      // What the lock's expiry does (BullMQ sets it with PX lockDuration).
+      await connection.del(`${stalePrefix}:${QUEUE_NAMES.extract}:${job.id}:lock`);
+      const expired = (await queueStatus(connection, stalePrefix)).find((q) => q.stage === 'extract')!;
+      expect(expired.stale).toEqual([{ jobId: job.id, reason: 'lock expired', worker: 'host-4242' }]);
+    } finally {
+      child.kill('SIGKILL');
+      await extract.close();
+      const keys = await connection.keys(`${stalePrefix}:*`);
+      if (keys.length > 0) await connection.del(...keys);
+    }
   });
 });
+
+/** Polls `check` until it holds: Redis drops a killed process's connections soon, not at a known time. */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('condition not reached in 10 s');
+}

@@ -1,14 +1,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledError, InvalidInputError, readShardFile } from '@captioner/core';
+import { CancelledError, InvalidInputError, NotFoundError, isPermanentError, readShardFile } from '@captioner/core';
 import { readImageShard } from '@captioner/dataset';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preprocessShard } from './preprocess-shard';
+import { countFailures, describeShardOutcome, preprocessShard } from './preprocess-shard';
 import { prepareImage } from './prepare-image';
 import { parsePreprocessSettings } from './settings';
 import { shardMetaSchema } from './shard-meta';
 import { BLUE, GREEN, RED, makeTempDir, rawImage, splitImage } from './testing/images';
 import type { ShardItem } from './preprocess-shard';
+import type { ProgressUpdate } from '@captioner/core';
 
 const settings = parsePreprocessSettings({ imageSize: 32 });
 
@@ -37,14 +38,20 @@ const goodItems = (): ShardItem[] => items.filter((item) => item.id.startsWith('
 describe('preprocessShard', () => {
   it('writes the good images in order, reports the broken ones, and readImageShard reads the result', async () => {
     const outFile = path.join(dir, 'shards', 'mixed.shard');
-    const progress: number[] = [];
-    const result = await preprocessShard({ items, outFile, settings, concurrency: 3, onProgress: (u) => progress.push(u.fraction) });
+    const progress: ProgressUpdate[] = [];
+    const result = await preprocessShard({ items, outFile, settings, concurrency: 3, onProgress: (u) => progress.push(u) });
     expect(result.skipped).toBe(false);
     expect(result.written).toBe(6);
-    expect(result.failed.map((f) => f.id)).toEqual(['text', 'missing']);
+    expect(result.failed.map((f) => [f.id, f.missing])).toEqual([
+      ['text', false],
+      ['missing', true],
+    ]);
+    expect(countFailures(result.failed)).toEqual({ missing: 1, unreadable: 1 });
+    expect(describeShardOutcome(result)).toBe('6/8 images written, 1 missing, 1 unreadable');
+    expect(progress.at(-1)).toMatchObject({ message: 'image 8/8, 1 missing, 1 unreadable', figures: { missing: 1, unreadable: 1 } });
     expect(result.failed[0].error).toMatch(/text\.jpg: not an image/);
     expect(result.failed[1].error).toMatch(/missing\.jpg: no such image file/);
-    expect(progress.at(-1)).toBe(1);
+    expect(progress.at(-1)?.fraction).toBe(1);
 
     const shard = await readImageShard(outFile);
     expect(shard.ids).toEqual(goodItems().map((item) => item.id));
@@ -112,6 +119,16 @@ describe('preprocessShard', () => {
     expect(result.failed).toHaveLength(2);
     expect((await readImageShard(outFile)).ids).toEqual([]);
     expect((await preprocessShard({ items: broken, outFile, settings })).skipped).toBe(true);
+  });
+
+  it('fails permanently, naming the first missing file, when every image of the shard is missing', async () => {
+    const outFile = path.join(dir, 'gone.shard');
+    const gone = [0, 1, 2].map((i) => ({ id: `gone-${i}`, path: path.join(dir, 'moved', `gone-${i}.jpg`) }));
+    const run = preprocessShard({ items: gone, outFile, settings });
+    await expect(run).rejects.toBeInstanceOf(NotFoundError);
+    await expect(run).rejects.toThrow(`all 3 images of shard ${outFile} are missing, first ${gone[0].path}`);
+    expect(isPermanentError(await run.catch((error: unknown) => error))).toBe(true);
+    await expect(fs.access(outFile)).rejects.toThrow();
   });
 
   it('refuses duplicate ids', async () => {

@@ -4,6 +4,7 @@ import {
   CancelledError,
   CaptionerError,
   InvalidInputError,
+  NotFoundError,
   describeError,
   readShardFile,
   writeShardFile,
@@ -38,6 +39,24 @@ export interface PreprocessShardOptions {
   signal?: AbortSignal;
 }
 
+/** How many requested images were left out because their file is gone, and because it could not be decoded. */
+export interface FailureCounts {
+  missing: number;
+  unreadable: number;
+}
+
+export function countFailures(failed: readonly FailedImage[]): FailureCounts {
+  const missing = failed.filter((f) => f.missing).length;
+  return { missing, unreadable: failed.length - missing };
+}
+
+/** The one-line outcome of a shard, stored as its stage message: what was written and what was left out. */
+export function describeShardOutcome(result: Pick<PreprocessShardResult, 'written' | 'failed' | 'skipped'>): string {
+  const { missing, unreadable } = countFailures(result.failed);
+  const total = result.written + result.failed.length;
+  return `${result.skipped ? 'already complete: ' : ''}${result.written}/${total} images written, ${missing} missing, ${unreadable} unreadable`;
+}
+
 export interface PreprocessShardResult {
   outFile: string;
   /** Images in the shard. */
@@ -58,8 +77,11 @@ export const PREPROCESS_RULES_VERSION = 1;
  * Preprocesses one shard of images into an image shard (the format of `writeImageShard` in
  * @captioner/dataset, with extra meta). Skips when `outFile` already holds a valid shard of the same
  * items and settings; redoes a missing, partial, corrupt or different one. Broken images are left out
- * and reported in `failed`; they never fail the shard. Errors that are not the image's fault (I/O
- * errors such as EMFILE or EIO) reject, so the job is retried.
+ * and reported in `failed` (missing files flagged `missing`), unless every image of the shard is
+ * missing: that is a moved or unmounted data set, not bad images, so it rejects with a permanent
+ * NotFoundError naming the first missing file instead of writing an empty shard that only fails
+ * training later. Errors that are not the image's fault (I/O errors such as EMFILE or EIO) reject, so
+ * the job is retried.
  */
 export async function preprocessShard(options: PreprocessShardOptions): Promise<PreprocessShardResult> {
   const { items, outFile, onProgress, signal } = options;
@@ -69,17 +91,21 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
 
   const existing = await readCompleteShard(outFile, items, identity, settings);
   if (existing) {
-    onProgress?.({ fraction: 1, message: 'shard already complete', figures: { written: existing.written, failed: existing.failed.length } });
+    onProgress?.({
+      fraction: 1,
+      message: describeShardOutcome({ ...existing, skipped: true }),
+      figures: { written: existing.written, failed: existing.failed.length, ...countFailures(existing.failed) },
+    });
     return { outFile, written: existing.written, failed: existing.failed, skipped: true };
   }
 
   const size = settings.imageSize;
   const imageBytes = size * size * 3;
   const pixels = new Uint8Array(items.length * imageBytes);
-  const errors: Array<string | undefined> = new Array(items.length);
+  const errors: Array<{ error: string; missing: boolean } | undefined> = new Array(items.length);
   const started = performance.now();
   let done = 0;
-  let failedCount = 0;
+  const counts: FailureCounts = { missing: 0, unreadable: 0 };
   const concurrency = options.concurrency ?? Math.min(4, Math.max(1, os.availableParallelism()));
 
   await runBounded(
@@ -92,15 +118,17 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
         // A broken image is the data set's problem, reported and left out; anything else (EMFILE,
         // EIO, out of memory) is the machine's, and fails the shard so it is retried.
         if (!(error instanceof CaptionerError)) throw error;
-        errors[index] = describeError(error);
-        failedCount++;
+        const missing = error instanceof NotFoundError;
+        errors[index] = { error: describeError(error), missing };
+        counts[missing ? 'missing' : 'unreadable']++;
       }
       done++;
       const seconds = (performance.now() - started) / 1000;
+      const left = counts.missing + counts.unreadable;
       onProgress?.({
         fraction: done / items.length,
-        message: `image ${done}/${items.length}`,
-        figures: { done, failed: failedCount, imagesPerSecond: seconds > 0 ? done / seconds : 0 },
+        message: `image ${done}/${items.length}${left ? `, ${counts.missing} missing, ${counts.unreadable} unreadable` : ''}`,
+        figures: { done, failed: left, ...counts, imagesPerSecond: seconds > 0 ? done / seconds : 0 },
       });
     },
     signal,
@@ -111,9 +139,9 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
   const ids: string[] = [];
   let kept = 0;
   items.forEach((item, index) => {
-    const error = errors[index];
-    if (error !== undefined) {
-      failed.push({ id: item.id, path: item.path, error });
+    const failure = errors[index];
+    if (failure !== undefined) {
+      failed.push({ id: item.id, path: item.path, ...failure });
       return;
     }
     // Compact in place: rows of failed images are closed up, order is kept.
@@ -121,6 +149,8 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
     ids.push(item.id);
     kept++;
   });
+
+  checkNotAllMissing(items, failed, outFile);
 
   const meta: ShardMeta = { size, mean: settings.mean, std: settings.std, ...identity, failed };
   await writeShardFile(outFile, {
@@ -130,6 +160,14 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
     tensors: { pixels: { dtype: 'uint8', shape: [kept, size, size, 3], data: pixels.subarray(0, kept * imageBytes) } },
   });
   return { outFile, written: kept, failed, skipped: false };
+}
+
+function checkNotAllMissing(items: ShardItem[], failed: FailedImage[], outFile: string): void {
+  const missing = failed.filter((f) => f.missing);
+  if (items.length === 0 || missing.length < items.length) return;
+  throw new NotFoundError(
+    `all ${items.length} images of shard ${outFile} are missing, first ${missing[0].path} (moved or unmounted data set?)`,
+  );
 }
 
 function checkItems(items: ShardItem[], outFile: string): void {

@@ -7,6 +7,8 @@ export const failedImageSchema = z.object({
   path: z.string(),
   /** One line: the file and what is wrong with it. */
   error: z.string(),
+  /** True when the file does not exist (absent in shards written before it was recorded: unreadable). */
+  missing: z.boolean().optional(),
 });
 export type FailedImage = z.infer<typeof failedImageSchema>;
 

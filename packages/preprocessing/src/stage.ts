@@ -1,9 +1,10 @@
 import { InvalidInputError, artifactPaths, readShardFile } from '@captioner/core';
+import type { ProgressUpdate } from '@captioner/core';
 import { getRun, readRunConfig, recordShard } from '@captioner/db';
 import type { StageContext } from '@captioner/stage-contract';
 import { imagePath, readManifest } from '@captioner/dataset';
 import fs from 'node:fs/promises';
-import { preprocessShard } from './preprocess-shard';
+import { countFailures, describeShardOutcome, preprocessShard } from './preprocess-shard';
 import { runConfigSection, shardItems } from '@captioner/stage-contract';
 
 /**
@@ -24,19 +25,29 @@ export async function preprocessStage(
       `run ${run.id}: shard ${payload.shard} does not exist in data set ${run.dataset.name}`,
     );
   const outFile = artifactPaths(ctx.config.home).imageShard(run.id, payload.shard);
+  // Progress writes in order, so the outcome written last is the message the stage row keeps.
+  let progressWrites = Promise.resolve();
+  const report = (update: ProgressUpdate) => {
+    progressWrites = progressWrites
+      .then(() => ctx.reportProgress(update))
+      .catch((error) => ctx.logger.warn({ error: String(error) }, 'progress not stored'));
+    return progressWrites;
+  };
   const result = await preprocessShard({
     items: items.map((item) => ({ id: item.id, path: imagePath(manifest, item) })),
     outFile,
     settings,
     signal: ctx.signal,
-    onProgress: (update) => {
-      void ctx
-        .reportProgress(update)
-        .catch((error) => ctx.logger.warn({ error: String(error) }, 'progress not stored'));
-    },
+    onProgress: (update) => void report(update),
   });
   for (const failure of result.failed)
     ctx.logger.warn({ image: failure.id, error: failure.error }, 'image skipped');
+  // The counts stay on the stage row (`run show`, the API's run view), not only in worker logs.
+  await report({
+    fraction: 1,
+    message: describeShardOutcome(result),
+    figures: { written: result.written, ...countFailures(result.failed) },
+  });
   const { header } = await readShardFile(outFile);
   const { size } = await fs.stat(outFile);
   await recordShard(ctx.db, {

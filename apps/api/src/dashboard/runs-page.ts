@@ -14,13 +14,21 @@ function renderQueues(panel: QueuesPanel): string {
     return `<h2>Queues</h2>\n<p>${status('failed')} ${escapeHtml(panel.message)}</p>`;
   const rows = panel.queues.map((q) => [
     escapeHtml(q.stage),
-    escapeHtml(q.jobs.waiting + q.jobs['waiting-children']),
+    escapeHtml(q.jobs.waiting),
+    escapeHtml(q.jobs['waiting-children']),
     escapeHtml(q.jobs.active),
+    escapeHtml(q.stale.length),
     escapeHtml(q.jobs.delayed),
     escapeHtml(q.jobs.failed),
     escapeHtml(q.workers),
   ]);
-  return `<h2>Queues</h2>\n${table(['Stage', 'Waiting', 'Active', 'Delayed', 'Failed', 'Workers'], rows)}\n<p>Add preprocessing workers with <code>captioner worker --stages preprocess</code> when jobs wait.</p>`;
+  const stale = panel.queues.flatMap((q) =>
+    q.stale.map(
+      (job) =>
+        `<li>${escapeHtml(q.stage)} job ${escapeHtml(job.jobId)}: ${escapeHtml(job.reason)}${job.worker ? ` (worker ${escapeHtml(job.worker)})` : ''}; stall detection will hand it to another worker</li>`,
+    ),
+  );
+  return `<h2>Queues</h2>\n${table(['Stage', 'Waiting', 'Waiting for children', 'Active', 'Stale', 'Delayed', 'Failed', 'Workers'], rows)}\n${stale.length ? `<ul>${stale.join('')}</ul>\n` : ''}<p>Jobs waiting for children wait for earlier stages. Add preprocessing workers with <code>captioner worker --stages preprocess</code> when jobs wait.</p>`;
 }
 
 /** `GET /`: every run (newest first) with its stage summary and final scores, and the stage queues. */

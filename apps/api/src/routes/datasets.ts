@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getDataset, listDatasets } from '@captioner/db';
-import { parseJsonColumn } from '@captioner/db';
+import { jsonColumn } from '@captioner/db';
 import { parseInput } from '../validation';
 import type { RouteContext } from './context';
 
 const paramsSchema = z.object({ name: z.string().min(1) });
 
 function datasetView(d: Awaited<ReturnType<typeof getDataset>>) {
-  return { ...d, splits: parseJsonColumn(d.splits, {}), report: parseJsonColumn(d.report, null) };
+  return { ...d, splits: jsonColumn(d.splits, {}), report: jsonColumn(d.report, null) };
 }
 
 export function registerDatasetRoutes(app: FastifyInstance, { db }: RouteContext): void {
@@ -16,7 +16,7 @@ export function registerDatasetRoutes(app: FastifyInstance, { db }: RouteContext
     // The list leaves out the import reports, which can be long; GET /api/datasets/:name has them.
     return (await listDatasets(db)).map(({ report: _report, ...d }) => ({
       ...d,
-      splits: parseJsonColumn(d.splits, {}),
+      splits: jsonColumn(d.splits, {}),
     }));
   });
 

@@ -5,7 +5,7 @@ import { getDataset, listDatasets } from '@captioner/db';
 import { IMPORT_FORMATS, importDataset, synthesizeShapes } from '@captioner/dataset';
 import type { ImportFormat, ImportReport } from '@captioner/dataset';
 import { withContext } from '../context';
-import { parseJsonColumn, printJson, printLine, printTable } from '../output';
+import { jsonColumn, printJson, printLine, printTable } from '../output';
 import { intOption } from '../options';
 import { ProgressView } from '../progress';
 import { registerDataset } from '../services/datasets';
@@ -103,7 +103,7 @@ export function registerDatasetCommands(program: Command): void {
       withContext(async (ctx) => {
         const rows = await listDatasets((await ctx.db()).client);
         if (opts.json) {
-          printJson(rows.map((d) => ({ ...d, splits: parseJsonColumn(d.splits, {}), report: undefined })));
+          printJson(rows.map((d) => ({ ...d, splits: jsonColumn(d.splits, {}), report: undefined })));
           return;
         }
         printTable(
@@ -120,8 +120,8 @@ export function registerDatasetCommands(program: Command): void {
     .action(async (name: string, opts) =>
       withContext(async (ctx) => {
         const d = await getDataset((await ctx.db()).client, name);
-        const report = parseJsonColumn<ImportReport | { problems: [] }>(d.report, { problems: [] });
-        const splits = parseJsonColumn<Record<string, number>>(d.splits, {});
+        const report = jsonColumn<ImportReport | { problems: [] }>(d.report, { problems: [] });
+        const splits = jsonColumn<Record<string, number>>(d.splits, {});
         if (opts.json) {
           printJson({ ...d, splits, report });
           return;

@@ -6,7 +6,7 @@ import { startRun } from '@captioner/pipeline';
 import { synthesizeShapes } from '@captioner/dataset';
 import { scoreUntrainedDecoder } from '@captioner/evaluation';
 import { withContext } from '../context';
-import { formatScore, parseJsonColumn, printJson, printLine } from '../output';
+import { formatScore, jsonColumn, printJson, printLine } from '../output';
 import { positiveIntOption, intOption } from '../options';
 import { ProgressView } from '../progress';
 import { registerDataset } from '../services/datasets';
@@ -66,7 +66,7 @@ export function registerDemoCommand(program: Command): void {
         });
         const run = await getRunDetails(db, plan.runId);
         const evaluation = run.evaluations.find((e) => e.id === plan.evaluation.evaluationId);
-        const scores = parseJsonColumn<Record<string, number>>(evaluation?.scores, {});
+        const scores = jsonColumn<Record<string, number>>(evaluation?.scores, {});
         process.stderr.write('scoring an untrained decoder for comparison…\n');
         const untrained = await scoreUntrainedDecoder(db, ctx.config.home, {
           runId: plan.runId,
@@ -89,7 +89,7 @@ export function registerDemoCommand(program: Command): void {
             samples: samples.map((s) => ({
               imageId: s.imageId,
               generated: s.candidate,
-              references: parseJsonColumn<string[]>(s.references, []),
+              references: jsonColumn<string[]>(s.references, []),
             })),
             database: (await ctx.db()).displayUrl,
             home: ctx.config.home,
@@ -112,7 +112,7 @@ export function registerDemoCommand(program: Command): void {
         for (const s of samples) {
           printLine(`  ${s.imageId}`);
           printLine(`    generated: ${s.candidate}`);
-          printLine(`    reference: ${parseJsonColumn<string[]>(s.references, [])[0] ?? ''}`);
+          printLine(`    reference: ${jsonColumn<string[]>(s.references, [])[0] ?? ''}`);
         }
         printLine();
         printLine(

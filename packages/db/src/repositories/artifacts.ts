@@ -1,5 +1,6 @@
 import type { DbClient } from '../client';
 import { newId } from '../ids';
+import { toJsonColumn } from '../json-columns';
 
 /** Records (or re-records, after a redo) a shard artifact. */
 export async function recordShard(
@@ -18,7 +19,7 @@ export async function recordShard(
   const data = {
     path: input.path,
     itemCount: input.itemCount,
-    failed: JSON.stringify(input.failed),
+    failed: toJsonColumn(input.failed),
     sha256: input.sha256,
     bytes: input.bytes,
   };

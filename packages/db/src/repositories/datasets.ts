@@ -1,6 +1,7 @@
 import { NotFoundError } from '@captioner/core';
 import type { DbClient } from '../client';
 import { newId } from '../ids';
+import { toJsonColumn } from '../json-columns';
 
 export interface DatasetRecordInput {
   name: string;
@@ -16,7 +17,7 @@ export interface DatasetRecordInput {
 
 /** Registers a data set by name; importing the same name again updates it (idempotent import). */
 export async function upsertDataset(db: DbClient, input: DatasetRecordInput) {
-  const data = { ...input, splits: JSON.stringify(input.splits), report: JSON.stringify(input.report) };
+  const data = { ...input, splits: toJsonColumn(input.splits), report: toJsonColumn(input.report) };
   return db.dataset.upsert({
     where: { name: input.name },
     create: { id: newId('ds'), ...data },

@@ -3,6 +3,7 @@ import type { DbClient } from '../client';
 import { newId } from '../ids';
 import { EVALUATION_TRANSITIONS, checkTransitionWritten, statesLeadingTo } from '../state-machines';
 import type { EvaluationStatus } from '../state-machines';
+import { toJsonColumn } from '../json-columns';
 
 export async function createEvaluation(
   db: DbClient,
@@ -23,7 +24,7 @@ export async function createEvaluation(
       checkpointId: input.checkpointId,
       split: input.split,
       isFinal: input.isFinal ?? false,
-      settings: JSON.stringify(input.settings),
+      settings: toJsonColumn(input.settings),
     },
   });
 }
@@ -71,7 +72,7 @@ export async function completeEvaluation(
       data: {
         status: 'succeeded',
         checkpointId: input.checkpointId,
-        scores: JSON.stringify(input.scores),
+        scores: toJsonColumn(input.scores),
         imageCount: input.samples.length,
         error: null,
         finishedAt: new Date(),
@@ -82,7 +83,7 @@ export async function completeEvaluation(
     );
     await tx.evaluationSample.deleteMany({ where: { evaluationId: id } });
     await tx.evaluationSample.createMany({
-      data: input.samples.map((s) => ({ ...s, evaluationId: id, references: JSON.stringify(s.references) })),
+      data: input.samples.map((s) => ({ ...s, evaluationId: id, references: toJsonColumn(s.references) })),
     });
   });
 }

@@ -9,6 +9,7 @@ import {
 } from '../state-machines';
 import type { RunStatus } from '../state-machines';
 import { inPipelineOrder } from './stages';
+import { toJsonColumn } from '../json-columns';
 
 export async function createRun(
   db: DbClient,
@@ -19,7 +20,7 @@ export async function createRun(
       id: newId('run'),
       datasetId: input.datasetId,
       name: input.name,
-      config: JSON.stringify(input.config),
+      config: toJsonColumn(input.config),
       executor: input.executor,
     },
   });

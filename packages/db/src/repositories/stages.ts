@@ -2,6 +2,7 @@ import type { DbClient } from '../client';
 import { newId } from '../ids';
 import { STAGE_TRANSITIONS, checkTransitionWritten, statesLeadingTo } from '../state-machines';
 import type { StageStatus } from '../state-machines';
+import { toJsonColumn } from '../json-columns';
 
 export const STAGE_KINDS = ['preprocess', 'extract', 'train', 'evaluate'] as const;
 export type StageKind = (typeof STAGE_KINDS)[number];
@@ -78,7 +79,7 @@ export async function updateStageProgress(
     data: {
       progress: Math.max(0, Math.min(1, progress.fraction)),
       message: progress.message ?? null,
-      figures: progress.figures ? JSON.stringify(progress.figures) : undefined,
+      figures: progress.figures ? toJsonColumn(progress.figures) : undefined,
     },
   });
 }

@@ -229,6 +229,9 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const worker = new Worker(QUEUE_NAMES[stage], processor, {
       connection: options.connection,
       prefix: options.prefix,
+      // Recorded on each job it takes (`processedBy`) and in its connection name: `queues` uses both
+      // to tell an active job whose worker is gone.
+      name: options.deps.workerId,
       concurrency: isModelStage ? 1 : options.concurrency,
       lockDuration: options.stall.lockDurationMs,
       stalledInterval: options.stall.stalledIntervalMs,
