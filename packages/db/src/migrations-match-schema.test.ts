@@ -46,6 +46,8 @@ const POSTGRES_SHAPE = `
   union all
   select 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
   from pg_constraint where connamespace = 'public'::regnamespace
+    -- PostgreSQL 18 names NOT NULL constraints after the column's first name; nullability is compared with the columns.
+    and contype <> 'n'
     and conrelid::regclass::text <> 'captioner_migrations'
   union all
   select 'index ' || indexdef from pg_indexes where schemaname = 'public' and tablename <> 'captioner_migrations'

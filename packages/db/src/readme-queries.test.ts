@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   completeEvaluation,
+  setEvaluationStatus,
   createEvaluation,
   createScratchDatabase,
   createStageRuns,
@@ -72,6 +73,7 @@ describe('the README queries on PostgreSQL', () => {
         settings: { beamSize: 3 },
         isFinal: true,
       });
+      await setEvaluationStatus(db.client, evaluation.id, 'running');
       await completeEvaluation(db.client, evaluation.id, {
         checkpointId: null,
         scores: { CIDEr: cider, Bleu_4: cider / 4 },
