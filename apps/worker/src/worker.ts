@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { createLogger } from '@captioner/core';
+import { ConfigError, createLogger, warnOnFailure } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
 import { openDatabase } from '@captioner/db';
 import type { StageKind } from '@captioner/db';
@@ -21,7 +21,8 @@ export interface WorkerOptions {
  */
 export async function runWorker(config: CaptionerConfig, options: WorkerOptions): Promise<void> {
   const logger = createLogger('worker', config.logLevel);
-  if (!config.redisUrl) throw new Error('REDIS_URL is not set: `captioner worker` takes jobs from Redis');
+  if (!config.redisUrl)
+    throw new ConfigError('REDIS_URL is not set: `captioner worker` takes jobs from Redis');
   const database = await openDatabase(config.databaseUrl);
   const connection = createWorkerConnection(config.redisUrl);
   connection.on('error', (error) => logger.warn({ error: error.message }, 'redis connection error'));
@@ -42,14 +43,12 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
       if (stopping) process.exit(130);
       stopping = true;
       logger.info({ signal }, 'stopping: no new jobs, waiting for running ones');
-      void pool
-        .close(options.shutdownTimeoutMs ?? 30_000)
-        .finally(() => resolve());
+      void pool.close(options.shutdownTimeoutMs ?? 30_000).finally(() => resolve());
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
   connection.disconnect();
-  await database.close().catch(() => {});
+  await database.close().catch(warnOnFailure(logger, 'closing the database'));
   logger.info('worker stopped');
 }

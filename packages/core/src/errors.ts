@@ -60,3 +60,11 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0];
   return String(error);
 }
+
+/**
+ * Training produced a non-finite loss. Permanent: training is deterministic, so a retry from the same
+ * checkpoint diverges at the same step; the learning rate or the data must change.
+ */
+export class TrainingDivergedError extends CaptionerError {
+  override readonly code = 'training_diverged';
+}

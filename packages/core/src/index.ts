@@ -9,12 +9,19 @@ export {
   ConnectionError,
   CorruptArtifactError,
   CancelledError,
+  TrainingDivergedError,
   isPermanentError,
   describeError,
 } from './errors';
-export { createLogger } from './logger';
+export { createLogger, warnOnFailure } from './logger';
 export type { Logger } from './logger';
-export { writeFileAtomic, writeJsonAtomic, fileExists, sweepStaleTemporaries, STALE_TEMPORARY_MS } from './files';
+export {
+  writeFileAtomic,
+  writeJsonAtomic,
+  fileExists,
+  sweepStaleTemporaries,
+  STALE_TEMPORARY_MS,
+} from './files';
 export { artifactPaths } from './paths';
 export type { ArtifactPaths } from './paths';
 export { ignoreProgress } from './progress';

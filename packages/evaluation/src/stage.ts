@@ -1,4 +1,4 @@
-import { NotFoundError, artifactPaths, describeError } from '@captioner/core';
+import { NotFoundError, artifactPaths, describeError, warnOnFailure } from '@captioner/core';
 import type { ProgressUpdate } from '@captioner/core';
 import {
   completeEvaluation,
@@ -47,7 +47,9 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
     await initBackend(ctx.config.backend);
     const model = await loadCaptionModel(checkpoint.path);
     const report = (from: number, to: number) => (update: ProgressUpdate) => {
-      void ctx.reportProgress({ ...update, fraction: from + update.fraction * (to - from) }).catch(() => {});
+      void ctx
+        .reportProgress({ ...update, fraction: from + update.fraction * (to - from) })
+        .catch(warnOnFailure(ctx.logger, 'recording progress'));
     };
     let result: Awaited<ReturnType<typeof captionAndScore>>;
     let data: SplitData;
@@ -89,7 +91,10 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
     });
     await ctx.reportProgress({ fraction: 1, message: `${ids.length} images scored` });
   } catch (error) {
-    await setEvaluationStatus(ctx.db, payload.evaluationId, 'failed', describeError(error)).catch(() => {});
+    // The stage's own error is what the caller must see; a failure to record it is only logged.
+    await setEvaluationStatus(ctx.db, payload.evaluationId, 'failed', describeError(error)).catch(
+      warnOnFailure(ctx.logger, 'marking the evaluation failed'),
+    );
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { artifactPaths } from '@captioner/core';
+import { artifactPaths, warnOnFailure } from '@captioner/core';
 import { getRun, recordShard } from '@captioner/db';
 import type { StageContext } from '@captioner/db';
 import { initBackend, modelConfigSchema } from '@captioner/model';
@@ -32,7 +32,7 @@ export async function extractStage(
       encoderName: model.encoder.kind,
       signal: ctx.signal,
       onProgress: (update) => {
-        void ctx.reportProgress(update).catch(() => {});
+        void ctx.reportProgress(update).catch(warnOnFailure(ctx.logger, 'recording progress'));
       },
     });
     const { size } = await fs.stat(featureFile);

@@ -5,6 +5,7 @@ import {
   InvalidInputError,
   describeError,
   isPermanentError,
+  warnOnFailure,
 } from '@captioner/core';
 import type { CaptionerConfig, Logger, ProgressUpdate } from '@captioner/core';
 import {
@@ -154,7 +155,7 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
     // Not retried: the next poll comes soon enough.
     getRun(pollDb, run.id)
       .then((current) => current.status === 'cancelled' && stop.abort())
-      .catch(() => {});
+      .catch(warnOnFailure(deps.logger, 'polling for a cancel'));
   }, CANCEL_POLL_INTERVAL_MS);
   cancelPoll.unref();
   const handler = deps.handlers[stage] as (p: StagePayloads[K], ctx: Parameters<StageHandlers[K]>[1]) => Promise<void>;
@@ -179,14 +180,14 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
       // Stopped on request: a shutdown leaves the stage to be taken over; a cancel marks it cancelled.
       logger.warn({ error: message }, 'stage stopped');
       const cancelled = (await getRun(deps.db, run.id).catch(() => run)).status === 'cancelled';
-      if (tracked) await finishStage(deps.db, key, cancelled ? 'cancelled' : 'pending', message).catch(() => {});
+      if (tracked) await finishStage(deps.db, key, cancelled ? 'cancelled' : 'pending', message).catch(warnOnFailure(logger, 'recording the stop'));
       throw error instanceof CancelledError ? error : new CancelledError(message);
     }
     const final = isPermanentError(error) || deps.attempt >= deps.maxAttempts;
     logger.error({ error: message, final }, 'stage failed');
     if (final) {
-      if (tracked) await finishStage(deps.db, key, 'failed', message).catch(() => {});
-      await setRunStatus(deps.db, run.id, 'failed', message).catch(() => {});
+      if (tracked) await finishStage(deps.db, key, 'failed', message).catch(warnOnFailure(logger, 'marking the stage failed'));
+      await setRunStatus(deps.db, run.id, 'failed', message).catch(warnOnFailure(logger, 'marking the run failed'));
     }
     throw error instanceof CaptionerError ? error : new StageFailedError(message, error);
   } finally {

@@ -55,7 +55,7 @@ async function activate(name: BackendName): Promise<void> {
   const target = BACKEND_TARGETS[name];
   if (target.optionalPackage) await importOptional(target.optionalPackage);
   if (tf.findBackendFactory(target.tfjsName) == null) {
-    throw new Error(`no tfjs backend named '${target.tfjsName}' was registered`);
+    throw new ConfigError(`backend ${name}: no tfjs backend named '${target.tfjsName}' was registered`);
   }
   if (name === 'wasm') {
     registerWasmTrainingKernels();
@@ -67,7 +67,7 @@ async function activate(name: BackendName): Promise<void> {
 
 async function setTfjsBackend(tfjsName: string): Promise<void> {
   if (!(await tf.setBackend(tfjsName))) {
-    throw new Error(`tfjs could not initialise backend '${tfjsName}'`);
+    throw new ConfigError(`tfjs could not initialise backend '${tfjsName}'`);
   }
   await tf.ready();
 }
@@ -95,6 +95,6 @@ async function importOptional(specifier: string): Promise<void> {
     // A non-literal specifier keeps bundlers and type-checkers from requiring the package.
     await import(/* @vite-ignore */ specifier);
   } catch (error) {
-    throw new Error(`package ${specifier} cannot be loaded: ${describeError(error)}`, { cause: error });
+    throw new ConfigError(`package ${specifier} cannot be loaded: ${describeError(error)}`, { cause: error });
   }
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { InvalidInputError } from '@captioner/core/errors';
 import type { DecoderMath, DecoderState } from '../decoder/decoder';
 import { stateTensors } from '../decoder/decoder';
 import { END_ID, PAD_ID, START_ID } from '../special-tokens';
@@ -9,10 +10,12 @@ export function initialDecodeState(math: DecoderMath, features: DecodeFeatures):
   const { pooledSize: P, gridPositions: G, gridChannels: C } = math.spec.featureShape;
   const n = features.count;
   if (features.pooled.length !== n * P) {
-    throw new Error(`pooled features: expected ${n}x${P} values, got ${features.pooled.length}`);
+    throw new InvalidInputError(`pooled features: expected ${n}x${P} values, got ${features.pooled.length}`);
   }
   if (math.spec.decoder.attention && (!features.grid || features.grid.length !== n * G * C)) {
-    throw new Error(`grid features: expected ${n}x${G}x${C} values, got ${features.grid?.length ?? 'none'}`);
+    throw new InvalidInputError(
+      `grid features: expected ${n}x${G}x${C} values, got ${features.grid?.length ?? 'none'}`,
+    );
   }
   return tf.tidy(() => {
     const state = math.initialState(
