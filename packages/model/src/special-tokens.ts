@@ -7,7 +7,7 @@ export const START_ID = 1;
 export const END_ID = 2;
 export const UNK_ID = 3;
 
-/** True for ids that never appear in a returned caption. */
+/** True for ids that never appear in a returned caption (decoding bans them all). */
 export function isSpecialToken(id: number): boolean {
-  return id === PAD_ID || id === START_ID || id === END_ID;
+  return id === PAD_ID || id === START_ID || id === END_ID || id === UNK_ID;
 }
