@@ -26,14 +26,21 @@ export interface StepOutput {
  * the two can never disagree. It owns no tensors except through `params` and `norm`.
  */
 export class DecoderMath {
-  /** Set by teacher forcing for the duration of one loss computation (see TransposeCache). */
-  transposeCache: TransposeCache | undefined;
-
   constructor(
     readonly spec: DecoderSpec,
     readonly params: DecoderParams,
     readonly norm: FeatureNorm,
+    /** Transposes shared by one loss computation (see TransposeCache); absent when decoding. */
+    readonly transposeCache?: TransposeCache,
   ) {}
+
+  /**
+   * The same math for one training pass whose gradients share `cache`. A new object per pass, so
+   * that no state outlives the pass or leaks into decoding, even when the pass throws.
+   */
+  withTransposeCache(cache: TransposeCache): DecoderMath {
+    return new DecoderMath(this.spec, this.params, this.norm, cache);
+  }
 
   /** x @ params[name], sharing the weight's transpose across steps when training. */
   private mulWeight(x: tf.Tensor2D, name: string): tf.Tensor2D {
