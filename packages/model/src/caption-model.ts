@@ -4,9 +4,9 @@ import type { FeatureShape, ModelConfig } from './config';
 import { DecoderMath } from './decoder/decoder';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 import { paramsFromValues } from './decoder/params';
-import { decodeBeamSearch } from './decoding/beam-search';
-import { decodeGreedy } from './decoding/greedy';
-import type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
+import { decodeBeamSearch } from './search/beam-search';
+import { decodeGreedy } from './search/greedy';
+import type { Beam, DecodeFeatures, DecodeOptions } from './search/types';
 import type { NamedArrays } from './checkpoint/checkpoint-dir';
 
 /** Decoder rows (images x beams) stepped together; larger batches are decoded in chunks of this size. */

@@ -1,8 +1,8 @@
 export { initBackend, currentBackend } from './backend';
-export { PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from './special-tokens';
+export { PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from '@captioner/core/special-tokens';
 export { modelConfigSchema, encoderConfigSchema, decoderConfigSchema, featureShapeSchema } from './config';
 export type { ModelConfig, ModelConfigInput, EncoderConfig, DecoderConfig, FeatureShape } from './config';
-export { deriveSeed, SeededRandom } from './random';
+export { deriveSeed, SeededRandom } from '@captioner/core/random';
 export { DecoderMath } from './decoder/decoder';
 export type { DecoderState } from './decoder/decoder';
 export {
@@ -16,7 +16,7 @@ export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 export { teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
 export type { CaptionBatch, LossOptions } from './decoder/teacher-forcing';
 export { matMul, embeddingLookup } from './decoder/ops';
-export type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
+export type { Beam, DecodeFeatures, DecodeOptions } from './search/types';
 export { CaptionModel, decoderFromArrays, decoderToArrays } from './caption-model';
 export { loadCaptionModel } from './load-caption-model';
 export {

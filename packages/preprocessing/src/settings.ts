@@ -1,12 +1,5 @@
-import { ConfigError } from '@captioner/core';
+import { ConfigError, IMAGENET_MEAN, IMAGENET_STD } from '@captioner/core';
 import { z } from 'zod';
-
-/**
- * ImageNet statistics (per channel, on values in [0, 1]); the encoders are ResNets trained on ImageNet.
- * Same values as `IMAGENET_MEAN`/`IMAGENET_STD` of @captioner/dataset, kept here so the schema owns its defaults.
- */
-const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
-const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -66,7 +59,11 @@ export const preprocessSettingsSchema = z
      * Files larger than this are refused without being read.
      * @defaultValue 50 MB
      */
-    maxFileBytes: z.number().int().positive().default(50 * 1024 * 1024),
+    maxFileBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(50 * 1024 * 1024),
   })
   .transform((s) => ({ ...s, resizeShorterTo: s.resizeShorterTo ?? Math.round((s.imageSize * 256) / 224) }))
   .refine((s) => s.resizeShorterTo >= s.imageSize, {

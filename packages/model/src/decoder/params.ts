@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderConfig, FeatureShape } from '../config';
 import { ConfigError, CorruptArtifactError } from '@captioner/core/errors';
-import { SeededRandom } from '../random';
+import { SeededRandom } from '@captioner/core/random';
 
 /** Everything that fixes the decoder's parameter shapes. */
 export interface DecoderSpec {

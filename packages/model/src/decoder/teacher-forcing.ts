@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { PAD_ID } from '../special-tokens';
-import { deriveSeed } from '../random';
+import { PAD_ID } from '@captioner/core/special-tokens';
+import { deriveSeed } from '@captioner/core/random';
 import type { DecoderMath, DecoderState } from './decoder';
 import { lstmSequence } from './lstm-sequence';
 import { maskedCrossEntropy } from './masked-cross-entropy';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '@captioner/core/errors';
 import type { DecoderMath, DecoderState } from '../decoder/decoder';
 import { stateTensors } from '../decoder/decoder';
-import { END_ID, PAD_ID, START_ID, UNK_ID } from '../special-tokens';
+import { END_ID, PAD_ID, START_ID, UNK_ID } from '@captioner/core/special-tokens';
 import type { DecodeFeatures } from './types';
 
 /** Initial decoder state for a batch of images; the caller disposes it with `disposeState`. */
