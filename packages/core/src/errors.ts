@@ -68,3 +68,11 @@ export function describeError(error: unknown): string {
 export class TrainingDivergedError extends CaptionerError {
   override readonly code = 'training_diverged';
 }
+
+/**
+ * A tfjs backend cannot be used on this machine (its package is not installed, or it failed to
+ * initialise). Backend selection then tries the next one; when none is left, it reports a ConfigError.
+ */
+export class BackendUnavailableError extends CaptionerError {
+  override readonly code = 'backend_unavailable';
+}

@@ -10,6 +10,7 @@ export {
   CorruptArtifactError,
   CancelledError,
   TrainingDivergedError,
+  BackendUnavailableError,
   isPermanentError,
   describeError,
 } from './errors';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from './backend';
+import { initBackend } from '@captioner/tfjs-backend';
 import { loadBundle, parsePreprocessing, parseVocabulary } from './browser';
 import { buildBrowserBundle, BROWSER_ENTRY, PACKAGE_DIR } from './browser-build';
 import { decoderToArrays } from './caption-model';

@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from './backend';
+import { initBackend } from '@captioner/tfjs-backend';
 import { buildBrowserBundle, PACKAGE_DIR } from './browser-build';
 import { decoderToArrays } from './caption-model';
 import { writeCheckpointDir } from './checkpoint/checkpoint-dir';

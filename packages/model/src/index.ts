@@ -1,4 +1,4 @@
-export { initBackend, currentBackend } from './backend';
+export { initBackend, currentBackend } from '@captioner/tfjs-backend';
 export { PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from '@captioner/core/special-tokens';
 export { modelConfigSchema, encoderConfigSchema, decoderConfigSchema, featureShapeSchema } from './config';
 export type { ModelConfig, ModelConfigInput, EncoderConfig, DecoderConfig, FeatureShape } from './config';

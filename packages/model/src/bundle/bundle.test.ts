@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptArtifactError, NotFoundError } from '@captioner/core';
-import { initBackend } from '../backend';
+import { initBackend } from '@captioner/tfjs-backend';
 import { decoderToArrays } from '../caption-model';
 import { loadCaptionModel } from '../load-caption-model';
 import { writeCheckpointDir } from '../checkpoint/checkpoint-dir';

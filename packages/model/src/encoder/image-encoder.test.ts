@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '@captioner/core';
-import { initBackend } from '../backend';
+import { initBackend } from '@captioner/tfjs-backend';
 import { encoderConfigSchema } from '../config';
 import { SeededRandom } from '@captioner/core/random';
 import { createEncoder, loadEncoder, saveEncoder } from './encoder-files';

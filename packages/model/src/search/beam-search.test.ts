@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
+import { initBackend } from '@captioner/tfjs-backend';
 import { END_ID, PAD_ID, START_ID, UNK_ID } from '@captioner/core/special-tokens';
 import { decodeBeamSearch } from './beam-search';
 import { randomCaptionModel, randomFeatures } from './test-model';
