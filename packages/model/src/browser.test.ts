@@ -28,7 +28,7 @@ import { createDecoderParams, identityFeatureNorm } from './decoder/params';
 import { createEncoder, saveEncoder } from './encoder/encoder-files';
 import { exportModelBundle } from './bundle/export-bundle';
 import { loadModelBundle } from './bundle/load-bundle';
-import type { LoadedBundle } from './bundle/load-bundle';
+import type { ModelBundle } from './bundle/read-bundle';
 import type * as BrowserEntry from './browser';
 import { SeededRandom } from '@captioner/core/random';
 
@@ -171,7 +171,7 @@ async function makeBundle(root: string): Promise<string> {
 
 /** Node's caption of one normalised image: the reference the page must match. */
 async function nodeCaption(
-  bundle: LoadedBundle,
+  bundle: ModelBundle,
   image: Float32Array,
   beamSize: number,
 ): Promise<{ tokens: number[]; words: string[]; pooled: number[] }> {
@@ -239,7 +239,7 @@ if (!chromiumPath && process.env.CI === 'true') {
     let root: string;
     let browser: Browser | undefined;
     let server: { url: string; close: () => Promise<void> } | undefined;
-    let nodeBundle: LoadedBundle | undefined;
+    let nodeBundle: ModelBundle | undefined;
     const pageErrors: string[] = [];
     const images = [normalize(pixels(S, S, 11)), normalize(pixels(S, S, 12))];
     const square = pixels(S, S, 21);

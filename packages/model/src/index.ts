@@ -37,7 +37,7 @@ export type { WeightLoadReport } from './encoder/pretrained-weights';
 export { exportModelBundle } from './bundle/export-bundle';
 export type { ExportModelBundleOptions } from './bundle/export-bundle';
 export { loadModelBundle } from './bundle/load-bundle';
-export type { LoadedBundle } from './bundle/load-bundle';
+export type { ModelBundle } from './bundle/read-bundle';
 export { bundleManifestSchema, BUNDLE_FILE, BUNDLE_FORMAT } from './bundle/bundle-format';
 export type { BundleManifest } from './bundle/bundle-format';
 export {
