@@ -7,6 +7,7 @@ import {
   SPECIAL_TOKENS,
   START_ID,
   UNK_ID,
+  isSpecialToken,
   writeJsonAtomic,
 } from '@captioner/core';
 import { ptbTokenize } from '@captioner/metrics';
@@ -133,7 +134,7 @@ export class Vocabulary {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (id === END_ID) break;
-      if (id < SPECIAL_TOKENS.length) continue;
+      if (isSpecialToken(id)) continue;
       const word = this.words[id];
       if (word !== undefined) words.push(word);
     }

@@ -12,7 +12,7 @@ import type { CaptionModel } from './caption-model';
 import type { ModelConfig } from './config';
 import type { DecodeOptions } from './search/types';
 import type { EncodedImages } from './encoder/image-encoder';
-import { END_ID, SPECIAL_TOKENS } from '@captioner/core/special-tokens';
+import { END_ID, SPECIAL_TOKENS, isSpecialToken } from '@captioner/core/special-tokens';
 import { IMAGENET_MEAN, IMAGENET_STD } from '@captioner/core/imagenet';
 import { fetchArtifact } from './io/fetch-artifact';
 import type { ImageEncoder } from './encoder/image-encoder';
@@ -73,7 +73,7 @@ export class BundleVocabulary {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (id === END_ID) break;
-      if (id < SPECIAL_TOKENS.length) continue;
+      if (isSpecialToken(id)) continue;
       const word = this.words[id];
       if (word !== undefined) out.push(word);
     }
