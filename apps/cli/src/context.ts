@@ -14,6 +14,8 @@ export class CommandContext {
   }
 
   async close(): Promise<void> {
+    // Runs after the command's outcome is decided (and on its error path): a failed close must not
+    // replace that outcome, and the process exits right after, which releases the connection anyway.
     await this.database?.close().catch(() => {});
   }
 }

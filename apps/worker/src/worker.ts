@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { createLogger } from '@captioner/core';
+import { ConfigError, createLogger, warnOnFailure } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
 import { openDatabase } from '@captioner/db';
 import type { StageKind } from '@captioner/db';
@@ -24,7 +24,8 @@ export interface WorkerOptions {
  */
 export async function runWorker(config: CaptionerConfig, options: WorkerOptions): Promise<void> {
   const logger = createLogger('worker', config.logLevel);
-  if (!config.redisUrl) throw new Error('REDIS_URL is not set: `captioner worker` takes jobs from Redis');
+  if (!config.redisUrl)
+    throw new ConfigError('REDIS_URL is not set: `captioner worker` takes jobs from Redis');
   const database = await openDatabase(config.databaseUrl);
   const connection = createWorkerConnection(config.redisUrl);
   const workerId = `${os.hostname()}-${process.pid}`;
@@ -64,7 +65,7 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
     connection.disconnect();
     await database
       .close()
-      .catch((error: unknown) => logger.debug({ error: String(error) }, 'database close failed'));
+      .catch(warnOnFailure(logger, 'closing the database'));
     logger.info('worker stopped');
   }
 }

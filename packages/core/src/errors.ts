@@ -83,3 +83,19 @@ export class IllegalTransitionError extends CaptionerError {
 export class WaitTimeoutError extends CaptionerError {
   override readonly code = 'wait_timeout';
 }
+
+/**
+ * Training produced a non-finite loss. Permanent: training is deterministic, so a retry from the same
+ * checkpoint diverges at the same step; the learning rate or the data must change.
+ */
+export class TrainingDivergedError extends CaptionerError {
+  override readonly code = 'training_diverged';
+}
+
+/**
+ * A tfjs backend cannot be used on this machine (its package is not installed, or it failed to
+ * initialise). Backend selection then tries the next one; when none is left, it reports a ConfigError.
+ */
+export class BackendUnavailableError extends CaptionerError {
+  override readonly code = 'backend_unavailable';
+}

@@ -11,10 +11,12 @@ export {
   CancelledError,
   IllegalTransitionError,
   WaitTimeoutError,
+  TrainingDivergedError,
+  BackendUnavailableError,
   isPermanentError,
   describeError,
 } from './errors';
-export { createLogger } from './logger';
+export { createLogger, warnOnFailure } from './logger';
 export type { Logger } from './logger';
 export {
   writeFileAtomic,
@@ -35,4 +37,6 @@ export {
   TENSOR_DTYPES,
 } from './shard-file';
 export type { ShardHeader, ShardContent, ShardTensor, TensorDtype, TensorData } from './shard-file';
-export { mulberry32 } from './random';
+export { SeededRandom, deriveSeed } from './random';
+export { SPECIAL_TOKENS, PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from './special-tokens';
+export { IMAGENET_MEAN, IMAGENET_STD } from './imagenet';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { CorruptArtifactError } from './errors';
+import { CorruptArtifactError, InvalidInputError } from './errors';
 import { writeFileAtomic } from './files';
 
 /**
@@ -69,11 +69,14 @@ export async function writeShardFile(file: string, content: ShardContent): Promi
   for (const [name, tensor] of Object.entries(content.tensors)) {
     const expected = tensor.shape.reduce((a, b) => a * b, 1);
     if (expected !== tensor.data.length) {
-      throw new Error(
-        `shard tensor ${name}: shape ${tensor.shape.join('x')} does not match ${tensor.data.length} values`,
+      throw new InvalidInputError(
+        `${file}: shard tensor ${name}: shape ${tensor.shape.join('x')} does not match ${tensor.data.length} values`,
       );
     }
-    if (dtypeOf(tensor.data) !== tensor.dtype) throw new Error(`shard tensor ${name}: dtype mismatch`);
+    if (dtypeOf(tensor.data) !== tensor.dtype)
+      throw new InvalidInputError(
+        `${file}: shard tensor ${name}: dtype ${dtypeOf(tensor.data)} does not match ${tensor.dtype}`,
+      );
     const bytes = Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
     // Keep every tensor 4-byte aligned so readers can view it without copying.
     const padding = (4 - (offset % 4)) % 4;

@@ -1,9 +1,14 @@
-import { InvalidInputError, readShardFile, writeShardFile } from '@captioner/core';
+import {
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  InvalidInputError,
+  readShardFile,
+  writeShardFile,
+} from '@captioner/core';
 import type { ShardHeader } from '@captioner/core';
 
-/** ImageNet statistics, the default normalization. */
-export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
-export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+// The default normalization; the statistics are defined once, in @captioner/core.
+export { IMAGENET_MEAN, IMAGENET_STD };
 
 /**
  * An image shard: `pixels` uint8 [N, size, size, 3] (RGB, HWC) for the ids in order. Pixels are stored

@@ -58,6 +58,7 @@ export async function openDatabase(
   try {
     await applyMigrations(client, provider);
   } catch (error) {
+    // The migration error below is what matters; a client that failed to migrate may also fail to disconnect.
     await client.$disconnect().catch(() => {});
     throw new ConnectionError(`cannot open database ${displayUrl}: ${describeError(error)}`, {
       cause: error,

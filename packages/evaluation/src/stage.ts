@@ -1,4 +1,4 @@
-import { NotFoundError, artifactPaths } from '@captioner/core';
+import { NotFoundError, artifactPaths, warnOnFailure } from '@captioner/core';
 import type { ProgressUpdate } from '@captioner/core';
 import {
   completeEvaluation,
@@ -48,7 +48,9 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
   await initBackend(ctx.config.backend);
   const model = await loadCaptionModel(checkpoint.path);
   const report = (from: number, to: number) => (update: ProgressUpdate) => {
-    void ctx.reportProgress({ ...update, fraction: from + update.fraction * (to - from) }).catch(() => {});
+    void ctx
+      .reportProgress({ ...update, fraction: from + update.fraction * (to - from) })
+      .catch(warnOnFailure(ctx.logger, 'recording progress'));
   };
   let result: Awaited<ReturnType<typeof captionAndScore>>;
   let data: SplitData;

@@ -25,6 +25,8 @@ export async function loadOrCreateRunEncoder(
   try {
     await fs.rename(temporary, encoderDir);
   } catch {
+    // Another worker renamed its encoder into place first (rename onto a non-empty directory fails):
+    // use that one. Any other cause resurfaces as loadEncoder's NotFoundError.
     await fs.rm(temporary, { recursive: true, force: true });
     encoder.dispose();
     return loadEncoder(encoderDir);

@@ -11,7 +11,7 @@ async function isCompleteFor(featureFile: string, imagesSha256: string): Promise
     const existing = await readShardFile(featureFile);
     return existing.kind === 'features' && existing.meta.imagesSha256 === imagesSha256;
   } catch {
-    return false;
+    return false; // missing, partial or corrupt: extracted again, which overwrites it
   }
 }
 

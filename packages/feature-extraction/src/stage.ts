@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { artifactPaths } from '@captioner/core';
+import { artifactPaths, warnOnFailure } from '@captioner/core';
 import { getRun, readRunConfig, recordShard } from '@captioner/db';
 import type { StageContext } from '@captioner/stage-contract';
 import { initBackend } from '@captioner/model';
@@ -28,7 +28,7 @@ export async function extractStage(
       encoderName: model.encoder.kind,
       signal: ctx.signal,
       onProgress: (update) => {
-        void ctx.reportProgress(update).catch(() => {});
+        void ctx.reportProgress(update).catch(warnOnFailure(ctx.logger, 'recording progress'));
       },
     });
     const { size } = await fs.stat(featureFile);

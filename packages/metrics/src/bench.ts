@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mulberry32 } from '@captioner/core';
+import { SeededRandom } from '@captioner/core';
 import { scoreCaptions } from './score-captions';
 import type { CaptionSet } from './score-captions';
 
@@ -23,17 +23,50 @@ export interface BenchScoreResult {
   imagesPerSecond: number;
 }
 
-const SUBJECTS = ['A man', 'A woman', 'Two dogs', 'A black cat', 'A group of people', 'A young boy', 'An old truck', 'A grey horse'];
-const VERBS = ['riding', 'sitting on', 'standing next to', 'holding', 'eating', 'looking at', "isn't near", 'walking past'];
-const OBJECTS = ['a red bus', 'a wooden table', 'the beach', 'a pizza', 'a surfboard', 'a snowy field', 'the kitchen counter', 'a frisbee'];
-const TAILS = ['.', ' in the park.', ', smiling!', ' (at night).', ' on a sunny day', ' with a "friend".', '...', ' near the 2 trees.'];
-
-/** Deterministic 32-bit generator (mulberry32), so that runs are comparable. */
-const generator = mulberry32;
+const SUBJECTS = [
+  'A man',
+  'A woman',
+  'Two dogs',
+  'A black cat',
+  'A group of people',
+  'A young boy',
+  'An old truck',
+  'A grey horse',
+];
+const VERBS = [
+  'riding',
+  'sitting on',
+  'standing next to',
+  'holding',
+  'eating',
+  'looking at',
+  "isn't near",
+  'walking past',
+];
+const OBJECTS = [
+  'a red bus',
+  'a wooden table',
+  'the beach',
+  'a pizza',
+  'a surfboard',
+  'a snowy field',
+  'the kitchen counter',
+  'a frisbee',
+];
+const TAILS = [
+  '.',
+  ' in the park.',
+  ', smiling!',
+  ' (at night).',
+  ' on a sunny day',
+  ' with a "friend".',
+  '...',
+  ' near the 2 trees.',
+];
 
 /** Synthetic COCO-like captions: refs and one candidate per image, with punctuation and case to tokenize. */
 export function syntheticCaptionSet(images: number, refsPerImage: number, seed: number) {
-  const random = generator(seed);
+  const random = new SeededRandom(seed).next;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const caption = () => `${pick(SUBJECTS)} ${pick(VERBS)} ${pick(OBJECTS)}${pick(TAILS)}`;
   const refs: Record<string, string[]> = {};

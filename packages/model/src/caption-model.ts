@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '@captioner/core/errors';
+import { CorruptArtifactError, InvalidInputError } from '@captioner/core/errors';
 import type { FeatureShape, ModelConfig } from './config';
 import { DecoderMath } from './decoder/decoder';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 import { paramsFromValues } from './decoder/params';
-import { decodeBeamSearch } from './decoding/beam-search';
-import { decodeGreedy } from './decoding/greedy';
-import type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
+import { decodeBeamSearch } from './search/beam-search';
+import { decodeGreedy } from './search/greedy';
+import type { Beam, DecodeFeatures, DecodeOptions } from './search/types';
 import type { NamedArrays } from './checkpoint/checkpoint-dir';
 
 /** Decoder rows (images x beams) stepped together; larger batches are decoded in chunks of this size. */
@@ -32,8 +32,10 @@ export class CaptionModel {
   async decodeBeams(features: DecodeFeatures, options: DecodeOptions = {}): Promise<Beam[][]> {
     const beamSize = options.beamSize ?? 1;
     const maxLength = options.maxLength ?? this.config.decoder.maxLength;
-    if (!Number.isInteger(beamSize) || beamSize < 1) throw new InvalidInputError(`beam size must be a positive integer, got ${beamSize}`);
-    if (!Number.isInteger(maxLength) || maxLength < 1) throw new InvalidInputError(`maxLength must be a positive integer, got ${maxLength}`);
+    if (!Number.isInteger(beamSize) || beamSize < 1)
+      throw new InvalidInputError(`beam size must be a positive integer, got ${beamSize}`);
+    if (!Number.isInteger(maxLength) || maxLength < 1)
+      throw new InvalidInputError(`maxLength must be a positive integer, got ${maxLength}`);
     if (features.count === 0) return [];
     // Chunks bound memory: beam search keeps beamSize copies of every image's grid features.
     const chunk = Math.max(1, Math.floor(DECODE_CHUNK_ROWS / beamSize));
@@ -47,10 +49,15 @@ export class CaptionModel {
         count: n,
       };
       if (features.count > chunk && features.pooled.length !== features.count * P) {
-        throw new InvalidInputError(`pooled features: expected ${features.count}x${P} values, got ${features.pooled.length}`);
+        throw new InvalidInputError(
+          `pooled features: expected ${features.count}x${P} values, got ${features.pooled.length}`,
+        );
       }
       if (beamSize === 1) out.push(...(await decodeGreedy(this.math, part, maxLength)).map((b) => [b]));
-      else out.push(...(await decodeBeamSearch(this.math, part, beamSize, maxLength, options.lengthPenalty ?? 0)));
+      else
+        out.push(
+          ...(await decodeBeamSearch(this.math, part, beamSize, maxLength, options.lengthPenalty ?? 0)),
+        );
     }
     return out;
   }
@@ -67,18 +74,26 @@ export class CaptionModel {
   }
 }
 
-/** Splits checkpoint tensors into decoder parameters and feature statistics. */
-export function decoderFromArrays(spec: DecoderSpec, tensors: NamedArrays): { params: DecoderParams; norm: FeatureNorm } {
+/**
+ * Splits checkpoint tensors into decoder parameters and feature statistics. `source` (the checkpoint
+ * directory or bundle) names the artifact in the error when a tensor is missing or has another size.
+ */
+export function decoderFromArrays(
+  spec: DecoderSpec,
+  tensors: NamedArrays,
+  source: string,
+): { params: DecoderParams; norm: FeatureNorm } {
   const values: Record<string, Float32Array> = {};
-  for (const [name, t] of Object.entries(tensors)) if (name.startsWith('decoder/')) values[name.slice('decoder/'.length)] = t.data;
-  const params = paramsFromValues(spec, values);
+  for (const [name, t] of Object.entries(tensors))
+    if (name.startsWith('decoder/')) values[name.slice('decoder/'.length)] = t.data;
+  const params = paramsFromValues(spec, values, source);
   const norm = {} as FeatureNorm;
   for (const key of NORM_KEYS) {
     const t = tensors[`norm/${key}`];
     if (!t) {
       tf.dispose(Object.values(params));
       tf.dispose(Object.values(norm));
-      throw new Error(`checkpoint has no norm/${key}`);
+      throw new CorruptArtifactError(`${source}: no normalisation statistics norm/${key}`);
     }
     norm[key] = tf.tensor1d(t.data);
   }
@@ -88,8 +103,10 @@ export function decoderFromArrays(spec: DecoderSpec, tensors: NamedArrays): { pa
 /** Decoder parameters and feature statistics as named arrays (the checkpoint layout). */
 export function decoderToArrays(params: DecoderParams, norm: FeatureNorm): NamedArrays {
   const out: NamedArrays = {};
-  for (const [name, v] of Object.entries(params)) out[`decoder/${name}`] = { shape: v.shape, data: v.dataSync() as Float32Array };
-  for (const key of NORM_KEYS) out[`norm/${key}`] = { shape: norm[key].shape, data: norm[key].dataSync() as Float32Array };
+  for (const [name, v] of Object.entries(params))
+    out[`decoder/${name}`] = { shape: v.shape, data: v.dataSync() as Float32Array };
+  for (const key of NORM_KEYS)
+    out[`norm/${key}`] = { shape: norm[key].shape, data: norm[key].dataSync() as Float32Array };
   return out;
 }
 

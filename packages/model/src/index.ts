@@ -1,19 +1,31 @@
-export { initBackend, currentBackend } from './backend';
-export { PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from './special-tokens';
+export { initBackend, currentBackend } from '@captioner/tfjs-backend';
+export { PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from '@captioner/core/special-tokens';
 export { modelConfigSchema, encoderConfigSchema, decoderConfigSchema, featureShapeSchema } from './config';
 export type { ModelConfig, ModelConfigInput, EncoderConfig, DecoderConfig, FeatureShape } from './config';
-export { deriveSeed, SeededRandom } from './random';
+export { deriveSeed, SeededRandom } from '@captioner/core/random';
 export { DecoderMath } from './decoder/decoder';
 export type { DecoderState } from './decoder/decoder';
-export { createDecoderParams, paramsFromValues, computeFeatureNorm, identityFeatureNorm, parameterShapes } from './decoder/params';
+export {
+  createDecoderParams,
+  paramsFromValues,
+  computeFeatureNorm,
+  identityFeatureNorm,
+  parameterShapes,
+} from './decoder/params';
 export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 export { teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
 export type { CaptionBatch, LossOptions } from './decoder/teacher-forcing';
 export { matMul, embeddingLookup } from './decoder/ops';
-export type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
+export type { Beam, DecodeFeatures, DecodeOptions } from './search/types';
 export { CaptionModel, decoderFromArrays, decoderToArrays } from './caption-model';
 export { loadCaptionModel } from './load-caption-model';
-export { writeCheckpointDir, readCheckpointDir, isCheckpointDir, checkpointMetaSchema } from './checkpoint/checkpoint-dir';
+export {
+  writeCheckpointDir,
+  readCheckpointDir,
+  isCheckpointDir,
+  checkpointMetaSchema,
+  CHECKPOINT_META_FILE,
+} from './checkpoint/checkpoint-dir';
 export type { CheckpointMeta, NamedArrays } from './checkpoint/checkpoint-dir';
 export { ImageEncoder } from './encoder/image-encoder';
 export { createEncoder, loadEncoder, saveEncoder } from './encoder/encoder-files';
@@ -25,7 +37,12 @@ export type { WeightLoadReport } from './encoder/pretrained-weights';
 export { exportModelBundle } from './bundle/export-bundle';
 export type { ExportModelBundleOptions } from './bundle/export-bundle';
 export { loadModelBundle } from './bundle/load-bundle';
-export type { LoadedBundle } from './bundle/load-bundle';
+export type { ModelBundle } from './bundle/read-bundle';
 export { bundleManifestSchema, BUNDLE_FILE, BUNDLE_FORMAT } from './bundle/bundle-format';
 export type { BundleManifest } from './bundle/bundle-format';
-export { encoderTrainableVariables, applyEncoderWeights, loadFineTunedEncoder, encoderWeightName } from './checkpoint/encoder-weights';
+export {
+  encoderTrainableVariables,
+  applyEncoderWeights,
+  loadFineTunedEncoder,
+  encoderWeightName,
+} from './checkpoint/encoder-weights';

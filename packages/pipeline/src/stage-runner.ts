@@ -5,6 +5,7 @@ import {
   InvalidInputError,
   describeError,
   isPermanentError,
+  warnOnFailure,
 } from '@captioner/core';
 import type { CaptionerConfig, Logger, ProgressUpdate } from '@captioner/core';
 import {
@@ -193,7 +194,7 @@ export async function runStage<K extends StageKind>(
     // Not retried: the next poll comes soon enough.
     getRun(pollDb, run.id)
       .then((current) => tracked && current.status === 'cancelled' && stop.abort())
-      .catch((error: unknown) => logger.debug({ error: describeError(error) }, 'cancel poll failed'));
+      .catch(warnOnFailure(logger, 'polling for a cancel'));
   }, CANCEL_POLL_INTERVAL_MS);
   cancelPoll.unref();
   // Bookkeeping after the handler ended must not hide why it ended: its failures are logged.

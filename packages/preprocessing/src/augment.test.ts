@@ -1,7 +1,7 @@
 import { InvalidInputError } from '@captioner/core';
 import { describe, expect, it } from 'vitest';
 import { augmentPixels } from './augment';
-import { seededRandom } from './seeded-random';
+import { SeededRandom } from '@captioner/core';
 
 /** A 2x2 image: red, green / blue, white. */
 const image = Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]);
@@ -23,7 +23,9 @@ describe('augmentPixels', () => {
   });
 
   it('colour jitter at its midpoint draw (all factors 1) changes nothing; low draws darken and desaturate', () => {
-    expect(augmentPixels(image, 2, { horizontalFlip: false, colorJitter: 0.4 }, constant(0.5))).toEqual(image);
+    expect(augmentPixels(image, 2, { horizontalFlip: false, colorJitter: 0.4 }, constant(0.5))).toEqual(
+      image,
+    );
     const dull = augmentPixels(image, 2, { horizontalFlip: false, colorJitter: 0.5 }, constant(0));
     // brightness 0.5, contrast 0.5, saturation 0.5: every channel moves towards grey and down.
     const sum = (a: Uint8Array) => a.reduce((s, v) => s + v, 0);
@@ -35,13 +37,15 @@ describe('augmentPixels', () => {
   it('augments each image of a batch with its own draws, reproducibly for a seed', () => {
     const batch = new Uint8Array(4 * 8 * 8 * 3).map((_, i) => (i * 37) % 256);
     const settings = { horizontalFlip: true, colorJitter: 0.3 };
-    const a = augmentPixels(batch, 8, settings, seededRandom(7));
-    const b = augmentPixels(batch, 8, settings, seededRandom(7));
+    const a = augmentPixels(batch, 8, settings, new SeededRandom(7).next);
+    const b = augmentPixels(batch, 8, settings, new SeededRandom(7).next);
     expect(a).toEqual(b);
     expect(a).not.toEqual(batch);
   });
 
   it('refuses pixels that are not whole images', () => {
-    expect(() => augmentPixels(new Uint8Array(11), 2, { horizontalFlip: true, colorJitter: 0 }, constant(0))).toThrow(InvalidInputError);
+    expect(() =>
+      augmentPixels(new Uint8Array(11), 2, { horizontalFlip: true, colorJitter: 0 }, constant(0)),
+    ).toThrow(InvalidInputError);
   });
 });

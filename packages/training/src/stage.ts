@@ -1,4 +1,4 @@
-import { InvalidInputError, artifactPaths, fileExists } from '@captioner/core';
+import { InvalidInputError, artifactPaths, fileExists, warnOnFailure } from '@captioner/core';
 import {
   getRun,
   listShards,
@@ -113,7 +113,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
       resume: true,
       signal: ctx.signal,
       onProgress: (update) => {
-        void ctx.reportProgress(update).catch(() => {});
+        void ctx.reportProgress(update).catch(warnOnFailure(ctx.logger, 'recording progress'));
       },
       onMetric: (metric) => recordMetric(ctx.db, { runId: run.id, ...metric }).then(() => {}),
       onCheckpoint: (checkpoint) =>

@@ -41,6 +41,7 @@ export function registerApiCommand(program: Command): void {
           process.on('SIGINT', stop);
         });
       } finally {
+        // The server has stopped; the process exits next, which releases the connection if close failed.
         await database.close().catch(() => {});
       }
     });

@@ -1,4 +1,4 @@
-import type { Prng } from '../prng';
+import type { SeededRandom } from '@captioner/core';
 
 export const SHAPE_KINDS = ['circle', 'square', 'triangle'] as const;
 export type ShapeKind = (typeof SHAPE_KINDS)[number];
@@ -40,7 +40,7 @@ const RADIUS_FRACTION: Record<ShapeSize, number> = { small: 0.22, large: 0.44 };
  * Draws 1–3 shapes with distinct (colour, kind) pairs in distinct cells, so that every caption can name
  * each shape without ambiguity. Centres are jittered inside their cells but shapes never leave them.
  */
-export function randomScene(rng: Prng, imageSize: number): Shape[] {
+export function randomScene(rng: SeededRandom, imageSize: number): Shape[] {
   const count = 1 + rng.int(3);
   const cells = rng.shuffle(Array.from({ length: GRID * GRID }, (_, i) => i)).slice(0, count);
   const cell = imageSize / GRID;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { InvalidInputError } from '@captioner/core/errors';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from './params';
 import { embeddingLookup, matMul, matMulWeight, matMulWeightBias } from './ops';
 import type { TransposeCache } from './ops';
@@ -25,14 +26,21 @@ export interface StepOutput {
  * the two can never disagree. It owns no tensors except through `params` and `norm`.
  */
 export class DecoderMath {
-  /** Set by teacher forcing for the duration of one loss computation (see TransposeCache). */
-  transposeCache: TransposeCache | undefined;
-
   constructor(
     readonly spec: DecoderSpec,
     readonly params: DecoderParams,
     readonly norm: FeatureNorm,
+    /** Transposes shared by one loss computation (see TransposeCache); absent when decoding. */
+    readonly transposeCache?: TransposeCache,
   ) {}
+
+  /**
+   * The same math for one training pass whose gradients share `cache`. A new object per pass, so
+   * that no state outlives the pass or leaks into decoding, even when the pass throws.
+   */
+  withTransposeCache(cache: TransposeCache): DecoderMath {
+    return new DecoderMath(this.spec, this.params, this.norm, cache);
+  }
 
   /** x @ params[name], sharing the weight's transpose across steps when training. */
   private mulWeight(x: tf.Tensor2D, name: string): tf.Tensor2D {
@@ -49,14 +57,21 @@ export class DecoderMath {
     const { gridPositions: G, gridChannels: C } = this.spec.featureShape;
     const B = pooled.shape[0];
     const pooledN = tf.div(tf.sub(pooled, this.norm.pooledMean), this.norm.pooledStd) as tf.Tensor2D;
-    const h = tf.tanh(tf.add(matMul(pooledN, this.p('init_h/kernel')), this.params['init_h/bias'])) as tf.Tensor2D;
+    const h = tf.tanh(
+      tf.add(matMul(pooledN, this.p('init_h/kernel')), this.params['init_h/bias']),
+    ) as tf.Tensor2D;
     const state: DecoderState = { h };
     if (cell === 'lstm') {
-      state.c = tf.tanh(tf.add(matMul(pooledN, this.p('init_c/kernel')), this.params['init_c/bias'])) as tf.Tensor2D;
+      state.c = tf.tanh(
+        tf.add(matMul(pooledN, this.p('init_c/kernel')), this.params['init_c/bias']),
+      ) as tf.Tensor2D;
     }
     if (attention) {
-      if (!grid) throw new Error('this decoder uses attention: grid features are required');
-      const flat = tf.div(tf.sub(tf.reshape(grid, [B * G, C]), this.norm.gridMean), this.norm.gridStd) as tf.Tensor2D;
+      if (!grid) throw new InvalidInputError('this decoder uses attention: grid features are required');
+      const flat = tf.div(
+        tf.sub(tf.reshape(grid, [B * G, C]), this.norm.gridMean),
+        this.norm.gridStd,
+      ) as tf.Tensor2D;
       state.grid = tf.reshape(flat, [B, G, C]);
       const keys = tf.add(matMul(flat, this.p('attention/encoder_kernel')), this.params['attention/bias']);
       state.gridKeys = tf.reshape(keys, [B, G, this.spec.decoder.attentionSize]);
@@ -76,7 +91,12 @@ export class DecoderMath {
 
   /** projectInputs plus the cell's bias: the whole input part of every gate, for a fused sequence. */
   gateInputs(embedded: tf.Tensor2D): tf.Tensor2D {
-    return matMulWeightBias(embedded, this.p('cell/input_kernel'), this.params['cell/bias'] as unknown as tf.Tensor1D, this.transposeCache);
+    return matMulWeightBias(
+      embedded,
+      this.p('cell/input_kernel'),
+      this.params['cell/bias'] as unknown as tf.Tensor1D,
+      this.transposeCache,
+    );
   }
 
   /** Soft attention of state h over the grid: context [B, C] gated by h, and weights [B, G]. */
@@ -92,7 +112,9 @@ export class DecoderMath {
     const alpha = tf.softmax(scores) as tf.Tensor2D;
     const context = tf.sum(tf.mul(state.grid!, tf.reshape(alpha, [B, G, 1])), 1) as tf.Tensor2D;
     // Gating scalar beta (Show, Attend and Tell 4.2.1): lets the decoder weigh the image against language.
-    const gate = tf.sigmoid(tf.add(this.mulWeight(state.h, 'attention/gate_kernel'), this.params['attention/gate_bias']));
+    const gate = tf.sigmoid(
+      tf.add(this.mulWeight(state.h, 'attention/gate_kernel'), this.params['attention/gate_bias']),
+    );
     return { context: tf.mul(gate, context) as tf.Tensor2D, alpha };
   }
 
@@ -129,7 +151,12 @@ export class DecoderMath {
 
   /** Vocabulary logits [N, V] from hidden states [N, H]. */
   logits(h: tf.Tensor2D): tf.Tensor2D {
-    return matMulWeightBias(h, this.p('output/kernel'), this.params['output/bias'] as unknown as tf.Tensor1D, this.transposeCache);
+    return matMulWeightBias(
+      h,
+      this.p('output/kernel'),
+      this.params['output/bias'] as unknown as tf.Tensor1D,
+      this.transposeCache,
+    );
   }
 
   /** Selects rows of every state tensor (beam search reorders and repeats captions). */
@@ -144,5 +171,7 @@ export class DecoderMath {
 
 /** All tensors of a state, for keeping them across tidy scopes and disposing them. */
 export function stateTensors(state: DecoderState): tf.Tensor[] {
-  return [state.h, state.c, state.grid, state.gridKeys].filter((t): t is NonNullable<typeof t> => t !== undefined);
+  return [state.h, state.c, state.grid, state.gridKeys].filter(
+    (t): t is NonNullable<typeof t> => t !== undefined,
+  );
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
+import { initBackend } from '@captioner/tfjs-backend';
 import { modelConfigSchema } from '../config';
-import { SeededRandom } from '../random';
-import { END_ID, PAD_ID, START_ID } from '../special-tokens';
+import { SeededRandom } from '@captioner/core/random';
+import { END_ID, PAD_ID, START_ID } from '@captioner/core/special-tokens';
 import { DecoderMath } from './decoder';
 import { createDecoderParams, identityFeatureNorm } from './params';
 import type { CaptionBatch } from './teacher-forcing';

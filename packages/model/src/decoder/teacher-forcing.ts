@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { PAD_ID } from '../special-tokens';
-import { deriveSeed } from '../random';
+import { PAD_ID } from '@captioner/core/special-tokens';
+import { deriveSeed } from '@captioner/core/random';
 import type { DecoderMath, DecoderState } from './decoder';
 import { lstmSequence } from './lstm-sequence';
 import { maskedCrossEntropy } from './masked-cross-entropy';
@@ -103,31 +103,42 @@ function realRows(hidden: tf.Tensor2D, tm: TimeMajorTokens): tf.Tensor2D {
 function compactTargets(tm: TimeMajorTokens): { targets: Int32Array; mask: Float32Array } {
   if (tm.tokens === tm.mask.length) return { targets: tm.targets, mask: tm.mask };
   const positions = realPositions(tm);
-  return { targets: Int32Array.from(positions, (p) => tm.targets[p]), mask: new Float32Array(positions.length).fill(1) };
+  return {
+    targets: Int32Array.from(positions, (p) => tm.targets[p]),
+    mask: new Float32Array(positions.length).fill(1),
+  };
 }
 
 /**
  * Masked cross-entropy of a batch under teacher forcing (plus the attention regulariser), as a scalar.
  * Call it inside `tf.variableGrads`; it allocates only tensors that the caller's tidy scope collects.
  */
-export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, options: LossOptions): tf.Scalar {
+export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, options: LossOptions): tf.Scalar {
+  const fused = options.fused !== false;
+  // The fused path shares weight transposes within this pass only: a cache of its own, never stored on `shared`.
+  const math = fused ? shared.withTransposeCache(new Map()) : shared;
   const { spec } = math;
   const B = batch.size;
   const { pooledSize: P, gridPositions: G, gridChannels: C } = spec.featureShape;
   const tm = timeMajorTokens(batch);
   const pooled = batch.featureTensors?.pooled ?? tf.tensor2d(batch.pooled, [B, P]);
-  const fused = options.fused !== false;
-  const grid = spec.decoder.attention ? (batch.featureTensors?.grid ?? tf.tensor2d(batch.grid!, [B, G * C])) : undefined;
+  const grid = spec.decoder.attention
+    ? (batch.featureTensors?.grid ?? tf.tensor2d(batch.grid!, [B, G * C]))
+    : undefined;
   let state: DecoderState = math.initialState(pooled, grid);
   const rate = options.training ? spec.decoder.dropout : 0;
   const hidden: tf.Tensor2D[] = [];
   const alphas: tf.Tensor2D[] = [];
   const inputIds = tf.tensor1d(tm.inputs, 'int32');
   let logits: tf.Tensor2D;
-  if (fused) math.transposeCache = new Map();
   if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
     const inputs = math.gateInputs(math.embed(inputIds));
-    const hiddenAll = lstmSequence(inputs, state.h, state.c!, math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D);
+    const hiddenAll = lstmSequence(
+      inputs,
+      state.h,
+      state.c!,
+      math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D,
+    );
     logits = math.logits(dropout(realRows(hiddenAll, tm), rate, deriveSeed(options.seed, 1)));
   } else if (options.samplingProbability <= 0) {
     // Plain teacher forcing, step by step (attention or GRU). Each step embeds and projects its own tokens:
@@ -139,7 +150,9 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
       hidden.push(state.h);
       if (out.alpha) alphas.push(out.alpha);
     }
-    logits = math.logits(dropout(realRows(tf.concat(hidden, 0) as tf.Tensor2D, tm), rate, deriveSeed(options.seed, 1)));
+    logits = math.logits(
+      dropout(realRows(tf.concat(hidden, 0) as tf.Tensor2D, tm), rate, deriveSeed(options.seed, 1)),
+    );
   } else {
     // Scheduled sampling (Bengio et al. 2015): per caption and step, with probability p the input is the
     // model's own previous argmax (no gradient through the choice) instead of the true previous word.
@@ -165,14 +178,21 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   }
   const mask = tf.tensor1d(tm.mask);
   // Teacher forcing scores only the real tokens (realRows); scheduled sampling scores every row, masked.
-  const scored = options.samplingProbability <= 0 ? compactTargets(tm) : { targets: tm.targets, mask: tm.mask };
+  const scored =
+    options.samplingProbability <= 0 ? compactTargets(tm) : { targets: tm.targets, mask: tm.mask };
   let loss: tf.Scalar;
   if (fused) {
     loss = maskedCrossEntropy(logits, scored.targets, scored.mask, tm.tokens);
   } else {
     const logProbs = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(scored.targets, 'int32'), spec.vocabSize)), 1);
-    loss = tf.div(tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(scored.mask)))), tf.scalar(Math.max(tm.tokens, 1))) as tf.Scalar;
+    const picked = tf.sum(
+      tf.mul(logProbs, tf.oneHot(tf.tensor1d(scored.targets, 'int32'), spec.vocabSize)),
+      1,
+    );
+    loss = tf.div(
+      tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(scored.mask)))),
+      tf.scalar(Math.max(tm.tokens, 1)),
+    ) as tf.Scalar;
   }
   if (alphas.length > 0 && options.attentionRegularization > 0) {
     // Doubly stochastic regularisation (Show, Attend and Tell eq. 14): over a caption, every grid
@@ -182,6 +202,5 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
     const penalty = tf.mean(tf.square(tf.sub(tf.scalar(1), coverage)));
     loss = tf.add(loss, tf.mul(tf.scalar(options.attentionRegularization), penalty)) as tf.Scalar;
   }
-  math.transposeCache = undefined;
   return loss;
 }

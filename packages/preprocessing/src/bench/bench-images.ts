@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileExists, writeFileAtomic } from '@captioner/core';
 import sharp from 'sharp';
-import { seededRandom } from '../seeded-random';
+import { SeededRandom } from '@captioner/core';
 
 /** The benchmark's images: 500x375 JPEGs, the size of a typical photo in captioning data sets (COCO, Flickr). */
 export const BENCH_IMAGE_WIDTH = 500;
@@ -15,7 +15,7 @@ const GENERATOR_VERSION = 1;
  * smooth two-colour gradient, a few coloured discs and boxes, and mild per-pixel noise.
  */
 function renderBenchImage(seed: number): Buffer {
-  const random = seededRandom(seed);
+  const random = new SeededRandom(seed).next;
   const width = BENCH_IMAGE_WIDTH;
   const height = BENCH_IMAGE_HEIGHT;
   const from = [random() * 255, random() * 255, random() * 255];
@@ -31,7 +31,11 @@ function renderBenchImage(seed: number): Buffer {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const t = (x + y) / (width + height);
-      let colour = [from[0] + (to[0] - from[0]) * t, from[1] + (to[1] - from[1]) * t, from[2] + (to[2] - from[2]) * t];
+      let colour = [
+        from[0] + (to[0] - from[0]) * t,
+        from[1] + (to[1] - from[1]) * t,
+        from[2] + (to[2] - from[2]) * t,
+      ];
       for (const s of shapes) {
         const inside = s.disc
           ? (x - s.x) ** 2 + (y - s.y) ** 2 < s.r * s.r

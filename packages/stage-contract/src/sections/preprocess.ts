@@ -1,11 +1,5 @@
 import { z } from 'zod';
-
-/**
- * ImageNet statistics (per channel, on values in [0, 1]); the encoders are ResNets trained on ImageNet.
- * Same values as `IMAGENET_MEAN`/`IMAGENET_STD` of @captioner/dataset, kept here so the schema owns its defaults.
- */
-const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
-const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+import { IMAGENET_MEAN, IMAGENET_STD } from '@captioner/core';
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 

@@ -3,12 +3,14 @@ import { CaptionModel } from '../caption-model';
 import { modelConfigSchema } from '../config';
 import type { ModelConfigInput } from '../config';
 import { createDecoderParams, identityFeatureNorm } from '../decoder/params';
-import { SeededRandom } from '../random';
+import { SeededRandom } from '@captioner/core/random';
 import type { DecodeFeatures } from './types';
 
 /** A small randomly initialised caption model and random features, for decoding tests. */
 export function randomCaptionModel(seed: number, decoder: ModelConfigInput['decoder'] = {}): CaptionModel {
-  const config = modelConfigSchema.parse({ decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8, attention: true, ...decoder } });
+  const config = modelConfigSchema.parse({
+    decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8, attention: true, ...decoder },
+  });
   const featureShape = { pooledSize: 12, gridPositions: 4, gridChannels: 6 };
   const spec = { decoder: config.decoder, featureShape, vocabSize: 30 };
   const params = createDecoderParams(spec, seed);

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '@captioner/core';
+import { SeededRandom } from '@captioner/core';
 import type { GradientCase } from './gradient-cases';
 
-/** Deterministic pseudo-random floats (mulberry32), so both backends see the same inputs. */
+/** Deterministic pseudo-random floats (SeededRandom), so both backends see the same inputs. */
 export function randomValues(size: number, seed: number, positive = false): Float32Array {
   const values = new Float32Array(size);
-  const random = mulberry32(seed);
+  const random = new SeededRandom(seed).next;
   for (let i = 0; i < size; i++) {
     const uniform = random();
     values[i] = positive ? uniform : (uniform - 0.5) * 3.4;

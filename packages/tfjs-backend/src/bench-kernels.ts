@@ -1,9 +1,9 @@
 /**
- * Kernel timings on cpu, stock wasm and wasm with the training kernels (figures in BACKENDS.md).
+ * Kernel timings on cpu, stock wasm and wasm with the training kernels (figures in README.md).
  *
- *   npx tsx src/backend/bench-kernels.ts            # everything (~2 min, mostly the cpu runs)
- *   npx tsx src/backend/bench-kernels.ts --no-cpu   # wasm only (~2-3 min on a loaded machine)
- *   npx tsx src/backend/bench-kernels.ts --no-cpu --only=stride   # cases whose name contains `stride`
+ *   npx tsx src/bench-kernels.ts            # everything (~2 min, mostly the cpu runs)
+ *   npx tsx src/bench-kernels.ts --no-cpu   # wasm only (~2-3 min on a loaded machine)
+ *   npx tsx src/bench-kernels.ts --no-cpu --only=stride   # cases whose name contains `stride`
  *
  * A wasm figure is the median of 3 runs after one warm-up, stock and our kernels taking turns; a
  * cpu figure is one run without warm-up, and cpu convolutions use a batch of 1 instead of 8 (the

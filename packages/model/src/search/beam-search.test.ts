@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
-import { END_ID, PAD_ID, START_ID } from '../special-tokens';
+import { initBackend } from '@captioner/tfjs-backend';
+import { END_ID, PAD_ID, START_ID, UNK_ID } from '@captioner/core/special-tokens';
 import { decodeBeamSearch } from './beam-search';
 import { randomCaptionModel, randomFeatures } from './test-model';
 
@@ -36,7 +36,8 @@ describe('decoding', () => {
     expect(beams).toHaveLength(5);
     for (const image of beams) {
       expect(image).toHaveLength(4);
-      for (let i = 1; i < image.length; i++) expect(image[i - 1].score).toBeGreaterThanOrEqual(image[i].score);
+      for (let i = 1; i < image.length; i++)
+        expect(image[i - 1].score).toBeGreaterThanOrEqual(image[i].score);
       for (const beam of image) {
         expect(beam.tokens.length).toBeGreaterThan(0);
         expect(beam.tokens.length).toBeLessThanOrEqual(10);
@@ -84,13 +85,39 @@ describe('decoding', () => {
     model.dispose();
   });
 
+  it('never produces <unk> (nor <pad>/<start>), so a caption of words is never empty', async () => {
+    // A model that prefers <unk> above every word, then <end>: the shape of an undertrained model on a
+    // vocabulary with many rare words. Words are what the vocabulary decodes: ids from 4 up.
+    const model = randomCaptionModel(9);
+    tf.tidy(() => {
+      const bias = model.math.params['output/bias'];
+      const values = bias.dataSync().slice();
+      values[UNK_ID] = 1e4;
+      values[END_ID] = 5e3;
+      bias.assign(tf.tensor1d(values));
+    });
+    const features = randomFeatures(4, 5);
+    for (const beamSize of [1, 3]) {
+      const captions = await model.decode(features, { beamSize, maxLength: 6 });
+      for (const caption of captions) {
+        const words = caption.filter((id) => id > UNK_ID);
+        expect(words.length).toBeGreaterThan(0);
+        expect(words).toEqual(caption);
+      }
+    }
+    model.dispose();
+  });
+
   it('decodes large batches in chunks with the same results as small ones', async () => {
     const model = randomCaptionModel(13);
     const features = randomFeatures(300, 6);
     const before = tf.memory().numTensors;
     const all = await model.decode(features, { beamSize: 2, maxLength: 5 });
     expect(all).toHaveLength(300);
-    const tail = await model.decode({ pooled: features.pooled.subarray(290 * 12), grid: features.grid!.subarray(290 * 24), count: 10 }, { beamSize: 2, maxLength: 5 });
+    const tail = await model.decode(
+      { pooled: features.pooled.subarray(290 * 12), grid: features.grid!.subarray(290 * 24), count: 10 },
+      { beamSize: 2, maxLength: 5 },
+    );
     expect(all.slice(290)).toEqual(tail);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();

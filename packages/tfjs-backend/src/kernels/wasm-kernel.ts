@@ -1,5 +1,6 @@
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { InvalidInputError } from '@captioner/core/errors';
 
 /** What tfjs hands a kernel, with the backend typed as the wasm one. */
 export interface WasmKernelArgs {
@@ -18,12 +19,13 @@ export function wasmKernelFunc(kernel: (args: WasmKernelArgs) => TensorInfo | Te
  * `makeOutput`: allocating may grow the heap, which detaches every earlier view.
  */
 export function heapFloats(backend: BackendWasm, tensor: TensorInfo): Float32Array {
-  if (tensor.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${tensor.dtype}`);
+  if (tensor.dtype !== 'float32')
+    throw new InvalidInputError(`expected a float32 tensor, got ${tensor.dtype}`);
   return backend.typedArrayFromHeap(tensor) as Float32Array;
 }
 
 export function heapInts(backend: BackendWasm, tensor: TensorInfo): Int32Array {
-  if (tensor.dtype !== 'int32') throw new Error(`expected an int32 tensor, got ${tensor.dtype}`);
+  if (tensor.dtype !== 'int32') throw new InvalidInputError(`expected an int32 tensor, got ${tensor.dtype}`);
   return backend.typedArrayFromHeap(tensor) as Int32Array;
 }
 

@@ -2,6 +2,7 @@ import { backend_util, BatchMatMul, Conv2D, Conv2DBackpropInput, getKernel } fro
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { disposeIntermediate, heapFloats, wasmKernelFunc } from './wasm-kernel';
 import type { WasmKernelArgs } from './wasm-kernel';
+import { InvalidInputError } from '@captioner/core/errors';
 
 /** Largest block of columns (floats) built at once; see PATCH_BLOCK_FLOATS in conv2d-backprop-filter. */
 const COLUMN_BLOCK_FLOATS = 1 << 22;
@@ -24,7 +25,7 @@ const conv2DBackpropInput = wasmKernelFunc(({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
     attrs as unknown as Conv2DBackpropInputAttrs;
-  if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports only NHWC');
+  if (dataFormat === 'NCHW') throw new InvalidInputError('Conv2DBackpropInput on wasm supports only NHWC');
   const info = backend_util.computeConv2DInfo(
     inputShape,
     filter.shape as [number, number, number, number],

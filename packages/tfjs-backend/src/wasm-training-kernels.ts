@@ -1,4 +1,15 @@
-import { BatchMatMul, GatherV2, getKernel, Identity, registerKernel, Slice, Sum, Transpose, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
+import {
+  BatchMatMul,
+  GatherV2,
+  getKernel,
+  Identity,
+  registerKernel,
+  Slice,
+  Sum,
+  Transpose,
+  unregisterKernel,
+  _FusedMatMul,
+} from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
@@ -15,6 +26,7 @@ import { sharedIdentity } from './kernels/shared-identity';
 import { swapLastAxes } from './kernels/swap-last-axes';
 import { transposingMatMul } from './kernels/transposing-mat-mul';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum';
+import { ConfigError } from '@captioner/core/errors';
 
 /**
  * Kernels registered as written here: the ones tfjs-backend-wasm 4.22 lacks and training needs
@@ -70,7 +82,7 @@ export function registerWasmTrainingKernels(): void {
   }
   for (const { kernelName, wrap } of WRAPPED_KERNELS) {
     const original = getKernel(kernelName, 'wasm');
-    if (original == null) throw new Error(`tfjs-backend-wasm has no ${kernelName} kernel to wrap`);
+    if (original == null) throw new ConfigError(`tfjs-backend-wasm has no ${kernelName} kernel to wrap`);
     if (!isOurs(original.kernelFunc)) register(wrap(original));
   }
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { InvalidInputError } from '@captioner/core/errors';
 import type { DecoderMath, DecoderState } from '../decoder/decoder';
 import { stateTensors } from '../decoder/decoder';
-import { END_ID, PAD_ID, START_ID } from '../special-tokens';
+import { END_ID, PAD_ID, START_ID, UNK_ID } from '@captioner/core/special-tokens';
 import type { DecodeFeatures } from './types';
 
 /** Initial decoder state for a batch of images; the caller disposes it with `disposeState`. */
@@ -9,10 +10,12 @@ export function initialDecodeState(math: DecoderMath, features: DecodeFeatures):
   const { pooledSize: P, gridPositions: G, gridChannels: C } = math.spec.featureShape;
   const n = features.count;
   if (features.pooled.length !== n * P) {
-    throw new Error(`pooled features: expected ${n}x${P} values, got ${features.pooled.length}`);
+    throw new InvalidInputError(`pooled features: expected ${n}x${P} values, got ${features.pooled.length}`);
   }
   if (math.spec.decoder.attention && (!features.grid || features.grid.length !== n * G * C)) {
-    throw new Error(`grid features: expected ${n}x${G}x${C} values, got ${features.grid?.length ?? 'none'}`);
+    throw new InvalidInputError(
+      `grid features: expected ${n}x${G}x${C} values, got ${features.grid?.length ?? 'none'}`,
+    );
   }
   return tf.tidy(() => {
     const state = math.initialState(
@@ -35,7 +38,8 @@ export function retireState(previous: DecoderState, next: DecoderState): void {
 
 /**
  * Advances every row by one token and returns log-probabilities [rows, V] with the tokens that may never
- * be produced set to -Infinity: `<pad>` and `<start>` always, `<end>` at the first step (a caption is never empty).
+ * be produced set to -Infinity: `<pad>`, `<start>` and `<unk>` always, `<end>` at the first step. Words
+ * are the ids from 4 up (the vocabulary decodes nothing else), so every caption has at least one word.
  */
 export function stepLogProbs(
   math: DecoderMath,
@@ -49,6 +53,7 @@ export function stepLogProbs(
     const banned = new Float32Array(V);
     banned[PAD_ID] = -Infinity;
     banned[START_ID] = -Infinity;
+    banned[UNK_ID] = -Infinity;
     if (firstStep) banned[END_ID] = -Infinity;
     const logProbs = tf.add(tf.logSoftmax(math.logits(out.state.h)), tf.tensor1d(banned));
     return { ...(out.state as unknown as tf.TensorContainerObject), logProbs } as tf.TensorContainerObject;

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { ConfigError, createLogger, describeError } from '@captioner/core';
+import { BackendUnavailableError, ConfigError, createLogger, describeError } from '@captioner/core';
 import type { BackendName } from '@captioner/core';
 import { AUTO_ORDER, BACKEND_TARGETS } from './backend-names';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 import { disableWasmThreads, wasmThreadCount, withWasmThreads } from './wasm-threads';
 
-const log = createLogger('model.backend');
+const log = createLogger('tfjs-backend');
 
 /** The backend initBackend last chose (tfjs alone cannot tell tfjs-node from tfjs-node-gpu). */
 let chosen: BackendName | undefined;
@@ -55,7 +55,9 @@ async function activate(name: BackendName): Promise<void> {
   const target = BACKEND_TARGETS[name];
   if (target.optionalPackage) await importOptional(target.optionalPackage);
   if (tf.findBackendFactory(target.tfjsName) == null) {
-    throw new Error(`no tfjs backend named '${target.tfjsName}' was registered`);
+    throw new BackendUnavailableError(
+      `backend ${name}: no tfjs backend named '${target.tfjsName}' was registered`,
+    );
   }
   if (name === 'wasm') {
     registerWasmTrainingKernels();
@@ -67,7 +69,7 @@ async function activate(name: BackendName): Promise<void> {
 
 async function setTfjsBackend(tfjsName: string): Promise<void> {
   if (!(await tf.setBackend(tfjsName))) {
-    throw new Error(`tfjs could not initialise backend '${tfjsName}'`);
+    throw new BackendUnavailableError(`tfjs could not initialise backend '${tfjsName}'`);
   }
   await tf.ready();
 }
@@ -95,6 +97,8 @@ async function importOptional(specifier: string): Promise<void> {
     // A non-literal specifier keeps bundlers and type-checkers from requiring the package.
     await import(/* @vite-ignore */ specifier);
   } catch (error) {
-    throw new Error(`package ${specifier} cannot be loaded: ${describeError(error)}`, { cause: error });
+    throw new BackendUnavailableError(`package ${specifier} cannot be loaded: ${describeError(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { backend_util, BatchMatMul, Conv2DBackpropFilter, getKernel, Transpose } from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { disposeIntermediate, heapFloats, wasmKernelFunc } from './wasm-kernel';
+import { InvalidInputError } from '@captioner/core/errors';
 
 /**
  * The filter gradient of conv2d, which tfjs-backend-wasm 4.22 lacks, as one plain wasm matmul per
@@ -18,7 +19,7 @@ const conv2DBackpropFilter = wasmKernelFunc(({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
     attrs as unknown as Conv2DBackpropFilterAttrs;
-  if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports only NHWC');
+  if (dataFormat === 'NCHW') throw new InvalidInputError('Conv2DBackpropFilter on wasm supports only NHWC');
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape,

@@ -1,13 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderMath } from '../decoder/decoder';
-import { END_ID, START_ID } from '../special-tokens';
+import { END_ID, START_ID } from '@captioner/core/special-tokens';
 import { disposeState, initialDecodeState, retireState, stepLogProbs } from './common';
 import type { Beam, DecodeFeatures } from './types';
 
 /** Greedy decoding of a batch: the most likely word at each step, until `<end>` or `maxLength` words. */
-export async function decodeGreedy(math: DecoderMath, features: DecodeFeatures, maxLength: number): Promise<Beam[]> {
+export async function decodeGreedy(
+  math: DecoderMath,
+  features: DecodeFeatures,
+  maxLength: number,
+): Promise<Beam[]> {
   const n = features.count;
-  const results: Beam[] = Array.from({ length: n }, () => ({ tokens: [], logProb: 0, score: 0, finished: false }));
+  const results: Beam[] = Array.from({ length: n }, () => ({
+    tokens: [],
+    logProb: 0,
+    score: 0,
+    finished: false,
+  }));
   let state = initialDecodeState(math, features);
   let tokens = new Int32Array(n).fill(START_ID);
   const done = new Array<boolean>(n).fill(false);

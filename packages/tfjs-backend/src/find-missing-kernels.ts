@@ -1,8 +1,8 @@
 /**
  * Audit: which gradients fail or disagree with `cpu` on the `wasm` backend.
  *
- *   npx tsx src/backend/find-missing-kernels.ts             # stock tfjs-backend-wasm
- *   npx tsx src/backend/find-missing-kernels.ts --patched   # after registerWasmTrainingKernels()
+ *   npx tsx src/find-missing-kernels.ts             # stock tfjs-backend-wasm
+ *   npx tsx src/find-missing-kernels.ts --patched   # after registerWasmTrainingKernels()
  *
  * Prints one line per case: ok, a mismatch (worst relative error), or the error thrown
  * (typically "Kernel 'X' not registered for backend 'wasm'").
