@@ -92,7 +92,7 @@ beforeAll(async () => {
     itemCount: synthesized.manifest.items.length,
     captionCount: 0,
     splits: { train: 10, val: 1, test: 1 },
-    report: null,
+    report: { problems: [] },
     problemCount: 0,
   });
 });
@@ -150,7 +150,7 @@ async function runIn(status: RunStatus): Promise<RunPlan> {
   if (status === 'succeeded')
     await db.evaluation.update({
       where: { id: plan.evaluation.evaluationId },
-      data: { status: 'succeeded', scores: JSON.stringify({ CIDEr: 1 }), finishedAt },
+      data: { status: 'succeeded', scores: { CIDEr: 1 }, finishedAt },
     });
   await recordCheckpoint(db, {
     runId,
@@ -165,9 +165,9 @@ async function runIn(status: RunStatus): Promise<RunPlan> {
       id: `${runId}-adhoc`,
       runId,
       split: 'val',
-      settings: '{}',
+      settings: {},
       status: 'succeeded',
-      scores: JSON.stringify({ CIDEr: 0.5 }),
+      scores: { CIDEr: 0.5 },
       finishedAt,
     },
   });
@@ -332,7 +332,7 @@ describe('operations', () => {
       itemCount: 2,
       captionCount: 2,
       splits: { train: 1, val: 1 },
-      report: null,
+      report: { problems: [] },
       problemCount: 0,
     });
     const runsBefore = await db.run.count();

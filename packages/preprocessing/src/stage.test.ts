@@ -5,6 +5,7 @@ import {
   createRun,
   createScratchDatabase,
   createStageRuns,
+  startStage,
   openDatabase,
   runDetailsView,
   updateStageProgress,
@@ -57,6 +58,8 @@ describe('preprocessStage with images gone', () => {
       db.client,
       [0, 1].map((shard) => ({ runId, stage: 'preprocess' as const, shard })),
     );
+    // As the stage runner does before calling the handler: progress is stored only for a running stage.
+    for (const shard of [0, 1]) await startStage(db.client, { runId, stage: 'preprocess', shard }, 'test');
   });
   afterAll(async () => {
     await db?.close();

@@ -133,7 +133,7 @@ beforeAll(async () => {
     itemCount: 1,
     captionCount: 1,
     splits: { train: 1, test: 1 },
-    report: null,
+    report: { problems: [] },
     problemCount: 0,
   });
   datasetId = dataset.id;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptArtifactError, createLogger, loadConfig } from '@captioner/core';
 import {
   createRun,
+  createStageRuns,
   createScratchDatabase,
   getRun,
   getStage,
@@ -49,6 +50,10 @@ describe('the local executor and the stage runner on errors that cannot succeed'
   /** Runs a plan without shards whose training stage is `train`, with four tries per stage. */
   async function runTraining(train: StageHandlers['train']) {
     const run = await createRun(db.client, { datasetId, config: {}, executor: 'local' });
+    await createStageRuns(db.client, [
+      { runId: run.id, stage: 'train', shard: WHOLE_RUN },
+      { runId: run.id, stage: 'evaluate', shard: WHOLE_RUN },
+    ]);
     const handlers: StageHandlers = { preprocess: unused, extract: unused, train, evaluate: async () => {} };
     const outcome = runPipelineLocally(
       {
