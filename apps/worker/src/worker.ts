@@ -63,9 +63,7 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
     // After giving up, running jobs have nothing to report to: a short deadline is enough.
     await pool.close(1000);
     connection.disconnect();
-    await database
-      .close()
-      .catch(warnOnFailure(logger, 'closing the database'));
+    await database.close().catch(warnOnFailure(logger, 'closing the database'));
     logger.info('worker stopped');
   }
 }

@@ -12,8 +12,18 @@ export type { PreprocessSettings, PreprocessSettingsInput, AugmentSettings } fro
 export { prepareImage } from './prepare-image';
 export { cropGeometry } from './crop-geometry';
 export type { CropGeometry } from './crop-geometry';
-export { preprocessShard, PREPROCESS_RULES_VERSION, countFailures, describeShardOutcome } from './preprocess-shard';
-export type { ShardItem, PreprocessShardOptions, PreprocessShardResult, FailureCounts } from './preprocess-shard';
+export {
+  preprocessShard,
+  PREPROCESS_RULES_VERSION,
+  countFailures,
+  describeShardOutcome,
+} from './preprocess-shard';
+export type {
+  ShardItem,
+  PreprocessShardOptions,
+  PreprocessShardResult,
+  FailureCounts,
+} from './preprocess-shard';
 export { shardMetaSchema } from './shard-meta';
 export type { ShardMeta, FailedImage } from './shard-meta';
 export { augmentPixels } from './augment';

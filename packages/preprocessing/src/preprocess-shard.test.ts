@@ -1,6 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledError, InvalidInputError, NotFoundError, isPermanentError, readShardFile } from '@captioner/core';
+import {
+  CancelledError,
+  InvalidInputError,
+  NotFoundError,
+  isPermanentError,
+  readShardFile,
+} from '@captioner/core';
 import { readImageShard } from '@captioner/dataset';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countFailures, describeShardOutcome, preprocessShard } from './preprocess-shard';
@@ -21,7 +27,9 @@ beforeAll(async () => {
   items = [];
   for (let i = 0; i < 6; i++) {
     const file = path.join(dir, `good-${i}.png`);
-    await rawImage(splitImage(48, 40, 'leftRight', colours[i % 3], colours[(i + 1) % 3]), 48, 40, 3).png().toFile(file);
+    await rawImage(splitImage(48, 40, 'leftRight', colours[i % 3], colours[(i + 1) % 3]), 48, 40, 3)
+      .png()
+      .toFile(file);
     items.push({ id: `good-${i}`, path: file });
   }
   const text = path.join(dir, 'text.jpg');
@@ -39,7 +47,13 @@ describe('preprocessShard', () => {
   it('writes the good images in order, reports the broken ones, and readImageShard reads the result', async () => {
     const outFile = path.join(dir, 'shards', 'mixed.shard');
     const progress: ProgressUpdate[] = [];
-    const result = await preprocessShard({ items, outFile, settings, concurrency: 3, onProgress: (u) => progress.push(u) });
+    const result = await preprocessShard({
+      items,
+      outFile,
+      settings,
+      concurrency: 3,
+      onProgress: (u) => progress.push(u),
+    });
     expect(result.skipped).toBe(false);
     expect(result.written).toBe(6);
     expect(result.failed.map((f) => [f.id, f.missing])).toEqual([
@@ -48,7 +62,10 @@ describe('preprocessShard', () => {
     ]);
     expect(countFailures(result.failed)).toEqual({ missing: 1, unreadable: 1 });
     expect(describeShardOutcome(result)).toBe('6/8 images written, 1 missing, 1 unreadable');
-    expect(progress.at(-1)).toMatchObject({ message: 'image 8/8, 1 missing, 1 unreadable', figures: { missing: 1, unreadable: 1 } });
+    expect(progress.at(-1)).toMatchObject({
+      message: 'image 8/8, 1 missing, 1 unreadable',
+      figures: { missing: 1, unreadable: 1 },
+    });
     expect(result.failed[0].error).toMatch(/text\.jpg: not an image/);
     expect(result.failed[1].error).toMatch(/missing\.jpg: no such image file/);
     expect(progress.at(-1)?.fraction).toBe(1);
@@ -60,7 +77,11 @@ describe('preprocessShard', () => {
     // Every row holds exactly the pixels of its own image (rows after the failures moved up).
     for (const [row, item] of goodItems().entries()) {
       const expected = await prepareImage(item.path, settings);
-      expect(Buffer.from(shard.pixels.subarray(row * 32 * 32 * 3, (row + 1) * 32 * 32 * 3)).equals(Buffer.from(expected))).toBe(true);
+      expect(
+        Buffer.from(shard.pixels.subarray(row * 32 * 32 * 3, (row + 1) * 32 * 32 * 3)).equals(
+          Buffer.from(expected),
+        ),
+      ).toBe(true);
     }
     const meta = shardMetaSchema.parse((await readShardFile(outFile)).meta);
     expect(meta.failed).toEqual(result.failed);
@@ -133,7 +154,9 @@ describe('preprocessShard', () => {
 
   it('refuses duplicate ids', async () => {
     const outFile = path.join(dir, 'duplicate.shard');
-    await expect(preprocessShard({ items: [items[0], items[0]], outFile, settings })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(preprocessShard({ items: [items[0], items[0]], outFile, settings })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
   });
 
   it('stops on abort, rejects with CancelledError and writes nothing', async () => {

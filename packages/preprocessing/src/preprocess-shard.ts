@@ -51,7 +51,9 @@ export function countFailures(failed: readonly FailedImage[]): FailureCounts {
 }
 
 /** The one-line outcome of a shard, stored as its stage message: what was written and what was left out. */
-export function describeShardOutcome(result: Pick<PreprocessShardResult, 'written' | 'failed' | 'skipped'>): string {
+export function describeShardOutcome(
+  result: Pick<PreprocessShardResult, 'written' | 'failed' | 'skipped'>,
+): string {
   const { missing, unreadable } = countFailures(result.failed);
   const total = result.written + result.failed.length;
   return `${result.skipped ? 'already complete: ' : ''}${result.written}/${total} images written, ${missing} missing, ${unreadable} unreadable`;
@@ -94,7 +96,11 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
     onProgress?.({
       fraction: 1,
       message: describeShardOutcome({ ...existing, skipped: true }),
-      figures: { written: existing.written, failed: existing.failed.length, ...countFailures(existing.failed) },
+      figures: {
+        written: existing.written,
+        failed: existing.failed.length,
+        ...countFailures(existing.failed),
+      },
     });
     return { outFile, written: existing.written, failed: existing.failed, skipped: true };
   }
@@ -133,7 +139,8 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
     },
     signal,
   );
-  if (signal?.aborted) throw new CancelledError(`preprocessing ${outFile} cancelled after ${done} of ${items.length} images`);
+  if (signal?.aborted)
+    throw new CancelledError(`preprocessing ${outFile} cancelled after ${done} of ${items.length} images`);
 
   const failed: FailedImage[] = [];
   const ids: string[] = [];
@@ -157,7 +164,9 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
     kind: 'images',
     ids,
     meta,
-    tensors: { pixels: { dtype: 'uint8', shape: [kept, size, size, 3], data: pixels.subarray(0, kept * imageBytes) } },
+    tensors: {
+      pixels: { dtype: 'uint8', shape: [kept, size, size, 3], data: pixels.subarray(0, kept * imageBytes) },
+    },
   });
   return { outFile, written: kept, failed, skipped: false };
 }
@@ -181,7 +190,10 @@ function checkItems(items: ShardItem[], outFile: string): void {
 }
 
 /** What makes two runs produce the same shard: the decode rules, the settings that shape pixels, the items. */
-function shardIdentity(items: ShardItem[], settings: PreprocessSettings): Pick<ShardMeta, 'preprocess' | 'itemsSha256'> {
+function shardIdentity(
+  items: ShardItem[],
+  settings: PreprocessSettings,
+): Pick<ShardMeta, 'preprocess' | 'itemsSha256'> {
   const hash = createHash('sha256');
   for (const item of items) hash.update(JSON.stringify([item.id, item.path])).update('\n');
   return {
@@ -214,7 +226,8 @@ async function readCompleteShard(
   if (meta.data.itemsSha256 !== identity.itemsSha256) return undefined;
   if (JSON.stringify(meta.data.preprocess) !== JSON.stringify(identity.preprocess)) return undefined;
   // Same pixels but another normalization recorded: rewrite, readers would normalize wrongly.
-  if (JSON.stringify([meta.data.mean, meta.data.std]) !== JSON.stringify([settings.mean, settings.std])) return undefined;
+  if (JSON.stringify([meta.data.mean, meta.data.std]) !== JSON.stringify([settings.mean, settings.std]))
+    return undefined;
   const failedIds = new Set(meta.data.failed.map((f) => f.id));
   const expectedIds = items.filter((item) => !failedIds.has(item.id)).map((item) => item.id);
   if (JSON.stringify(expectedIds) !== JSON.stringify(content.ids)) return undefined;
