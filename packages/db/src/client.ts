@@ -5,15 +5,10 @@ import path from 'node:path';
 import { ConnectionError, describeError } from '@captioner/core';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client';
+import type { DatabaseProvider, DbClient } from './client-type';
 import { applyMigrations } from './migrate';
 
-/**
- * The Prisma client type the repositories use. Both providers are generated from one model file
- * (prisma/models.prisma), so their model APIs are identical; the SQLite client's type names them.
- */
-export type DbClient = InstanceType<typeof SqliteClient>;
-
-export type DatabaseProvider = 'sqlite' | 'postgresql';
+export type { DatabaseProvider, DbClient } from './client-type';
 
 export interface Database {
   client: DbClient;
