@@ -8,5 +8,7 @@ import { benchPreprocess } from './src/index';
 const images = Number(process.argv[2] ?? 256);
 for (const processes of [1, 2]) {
   const result = await benchPreprocess({ images, processes });
-  console.log(`${result.processes} process(es): ${result.imagesPerSecond.toFixed(1)} images/s (${result.images} images, 500x375 JPEG -> 224x224)`);
+  console.log(
+    `${result.processes} process(es): ${result.imagesPerSecond.toFixed(1)} images/s (${result.images} images, 500x375 JPEG -> 224x224)`,
+  );
 }

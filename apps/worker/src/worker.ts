@@ -42,9 +42,7 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
       if (stopping) process.exit(130);
       stopping = true;
       logger.info({ signal }, 'stopping: no new jobs, waiting for running ones');
-      void pool
-        .close(options.shutdownTimeoutMs ?? 30_000)
-        .finally(() => resolve());
+      void pool.close(options.shutdownTimeoutMs ?? 30_000).finally(() => resolve());
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -14,7 +14,13 @@ export {
 } from './errors';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
-export { writeFileAtomic, writeJsonAtomic, fileExists, sweepStaleTemporaries, STALE_TEMPORARY_MS } from './files';
+export {
+  writeFileAtomic,
+  writeJsonAtomic,
+  fileExists,
+  sweepStaleTemporaries,
+  STALE_TEMPORARY_MS,
+} from './files';
 export { artifactPaths } from './paths';
 export type { ArtifactPaths } from './paths';
 export { ignoreProgress } from './progress';

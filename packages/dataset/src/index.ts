@@ -1,4 +1,11 @@
-export { writeImageShard, readImageShard, readImageSet, normalizeImages, IMAGENET_MEAN, IMAGENET_STD } from './image-shard';
+export {
+  writeImageShard,
+  readImageShard,
+  readImageSet,
+  normalizeImages,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+} from './image-shard';
 export type { ImageShard, ImageSet } from './image-shard';
 export {
   datasetManifestSchema,

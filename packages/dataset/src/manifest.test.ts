@@ -44,7 +44,13 @@ describe('manifest', () => {
     const escaping = sample('.');
     escaping.items[0].file = '../../etc/passwd';
     await expect(writeManifest(file, escaping)).rejects.toBeInstanceOf(InvalidInputError);
-    await fs.writeFile(file, JSON.stringify({ ...sample('.'), items: [{ id: 'x', file: '/etc/passwd', split: 'train', captions: [] }] }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        ...sample('.'),
+        items: [{ id: 'x', file: '/etc/passwd', split: 'train', captions: [] }],
+      }),
+    );
     await expect(readManifest(file)).rejects.toThrow(/manifest\.json: items\.0\.file/);
     await fs.writeFile(file, JSON.stringify({ ...sample('.'), formatVersion: 2 }));
     await expect(readManifest(file)).rejects.toBeInstanceOf(InvalidInputError);

@@ -9,7 +9,16 @@ export const SPLITS = ['train', 'restval', 'val', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
 
 /** Where a data set came from: an importer's format, or `shapes` for the synthetic generator. */
-export const SOURCE_FORMATS = ['shapes', 'flickr8k', 'flickr30k', 'coco', 'karpathy', 'jsonl', 'csv', 'manifest'] as const;
+export const SOURCE_FORMATS = [
+  'shapes',
+  'flickr8k',
+  'flickr30k',
+  'coco',
+  'karpathy',
+  'jsonl',
+  'csv',
+  'manifest',
+] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 export const manifestItemSchema = z.object({
@@ -70,7 +79,8 @@ export async function readManifest(file: string): Promise<DatasetManifest> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`manifest not found: ${file}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`manifest not found: ${file}`);
     throw error;
   }
   let json: unknown;
@@ -83,7 +93,8 @@ export async function readManifest(file: string): Promise<DatasetManifest> {
   if (!parsed.success) throw new InvalidInputError(`${file}: ${describeIssue(parsed.error)}`);
   const seen = new Set<string>();
   for (const item of parsed.data.items) {
-    if (seen.has(item.id)) throw new InvalidInputError(`${file}: duplicate item id ${JSON.stringify(item.id)}`);
+    if (seen.has(item.id))
+      throw new InvalidInputError(`${file}: duplicate item id ${JSON.stringify(item.id)}`);
     seen.add(item.id);
   }
   const imagesRoot = path.resolve(path.dirname(path.resolve(file)), parsed.data.imagesRoot);
@@ -95,7 +106,8 @@ export async function readManifest(file: string): Promise<DatasetManifest> {
  * system we compare against); ask for `restval` to get only those.
  */
 export function splitItems(manifest: DatasetManifest, split: Split): ManifestItem[] {
-  if (split === 'train') return manifest.items.filter((item) => item.split === 'train' || item.split === 'restval');
+  if (split === 'train')
+    return manifest.items.filter((item) => item.split === 'train' || item.split === 'restval');
   return manifest.items.filter((item) => item.split === split);
 }
 

@@ -5,7 +5,16 @@ import { InvalidInputError, NotFoundError } from '@captioner/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { DatasetManifest } from './manifest';
 import { synthesizeShapes } from './shapes/synthesize';
-import { END_ID, PAD_ID, START_ID, UNK_ID, Vocabulary, buildVocabulary, loadVocabulary, saveVocabulary } from './vocabulary';
+import {
+  END_ID,
+  PAD_ID,
+  START_ID,
+  UNK_ID,
+  Vocabulary,
+  buildVocabulary,
+  loadVocabulary,
+  saveVocabulary,
+} from './vocabulary';
 
 function manifestOf(items: Array<[DatasetManifest['items'][number]['split'], string[]]>): DatasetManifest {
   return {
@@ -51,7 +60,14 @@ describe('buildVocabulary', () => {
     expect(batch.length).toBe(6);
     expect(batch.rows).toBe(2);
     expect(Array.from(batch.lengths)).toEqual([4, 6]);
-    expect(Array.from(batch.ids.subarray(0, 6))).toEqual([START_ID, vocab.idOf('a'), vocab.idOf('dog'), END_ID, PAD_ID, PAD_ID]);
+    expect(Array.from(batch.ids.subarray(0, 6))).toEqual([
+      START_ID,
+      vocab.idOf('a'),
+      vocab.idOf('dog'),
+      END_ID,
+      PAD_ID,
+      PAD_ID,
+    ]);
     expect(Array.from(batch.ids.subarray(6, 12))).toEqual([...vocab.encode('the dog runs a')]);
   });
 

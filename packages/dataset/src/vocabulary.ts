@@ -30,7 +30,9 @@ export const vocabularyJsonSchema = z
     /** Training-split occurrences per word, aligned with `words` (0 for specials); informational. */
     counts: z.array(z.number().int().nonnegative()),
   })
-  .refine((v) => SPECIAL_TOKENS.every((token, id) => v.words[id] === token), { message: 'words must start with <pad>, <start>, <end>, <unk>' })
+  .refine((v) => SPECIAL_TOKENS.every((token, id) => v.words[id] === token), {
+    message: 'words must start with <pad>, <start>, <end>, <unk>',
+  })
   .refine((v) => new Set(v.words).size === v.words.length, { message: 'words must be unique' })
   .refine((v) => v.counts.length === v.words.length, { message: 'counts must align with words' });
 export type VocabularyJson = z.infer<typeof vocabularyJsonSchema>;
@@ -52,8 +54,17 @@ export class Vocabulary {
   }
 
   /** Builds from an ordered word list (specials excluded); used by buildVocabulary. */
-  static fromWords(words: readonly string[], counts: readonly number[], options: { minCount: number; maxLength: number }): Vocabulary {
-    return new Vocabulary([...SPECIAL_TOKENS, ...words], [0, 0, 0, 0, ...counts], options.minCount, options.maxLength);
+  static fromWords(
+    words: readonly string[],
+    counts: readonly number[],
+    options: { minCount: number; maxLength: number },
+  ): Vocabulary {
+    return new Vocabulary(
+      [...SPECIAL_TOKENS, ...words],
+      [0, 0, 0, 0, ...counts],
+      options.minCount,
+      options.maxLength,
+    );
   }
 
   static fromJSON(json: unknown): Vocabulary {
@@ -94,7 +105,12 @@ export class Vocabulary {
    * Encodes captions into one padded row-major `[rows, length]` array (`length` = maxLength + 2, padding
    * `<pad>` = 0); `lengths[i]` is row i's id count including `<start>` and `<end>` (for masks).
    */
-  encodeBatch(captions: readonly string[]): { ids: Int32Array; length: number; rows: number; lengths: Int32Array } {
+  encodeBatch(captions: readonly string[]): {
+    ids: Int32Array;
+    length: number;
+    rows: number;
+    lengths: Int32Array;
+  } {
     const length = this.sequenceLength;
     const ids = new Int32Array(captions.length * length);
     const lengths = new Int32Array(captions.length);
@@ -120,7 +136,13 @@ export class Vocabulary {
   }
 
   toJSON(): VocabularyJson {
-    return { formatVersion: 1, minCount: this.minCount, maxLength: this.maxLength, words: [...this.words], counts: [...this.counts] };
+    return {
+      formatVersion: 1,
+      minCount: this.minCount,
+      maxLength: this.maxLength,
+      words: [...this.words],
+      counts: [...this.counts],
+    };
   }
 }
 
@@ -131,7 +153,10 @@ export class Vocabulary {
  */
 export function buildVocabulary(manifest: DatasetManifest, options: VocabularyOptions = {}): Vocabulary {
   const parsed = vocabularyOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new InvalidInputError(`vocabulary options: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+  if (!parsed.success)
+    throw new InvalidInputError(
+      `vocabulary options: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`,
+    );
   const { minCount, maxLength } = parsed.data;
   const counts = new Map<string, number>();
   for (const item of splitItems(manifest, 'train')) {
@@ -159,7 +184,8 @@ export async function loadVocabulary(file: string): Promise<Vocabulary> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`vocabulary not found: ${file}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`vocabulary not found: ${file}`);
     throw error;
   }
   try {

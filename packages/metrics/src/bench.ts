@@ -23,10 +23,46 @@ export interface BenchScoreResult {
   imagesPerSecond: number;
 }
 
-const SUBJECTS = ['A man', 'A woman', 'Two dogs', 'A black cat', 'A group of people', 'A young boy', 'An old truck', 'A grey horse'];
-const VERBS = ['riding', 'sitting on', 'standing next to', 'holding', 'eating', 'looking at', "isn't near", 'walking past'];
-const OBJECTS = ['a red bus', 'a wooden table', 'the beach', 'a pizza', 'a surfboard', 'a snowy field', 'the kitchen counter', 'a frisbee'];
-const TAILS = ['.', ' in the park.', ', smiling!', ' (at night).', ' on a sunny day', ' with a "friend".', '...', ' near the 2 trees.'];
+const SUBJECTS = [
+  'A man',
+  'A woman',
+  'Two dogs',
+  'A black cat',
+  'A group of people',
+  'A young boy',
+  'An old truck',
+  'A grey horse',
+];
+const VERBS = [
+  'riding',
+  'sitting on',
+  'standing next to',
+  'holding',
+  'eating',
+  'looking at',
+  "isn't near",
+  'walking past',
+];
+const OBJECTS = [
+  'a red bus',
+  'a wooden table',
+  'the beach',
+  'a pizza',
+  'a surfboard',
+  'a snowy field',
+  'the kitchen counter',
+  'a frisbee',
+];
+const TAILS = [
+  '.',
+  ' in the park.',
+  ', smiling!',
+  ' (at night).',
+  ' on a sunny day',
+  ' with a "friend".',
+  '...',
+  ' near the 2 trees.',
+];
 
 /** Deterministic 32-bit generator (mulberry32), so that runs are comparable. */
 const generator = mulberry32;

@@ -44,7 +44,11 @@ function plainTokens(list: readonly string[]): boolean {
     if (t.length === 0) return false;
     for (let i = 0; i < t.length; i++) {
       const c = t.charCodeAt(i);
-      if (c <= 32 || (c >= 0x85 && (c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && OTHER_WHITESPACE.test(t[i]))))) {
+      if (
+        c <= 32 ||
+        (c >= 0x85 &&
+          (c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && OTHER_WHITESPACE.test(t[i]))))
+      ) {
         return false;
       }
     }

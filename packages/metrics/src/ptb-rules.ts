@@ -94,11 +94,36 @@ const ABDAYS = words('Mon', 'Tue', 'Tues', 'Wed', 'Thu', 'Thurs', 'Fri');
 const ABSTATE = String.raw`(?:${words('Ala', 'Ariz')}|A${ci('rk')}|${words('Calif', 'Colo', 'Conn', 'Dak', 'Del', 'Fla', 'Ga')}|I${ci('ll')}|${words('Ind', 'Kans', 'Kan', 'Ky', 'La')}|M${ci('ass')}|${words('Md', 'Mich', 'Minn')}|M${ci('iss')}|${words('Mo', 'Mont', 'Neb', 'Nev', 'Okla')}|O${ci('re')}|${words('Pa', 'Penn', 'Tenn', 'Tex', 'Va', 'Vt')}|W${ci('ash')}|${words('Wisc', 'Wis', 'Wyo')})`;
 const ABTITLE = String.raw`(?:${words('Mr', 'Mrs', 'Ms')}|M${ci('iss')}|${words('Dr', 'Drs', 'Prof', 'Profs', 'Sen', 'Sens', 'Rep', 'Reps', 'Atty', 'Attys', 'Lt', 'Col', 'Gen', 'Messrs', 'Gov', 'Govs', 'Adm', 'Rev', 'Maj', 'Sgt', 'Cpl', 'Pvt', 'Mt', 'Capt', 'St', 'Ste', 'Ave', 'Pres', 'Lieut', 'Hon', 'Brig', 'Cmdr', 'Comdr', 'Pfc', 'Spc', 'Supt', 'Supts', 'Det')})`;
 const ABPTIT = String.raw`(?:${words('Jr', 'Sr', 'Bros', 'Blvd', 'Rd', 'Esq')}|${words('Ed', 'Ph')}\.${ci('D')})`;
-const ABCOMP = words('Inc', 'Co', 'Cos', 'Corp', 'Pty', 'Ptys', 'Ppty', 'Pptys', 'Ltd', 'Plc', 'Bancorp', 'Dept', 'Bhd', 'Assn', 'Univ', 'Intl', 'Sys');
+const ABCOMP = words(
+  'Inc',
+  'Co',
+  'Cos',
+  'Corp',
+  'Pty',
+  'Ptys',
+  'Ppty',
+  'Pptys',
+  'Ltd',
+  'Plc',
+  'Bancorp',
+  'Dept',
+  'Bhd',
+  'Assn',
+  'Univ',
+  'Intl',
+  'Sys',
+);
 const ABCOMP2 = words('Invt', 'Elec', 'Natl', 'Mfg', 'Mtg');
 const ABNUM = words('No', 'Nos', 'Prop', 'Ph', 'tel', 'est', 'ext', 'sq', 'ft');
 const ABBREV1 = String.raw`(?:${ABMONTH}|${ABDAYS}|${ABSTATE}|${ABCOMP}|${ABNUM}|${ABPTIT}|${words('etc', 'al', 'seq')})\.`;
-const ABBREV4 = [ACRO, ci('a.k.a'), ABTITLE, words('vs', 'Alex', 'Wm', 'Jos', 'Cie', 'cf', 'TREAS'), ABCOMP2, '[A-Za-z]'];
+const ABBREV4 = [
+  ACRO,
+  ci('a.k.a'),
+  ABTITLE,
+  words('vs', 'Alex', 'Wm', 'Jos', 'Cie', 'cf', 'TREAS'),
+  ABCOMP2,
+  '[A-Za-z]',
+];
 const PHONE = [
   String.raw`(?:\([0-9]{2,3}\)[ \u00A0]?|(?:\+\+?)?(?:[0-9]{2,4}[\- \u00A0])?[0-9]{2,4}[\- \u00A0])[0-9]{3,4}[\- \u00A0]?[0-9]{3,5}`,
   String.raw`(?:(?:\+\+?)?[0-9]{2,4}\.)?[0-9]{2,4}\.[0-9]{3,4}\.[0-9]{3,5}`,
@@ -168,7 +193,12 @@ const withTrail = (head: string, trail: string): string => `(${head})(?:${trail}
 export const PTB_RULES: readonly LexerRule[] = [
   rule('cannot', 'cannot', ci('cannot')),
   // PTB splits these assimilations ("gonna" -> "gon na"), as coco-caption's tokenized captions show.
-  rule('ASSIMILATIONS2', 'assimilation', `${APOS}${ci('tis')}`, words('gonna', 'gotta', 'lemme', 'gimme', 'wanna')),
+  rule(
+    'ASSIMILATIONS2',
+    'assimilation',
+    `${APOS}${ci('tis')}`,
+    words('gonna', 'gotta', 'lemme', 'gimme', 'wanna'),
+  ),
   rule('SGML', 'nbsp', SGML),
   rule('SPMDASH', 'dash', SPMDASH),
   rule('SPAMP', 'amp', SPAMP),

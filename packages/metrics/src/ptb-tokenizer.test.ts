@@ -12,10 +12,13 @@ const CASES: ReadonlyArray<readonly [string, string]> = [
   ['', ''],
   ['...', ''],
   // Contractions and possessives.
-  ["The dog isn't happy.", 'the dog is n\'t happy'],
+  ["The dog isn't happy.", "the dog is n't happy"],
   ["A dog's toy", "a dog 's toy"],
   ["Don't touch the cat's tail", "do n't touch the cat 's tail"],
-  ["I'm sure they're here and we've gone, he'll see, she'd go", "i 'm sure they 're here and we 've gone he 'll see she 'd go"],
+  [
+    "I'm sure they're here and we've gone, he'll see, she'd go",
+    "i 'm sure they 're here and we 've gone he 'll see she 'd go",
+  ],
   ['The dog’s bowl isn’t full', "the dog 's bowl is n't full"],
   ["Dogs' toys", 'dogs toys'],
   ["can't won't", "ca n't wo n't"],

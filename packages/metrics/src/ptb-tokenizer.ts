@@ -10,7 +10,23 @@ import type { RuleAction } from './ptb-rules';
 
 /** `ptbtokenizer.py`'s PUNCTUATIONS, compared with the lowercased tokens as the Python does. */
 export const COCO_PUNCTUATION: ReadonlySet<string> = new Set([
-  "''", "'", '``', '`', '-LRB-', '-RRB-', '-LCB-', '-RCB-', '.', '?', '!', ',', ':', '-', '--', '...', ';',
+  "''",
+  "'",
+  '``',
+  '`',
+  '-LRB-',
+  '-RRB-',
+  '-LCB-',
+  '-RCB-',
+  '.',
+  '?',
+  '!',
+  ',',
+  ':',
+  '-',
+  '--',
+  '...',
+  ';',
 ]);
 
 /**
@@ -132,7 +148,8 @@ function fastToken(s: string, p: number, out: string[]): number {
     let ok: boolean;
     if (next === -1 || isBlank(next)) ok = true;
     else if (next === 34 /* " */ || next === 40 /* ( */ || next === 41 /* ) */) ok = true;
-    else if (next === 44 /* , */ || next === 59 /* ; */ || next === 33 /* ! */ || next === 63 /* ? */) ok = endsChunk(s, e + 1);
+    else if (next === 44 /* , */ || next === 59 /* ; */ || next === 33 /* ! */ || next === 63 /* ? */)
+      ok = endsChunk(s, e + 1);
     else if (next === 46 /* . */) {
       // Before a sentence-final period, unless an abbreviation rule takes the word with its period.
       // Before "..", likewise, unless HTHING ("word...-x") or EMAIL ("word..@x") runs on.
@@ -162,9 +179,11 @@ function fastToken(s: string, p: number, out: string[]): number {
     // right after the digits, or, for FRAC and PHONE, a single space and then a digit.
     let ok: boolean;
     if (next === -1 || next === 9) ok = true;
-    else if (next === 32) ok = !(e + 1 < length && (isDigit(s.charCodeAt(e + 1)) || s.charCodeAt(e + 1) > 127));
+    else if (next === 32)
+      ok = !(e + 1 < length && (isDigit(s.charCodeAt(e + 1)) || s.charCodeAt(e + 1) > 127));
     else if (next === 34 || next === 40 || next === 41) ok = true;
-    else if (next === 44 || next === 46 || next === 59 || next === 33 || next === 63) ok = endsChunk(s, e + 1);
+    else if (next === 44 || next === 46 || next === 59 || next === 33 || next === 63)
+      ok = endsChunk(s, e + 1);
     else ok = false;
     if (!ok) return p;
     out.push(s.slice(p, e));
@@ -227,7 +246,20 @@ function hthingOrEmailAhead(s: string, e: number): boolean {
   for (i = e; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 64) return true;
-    if (c === 32 || c === 9 || c === 10 || c === 12 || c === 13 || c === 34 || c === 60 || c === 62 || c === 124 || c === 40 || c === 41 || c === 0xa0) {
+    if (
+      c === 32 ||
+      c === 9 ||
+      c === 10 ||
+      c === 12 ||
+      c === 13 ||
+      c === 34 ||
+      c === 60 ||
+      c === 62 ||
+      c === 124 ||
+      c === 40 ||
+      c === 41 ||
+      c === 0xa0
+    ) {
       return false;
     }
   }
@@ -245,7 +277,11 @@ function apostropheWord(s: string, p: number, e: number, out: string[]): number 
   const b = e + 2 < length ? s.charCodeAt(e + 2) | 32 : -1;
   let suffix = 0;
   if ((a === 115 /* s */ || a === 109 /* m */ || a === 100) /* d */ && endsChunk(s, e + 2)) suffix = 1;
-  else if (((a === 108 && b === 108) || (a === 114 && b === 101) || (a === 118 && b === 101)) && e + 3 < length && isBlank(s.charCodeAt(e + 3))) {
+  else if (
+    ((a === 108 && b === 108) || (a === 114 && b === 101) || (a === 118 && b === 101)) &&
+    e + 3 < length &&
+    isBlank(s.charCodeAt(e + 3))
+  ) {
     // 'll 're 've before a space (at the very end, "'/letter" ties with REDAUX and comes first).
     suffix = 2;
   }
@@ -256,7 +292,13 @@ function apostropheWord(s: string, p: number, e: number, out: string[]): number 
     return e + 1 + suffix;
   }
   const n = s.charCodeAt(e - 1) | 32;
-  if (a === 116 /* t */ && n === 110 /* n */ && (s.charCodeAt(e - 2) | 32) !== 110 && e - p >= 3 && endsChunk(s, e + 2)) {
+  if (
+    a === 116 /* t */ &&
+    n === 110 /* n */ &&
+    (s.charCodeAt(e - 2) | 32) !== 110 &&
+    e - p >= 3 &&
+    endsChunk(s, e + 2)
+  ) {
     // SWORD/SREDAUX: the word without its "n" (soft hyphens only, no americanize), then SREDAUX "n't".
     out.push(s.slice(p, e - 1), s.slice(e - 1, e + 2));
     return e + 2;
@@ -323,9 +365,16 @@ function applyAction(action: RuleAction, raw: string): string | undefined {
       return escapeWithBackslash(raw, '/').replaceAll(' ', '\u00A0');
     case 'fractionChar':
       // PTBLexer maps U+2153 twice (the second was meant for U+2154), so ⅔ and the rest stay as they are.
-      return raw.replace('\u00BC', '1\\/4').replace('\u00BD', '1\\/2').replace('\u00BE', '3\\/4').replace('\u2153', '1\\/3');
+      return raw
+        .replace('\u00BC', '1\\/4')
+        .replace('\u00BD', '1\\/2')
+        .replace('\u00BE', '3\\/4')
+        .replace('\u2153', '1\\/3');
     case 'currency':
-      return raw.replace('\u00A2', 'cents').replace('\u00A3', '#').replace(/[\u0080\u00A4\u20A0\u20AC]/, '$');
+      return raw
+        .replace('\u00A2', 'cents')
+        .replace('\u00A3', '#')
+        .replace(/[\u0080\u00A4\u20A0\u20AC]/, '$');
     case 'amp':
       return raw.replace(/&amp;/gi, '&');
     case 'dash':

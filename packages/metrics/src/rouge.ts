@@ -7,7 +7,14 @@ export const ROUGE_BETA = 1.2;
  * Length of the longest common subsequence of `tokens[a .. a + aLength)` and
  * `tokens[b .. b + bLength)` (one-row dynamic programme).
  */
-function lcsLength(tokens: Int32Array, a: number, aLength: number, b: number, bLength: number, row: Int32Array): number {
+function lcsLength(
+  tokens: Int32Array,
+  a: number,
+  aLength: number,
+  b: number,
+  bLength: number,
+  row: Int32Array,
+): number {
   row.fill(0, 0, bLength + 1);
   for (let i = 0; i < aLength; i++) {
     let diagonal = 0;
@@ -47,7 +54,8 @@ export function rougeL(corpus: EncodedCorpus): Float64Array {
       precMax = Math.max(precMax, lcs / candLength);
       recMax = Math.max(recMax, lcs / tokenCount[r]);
     }
-    out[i] = precMax !== 0 && recMax !== 0 ? ((1 + beta2) * precMax * recMax) / (recMax + beta2 * precMax) : 0;
+    out[i] =
+      precMax !== 0 && recMax !== 0 ? ((1 + beta2) * precMax * recMax) / (recMax + beta2 * precMax) : 0;
   }
   return out;
 }

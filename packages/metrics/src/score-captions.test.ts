@@ -10,10 +10,16 @@ describe('scoreCaptions', () => {
   };
 
   it('tokenizes like coco-caption by default: case and punctuation do not matter', () => {
-    const raw = scoreCaptions({ refs, cands: { a: 'A MAN riding a horse!!!', b: 'Two dogs, playing in the grass' } });
+    const raw = scoreCaptions({
+      refs,
+      cands: { a: 'A MAN riding a horse!!!', b: 'Two dogs, playing in the grass' },
+    });
     const clean = scoreCaptions(
       {
-        refs: { a: ['a man riding a horse', 'a person on a brown horse'], b: ['two dogs playing in the grass', 'dogs run across a field'] },
+        refs: {
+          a: ['a man riding a horse', 'a person on a brown horse'],
+          b: ['two dogs playing in the grass', 'dogs run across a field'],
+        },
         cands: { a: 'a man riding a horse !!!', b: 'two dogs playing in the grass' },
       },
       { tokenize: false },
@@ -37,11 +43,15 @@ describe('scoreCaptions', () => {
   });
 
   it('rejects a candidate for an unknown id', () => {
-    expect(() => scoreCaptions({ refs: { a: ['x'] }, cands: { a: 'x', z: 'y' } })).toThrow(/unknown image id "z"/);
+    expect(() => scoreCaptions({ refs: { a: ['x'] }, cands: { a: 'x', z: 'y' } })).toThrow(
+      /unknown image id "z"/,
+    );
   });
 
   it('rejects a reference id with no candidate', () => {
-    expect(() => scoreCaptions({ refs: { a: ['x'], b: ['y'] }, cands: { a: 'x' } })).toThrow(/"b" has no candidate/);
+    expect(() => scoreCaptions({ refs: { a: ['x'], b: ['y'] }, cands: { a: 'x' } })).toThrow(
+      /"b" has no candidate/,
+    );
   });
 
   it('scores tokenized captions exactly as their tokenized strings (token lists skip join and split)', () => {

@@ -58,7 +58,8 @@ export function scoreCaptions(input: CaptionSet, options: ScoreOptions = {}): Ca
     if (!Array.isArray(imageRefs) || imageRefs.length === 0) {
       throw new InvalidInputError(`image id "${id}" has no references`);
     }
-    if (!Object.hasOwn(input.cands, id)) throw new InvalidInputError(`image id "${id}" has no candidate caption`);
+    if (!Object.hasOwn(input.cands, id))
+      throw new InvalidInputError(`image id "${id}" has no candidate caption`);
     refs.push(imageRefs);
     cands.push(input.cands[id]);
   }

@@ -33,7 +33,9 @@ describe('parseScoreFile', () => {
   });
 
   it('names an id with no references', () => {
-    expect(errorOf('{"refs": {"7": []}, "cands": {"7": "x"}}').message).toMatch(/refs\.7: image id "7" has no references/);
+    expect(errorOf('{"refs": {"7": []}, "cands": {"7": "x"}}').message).toMatch(
+      /refs\.7: image id "7" has no references/,
+    );
   });
 
   it('names a candidate for an unknown id', () => {

@@ -29,11 +29,14 @@ export function parseScoreFile(text: string, fileName: string): CaptionSet {
   }
   const { refs, cands } = parsed.data;
   for (const [id, captions] of Object.entries(refs)) {
-    if (captions.length === 0) throw new InvalidInputError(`${fileName}: refs.${id}: image id "${id}" has no references`);
+    if (captions.length === 0)
+      throw new InvalidInputError(`${fileName}: refs.${id}: image id "${id}" has no references`);
   }
   for (const id of Object.keys(cands)) {
     if (!Object.hasOwn(refs, id)) {
-      throw new InvalidInputError(`${fileName}: cands.${id}: candidate for image id "${id}" that has no references`);
+      throw new InvalidInputError(
+        `${fileName}: cands.${id}: candidate for image id "${id}" that has no references`,
+      );
     }
   }
   return { refs, cands };

@@ -35,14 +35,19 @@ describe('scores agree with pycocoevalcap to 1e-6 on pre-tokenized input', () =>
       }
       const ids = Object.keys(c.refs);
       const perImageBleu = bleu(
-        encodeCorpus({ imageIds: ids, refs: ids.map((id) => c.refs[id]), cands: ids.map((id) => c.cands[id]) }),
+        encodeCorpus({
+          imageIds: ids,
+          refs: ids.map((id) => c.refs[id]),
+          cands: ids.map((id) => c.cands[id]),
+        }),
       ).perImage;
       ids.forEach((id, i) => {
         const expected = c.expected.perImage[id];
         expectClose(scores.perImage[id].Bleu_4, expected.Bleu_4, `${id} Bleu_4`);
         expectClose(scores.perImage[id].ROUGE_L, expected.ROUGE_L, `${id} ROUGE_L`);
         expectClose(scores.perImage[id].CIDEr, expected.CIDEr, `${id} CIDEr`);
-        for (let k = 0; k < 4; k++) expectClose(perImageBleu[k][i], expected[`Bleu_${k + 1}`], `${id} Bleu_${k + 1}`);
+        for (let k = 0; k < 4; k++)
+          expectClose(perImageBleu[k][i], expected[`Bleu_${k + 1}`], `${id} Bleu_${k + 1}`);
       });
     });
   }

@@ -40,10 +40,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   try {
     const result = await buildBrowserBundle();
     const bytes = Object.values(result.metafile?.outputs ?? {}).find((o) => o.entryPoint)?.bytes ?? 0;
-    console.log(`${path.relative(process.cwd(), BROWSER_BUNDLE)}: ${(bytes / 1e6).toFixed(2)} MB in ${Date.now() - started} ms`);
+    console.log(
+      `${path.relative(process.cwd(), BROWSER_BUNDLE)}: ${(bytes / 1e6).toFixed(2)} MB in ${Date.now() - started} ms`,
+    );
   } catch (error) {
     for (const message of (error as esbuild.BuildFailure).errors ?? []) {
-      console.error(`${message.location ? `${message.location.file}:${message.location.line}: ` : ''}${message.text}`);
+      console.error(
+        `${message.location ? `${message.location.file}:${message.location.line}: ` : ''}${message.text}`,
+      );
     }
     if (!(error as esbuild.BuildFailure).errors) console.error(error);
     process.exitCode = 1;

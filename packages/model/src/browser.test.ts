@@ -32,19 +32,57 @@ import type { LoadedBundle } from './bundle/load-bundle';
 import type * as BrowserEntry from './browser';
 import { SeededRandom } from './random';
 
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/google-chrome', '/usr/bin/chromium-browser'];
-const INSTALL_HINT = 'apt-get install chromium-headless-shell (Debian), or set CAPTIONER_CHROMIUM to a Chromium/Chrome binary';
+const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium-headless-shell',
+  '/usr/bin/chromium',
+  '/usr/bin/google-chrome',
+  '/usr/bin/chromium-browser',
+];
+const INSTALL_HINT =
+  'apt-get install chromium-headless-shell (Debian), or set CAPTIONER_CHROMIUM to a Chromium/Chrome binary';
 
 /** The Chromium binary to drive, or why there is none. */
 function findChromium(): { path?: string; missing: string } {
   const override = process.env.CAPTIONER_CHROMIUM;
-  if (override) return existsSync(override) ? { path: override, missing: '' } : { missing: `CAPTIONER_CHROMIUM=${override} does not exist: ${INSTALL_HINT}` };
-  return { path: CHROMIUM_CANDIDATES.find((file) => existsSync(file)), missing: `no Chromium for the browser test: ${INSTALL_HINT}` };
+  if (override)
+    return existsSync(override)
+      ? { path: override, missing: '' }
+      : { missing: `CAPTIONER_CHROMIUM=${override} does not exist: ${INSTALL_HINT}` };
+  return {
+    path: CHROMIUM_CANDIDATES.find((file) => existsSync(file)),
+    missing: `no Chromium for the browser test: ${INSTALL_HINT}`,
+  };
 }
 
 const S = 32;
-const WORDS = ['<pad>', '<start>', '<end>', '<unk>', 'a', 'dog', 'cat', 'on', 'the', 'grass', 'red', 'ball', 'with', 'in', 'two', 'man', 'sits', 'runs', 'near', 'tree'];
-const PREPROCESSING = { imageSize: S, resizeShorterTo: S, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const WORDS = [
+  '<pad>',
+  '<start>',
+  '<end>',
+  '<unk>',
+  'a',
+  'dog',
+  'cat',
+  'on',
+  'the',
+  'grass',
+  'red',
+  'ball',
+  'with',
+  'in',
+  'two',
+  'man',
+  'sits',
+  'runs',
+  'near',
+  'tree',
+];
+const PREPROCESSING = {
+  imageSize: S,
+  resizeShorterTo: S,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+};
 
 /** Deterministic RGB bytes (HWC). */
 function pixels(width: number, height: number, seed: number): Uint8Array {
@@ -73,14 +111,21 @@ function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
   header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8);
   const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) rows.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (width * 3 + 1) + 1);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  for (let y = 0; y < height; y++)
+    rows.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (width * 3 + 1) + 1);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** The columns `left`..`left+size` of an RGB image. */
 function cropColumns(rgb: Uint8Array, width: number, height: number, left: number, size: number): Uint8Array {
   const out = new Uint8Array(size * height * 3);
-  for (let y = 0; y < height; y++) out.set(rgb.subarray((y * width + left) * 3, (y * width + left + size) * 3), y * size * 3);
+  for (let y = 0; y < height; y++)
+    out.set(rgb.subarray((y * width + left) * 3, (y * width + left + size) * 3), y * size * 3);
   return out;
 }
 
@@ -91,29 +136,62 @@ async function makeBundle(root: string): Promise<string> {
   });
   const encoder = await createEncoder(config.encoder, 5);
   await saveEncoder(encoder, path.join(root, 'encoder'));
-  const featureShape = { pooledSize: encoder.pooledSize, gridPositions: encoder.gridPositions, gridChannels: encoder.gridChannels };
+  const featureShape = {
+    pooledSize: encoder.pooledSize,
+    gridPositions: encoder.gridPositions,
+    gridChannels: encoder.gridChannels,
+  };
   const vocabSize = WORDS.length;
   const params = createDecoderParams({ decoder: config.decoder, featureShape, vocabSize }, 3);
   const norm = identityFeatureNorm(featureShape);
   const checkpointDir = path.join(root, 'checkpoint');
-  await writeCheckpointDir(checkpointDir, { modelConfig: config, featureShape, vocabSize, step: 10, epoch: 1, training: {} }, decoderToArrays(params, norm));
+  await writeCheckpointDir(
+    checkpointDir,
+    { modelConfig: config, featureShape, vocabSize, step: 10, epoch: 1, training: {} },
+    decoderToArrays(params, norm),
+  );
   tf.dispose([...Object.values(params), ...Object.values(norm)]);
   encoder.dispose();
   const bundleDir = path.join(root, 'bundle');
-  const vocabulary = { formatVersion: 1, minCount: 1, maxLength: 12, words: WORDS, counts: WORDS.map((_, i) => (i < 4 ? 0 : 10)) };
-  await exportModelBundle({ outDir: bundleDir, encoderDir: path.join(root, 'encoder'), checkpointDir, extras: { vocabulary, preprocessing: PREPROCESSING } });
+  const vocabulary = {
+    formatVersion: 1,
+    minCount: 1,
+    maxLength: 12,
+    words: WORDS,
+    counts: WORDS.map((_, i) => (i < 4 ? 0 : 10)),
+  };
+  await exportModelBundle({
+    outDir: bundleDir,
+    encoderDir: path.join(root, 'encoder'),
+    checkpointDir,
+    extras: { vocabulary, preprocessing: PREPROCESSING },
+  });
   return bundleDir;
 }
 
 /** Node's caption of one normalised image: the reference the page must match. */
-async function nodeCaption(bundle: LoadedBundle, image: Float32Array, beamSize: number): Promise<{ tokens: number[]; words: string[]; pooled: number[] }> {
+async function nodeCaption(
+  bundle: LoadedBundle,
+  image: Float32Array,
+  beamSize: number,
+): Promise<{ tokens: number[]; words: string[]; pooled: number[] }> {
   const features = await bundle.encoder.encode(image, 1);
-  const [tokens] = await bundle.captioner.decode({ pooled: features.pooled, grid: features.grid, count: 1 }, { beamSize });
-  return { tokens, words: tokens.filter((id) => id >= 4).map((id) => WORDS[id]), pooled: Array.from(features.pooled) };
+  const [tokens] = await bundle.captioner.decode(
+    { pooled: features.pooled, grid: features.grid, count: 1 },
+    { beamSize },
+  );
+  return {
+    tokens,
+    words: tokens.filter((id) => id >= 4).map((id) => WORDS[id]),
+    pooled: Array.from(features.pooled),
+  };
 }
 
 /** Serves `routes` (URL path prefix -> directory) and in-memory files on 127.0.0.1, random port. */
-async function serve(files: Record<string, { body: Uint8Array | string; type: string }>, dirs: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
+async function serve(
+  files: Record<string, { body: Uint8Array | string; type: string }>,
+  dirs: Record<string, string>,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(async (req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = files[urlPath];
@@ -126,14 +204,21 @@ async function serve(files: Record<string, { body: Uint8Array | string; type: st
     const target = root && path.resolve(root, `.${urlPath.slice(prefix.length - 1)}`);
     try {
       if (!root || !target || !target.startsWith(`${root}${path.sep}`)) throw new Error('not served');
-      res.writeHead(200, { 'content-type': target.endsWith('.json') ? 'application/json' : 'application/octet-stream' }).end(await fs.readFile(target));
+      res
+        .writeHead(200, {
+          'content-type': target.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        })
+        .end(await fs.readFile(target));
     } catch {
       res.writeHead(404).end();
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 const { path: chromiumPath, missing } = findChromium();
@@ -164,7 +249,11 @@ if (!chromiumPath && process.env.CI === 'true') {
       await initBackend('cpu');
       root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-browser-'));
       const started = Date.now();
-      const build = await buildBrowserBundle({ write: false, sourcemap: false, outfile: path.join(root, 'captioner-model.browser.js') });
+      const build = await buildBrowserBundle({
+        write: false,
+        sourcemap: false,
+        outfile: path.join(root, 'captioner-model.browser.js'),
+      });
       const code = build.outputFiles!.find((f) => f.path.endsWith('.js'))!.contents;
       const bundleDir = await makeBundle(root);
       // A copy with one flipped byte in the decoder weights.
@@ -177,7 +266,10 @@ if (!chromiumPath && process.env.CI === 'true') {
       await fs.writeFile(path.join(root, 'square.png'), encodePng(S, S, square));
       server = await serve(
         {
-          '/': { body: await fs.readFile(path.join(PACKAGE_DIR, 'examples', 'browser', 'index.html')), type: 'text/html' },
+          '/': {
+            body: await fs.readFile(path.join(PACKAGE_DIR, 'examples', 'browser', 'index.html')),
+            type: 'text/html',
+          },
           '/captioner-model.browser.js': { body: code, type: 'text/javascript' },
           '/square.png': { body: encodePng(S, S, square), type: 'image/png' },
           '/wide.png': { body: encodePng(S + 8, S, wide), type: 'image/png' },
@@ -186,7 +278,9 @@ if (!chromiumPath && process.env.CI === 'true') {
       );
       nodeBundle = await loadModelBundle(bundleDir);
       browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
-      console.log(`[browser.test] Chromium ${browser.version()} ready in ${Date.now() - started} ms (build, bundle, launch)`);
+      console.log(
+        `[browser.test] Chromium ${browser.version()} ready in ${Date.now() - started} ms (build, bundle, launch)`,
+      );
     });
 
     afterAll(async () => {
@@ -202,7 +296,8 @@ if (!chromiumPath && process.env.CI === 'true') {
       page.on('pageerror', (error) => pageErrors.push(error.message));
       page.on('console', (message) => {
         // 404s show as "Failed to load resource" (favicon, the missing-bundle case); a failed load throws anyway.
-        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+          pageErrors.push(message.text());
       });
       await page.goto(`${server!.url}/${query}`);
       await page.waitForFunction(() => 'captioner' in window);
@@ -226,7 +321,13 @@ if (!chromiumPath && process.env.CI === 'true') {
           }
           const tensorsBefore = c.tf.memory().numTensors;
           bundle.dispose();
-          return { out, backend: c.tf.getBackend(), freed: tensorsBefore - c.tf.memory().numTensors, vocabulary: bundle.vocabulary.size, imageSize: bundle.preprocessing.imageSize };
+          return {
+            out,
+            backend: c.tf.getBackend(),
+            freed: tensorsBefore - c.tf.memory().numTensors,
+            vocabulary: bundle.vocabulary.size,
+            imageSize: bundle.preprocessing.imageSize,
+          };
         },
         { images: images.map((image) => Array.from(image)) },
       );
@@ -275,8 +376,12 @@ if (!chromiumPath && process.env.CI === 'true') {
       const expected = { square, wide: cropColumns(wide, S + 8, S, 4, S) };
       for (const name of ['square', 'wide'] as const) {
         expect(inBrowser[name].pixels).toEqual(Array.from(expected[name]));
-        expect(inBrowser[name].greedy).toEqual((await nodeCaption(nodeBundle!, normalize(expected[name]), 1)).tokens);
-        expect(inBrowser[name].beam).toEqual((await nodeCaption(nodeBundle!, normalize(expected[name]), 3)).tokens);
+        expect(inBrowser[name].greedy).toEqual(
+          (await nodeCaption(nodeBundle!, normalize(expected[name]), 1)).tokens,
+        );
+        expect(inBrowser[name].beam).toEqual(
+          (await nodeCaption(nodeBundle!, normalize(expected[name]), 3)).tokens,
+        );
       }
       await page.close();
       expect(pageErrors).toEqual([]);
@@ -287,7 +392,9 @@ if (!chromiumPath && process.env.CI === 'true') {
       await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Loaded'));
       expect(await page.textContent('#status')).toContain(`${WORDS.length} words`);
       await page.setInputFiles('#image', path.join(root, 'square.png'));
-      await page.waitForFunction(() => !['', '…'].includes((document.getElementById('beam') as HTMLOutputElement).value));
+      await page.waitForFunction(
+        () => !['', '…'].includes((document.getElementById('beam') as HTMLOutputElement).value),
+      );
       const greedy = await nodeCaption(nodeBundle!, normalize(square), 1);
       const beam = await nodeCaption(nodeBundle!, normalize(square), 3);
       expect(await page.$eval('#greedy', (e) => (e as HTMLOutputElement).value)).toBe(greedy.words.join(' '));
@@ -299,7 +406,9 @@ if (!chromiumPath && process.env.CI === 'true') {
     it('reports a corrupted bundle file (checksum) and a missing bundle, naming the file', async () => {
       const page = await openPage('?bundle=/corrupt/&backend=cpu');
       await page.waitForFunction(() => document.getElementById('error')!.textContent !== '');
-      expect(await page.textContent('#error')).toMatch(/^CorruptArtifactError: http:\/\/127\.0\.0\.1:\d+\/corrupt\/decoder\/weights\.bin: checksum mismatch/);
+      expect(await page.textContent('#error')).toMatch(
+        /^CorruptArtifactError: http:\/\/127\.0\.0\.1:\d+\/corrupt\/decoder\/weights\.bin: checksum mismatch/,
+      );
       const missing = await page.evaluate(async () => {
         const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
         try {
@@ -309,7 +418,9 @@ if (!chromiumPath && process.env.CI === 'true') {
           return `${(error as Error).name} ${(error as { code?: string }).code}: ${(error as Error).message}`;
         }
       });
-      expect(missing).toMatch(/^NotFoundError not_found: http:\/\/127\.0\.0\.1:\d+\/nothing-here\/bundle\.json: HTTP 404/);
+      expect(missing).toMatch(
+        /^NotFoundError not_found: http:\/\/127\.0\.0\.1:\d+\/nothing-here\/bundle\.json: HTTP 404/,
+      );
       await page.close();
     });
   });

@@ -19,7 +19,13 @@ import type { BundleManifest } from './bundle/bundle-format';
 import { readModelBundle } from './bundle/read-bundle';
 
 export * as tf from '@tensorflow/tfjs';
-export { CaptionerError, ConfigError, CorruptArtifactError, InvalidInputError, NotFoundError } from '@captioner/core/errors';
+export {
+  CaptionerError,
+  ConfigError,
+  CorruptArtifactError,
+  InvalidInputError,
+  NotFoundError,
+} from '@captioner/core/errors';
 export { CaptionModel } from './caption-model';
 export { ImageEncoder } from './encoder/image-encoder';
 export { PAD_ID, START_ID, END_ID, UNK_ID } from './special-tokens';
@@ -107,11 +113,17 @@ export interface LoadBundleOptions {
 /** Parses `vocabulary.json`; it must hold as many words as the decoder has outputs. */
 export function parseVocabulary(json: unknown, vocabSize?: number): BundleVocabulary {
   const parsed = vocabularyJsonSchema.safeParse(json);
-  if (!parsed.success) throw new CorruptArtifactError(`vocabulary.json: ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`);
+  if (!parsed.success)
+    throw new CorruptArtifactError(
+      `vocabulary.json: ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`,
+    );
   const { words } = parsed.data;
-  if (!SPECIAL_TOKENS.every((token, id) => words[id] === token)) throw new CorruptArtifactError(`vocabulary.json: words must start with ${SPECIAL_TOKENS.join(', ')}`);
+  if (!SPECIAL_TOKENS.every((token, id) => words[id] === token))
+    throw new CorruptArtifactError(`vocabulary.json: words must start with ${SPECIAL_TOKENS.join(', ')}`);
   if (vocabSize !== undefined && words.length !== vocabSize) {
-    throw new CorruptArtifactError(`vocabulary.json holds ${words.length} words, the decoder ${vocabSize} outputs`);
+    throw new CorruptArtifactError(
+      `vocabulary.json holds ${words.length} words, the decoder ${vocabSize} outputs`,
+    );
   }
   return new BundleVocabulary(words);
 }
@@ -119,12 +131,21 @@ export function parseVocabulary(json: unknown, vocabSize?: number): BundleVocabu
 /** Parses `preprocessing.json` with the defaults of @captioner/preprocessing; `imageSize` must be the encoder's. */
 export function parsePreprocessing(json: unknown, encoderImageSize: number): BundlePreprocessing {
   const parsed = preprocessingJsonSchema.safeParse(json ?? {});
-  if (!parsed.success) throw new CorruptArtifactError(`preprocessing.json: ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`);
+  if (!parsed.success)
+    throw new CorruptArtifactError(
+      `preprocessing.json: ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`,
+    );
   const p = parsed.data;
   const imageSize = p.imageSize ?? encoderImageSize;
-  if (imageSize !== encoderImageSize) throw new CorruptArtifactError(`preprocessing.json: imageSize ${imageSize} is not the encoder's input size ${encoderImageSize}`);
+  if (imageSize !== encoderImageSize)
+    throw new CorruptArtifactError(
+      `preprocessing.json: imageSize ${imageSize} is not the encoder's input size ${encoderImageSize}`,
+    );
   const resizeShorterTo = p.resizeShorterTo ?? Math.round((imageSize * 256) / 224);
-  if (resizeShorterTo < imageSize) throw new CorruptArtifactError(`preprocessing.json: resizeShorterTo ${resizeShorterTo} is below imageSize ${imageSize}`);
+  if (resizeShorterTo < imageSize)
+    throw new CorruptArtifactError(
+      `preprocessing.json: resizeShorterTo ${resizeShorterTo} is below imageSize ${imageSize}`,
+    );
   return { imageSize, resizeShorterTo, mean: p.mean, std: p.std };
 }
 
@@ -133,7 +154,8 @@ export function parsePreprocessing(json: unknown, encoderImageSize: number): Bun
  * Without a call tfjs picks its default (WebGL where available). `cpu` is slow but exact and deterministic.
  */
 export async function setBackend(name: string): Promise<void> {
-  if (!(await tf.setBackend(name))) throw new ConfigError(`tfjs backend '${name}' is not available in this browser`);
+  if (!(await tf.setBackend(name)))
+    throw new ConfigError(`tfjs backend '${name}' is not available in this browser`);
   await tf.ready();
 }
 
@@ -151,7 +173,10 @@ export async function loadBundle(url: string, options: LoadBundleOptions = {}): 
     } catch (error) {
       if (error instanceof NotFoundError) throw error;
       // fetch rejects on network errors and on cross-origin answers without CORS headers.
-      throw new NotFoundError(`${new URL(name, base.endsWith('/') ? base : `${base}/`)}: cannot be fetched (${(error as Error).message}; another origin must send CORS headers)`, { cause: error });
+      throw new NotFoundError(
+        `${new URL(name, base.endsWith('/') ? base : `${base}/`)}: cannot be fetched (${(error as Error).message}; another origin must send CORS headers)`,
+        { cause: error },
+      );
     }
   };
   await tf.ready();
@@ -181,8 +206,15 @@ export async function loadBundle(url: string, options: LoadBundleOptions = {}): 
 }
 
 /** uint8 RGB (3 values a pixel) or RGBA (4, alpha ignored), HWC -> float32 RGB `(x / 255 - mean) / std`, as the trainer's shards. */
-export function normalizePixels(pixels: ArrayLike<number>, preprocessing: Pick<BundlePreprocessing, 'mean' | 'std'>, channels: 3 | 4 = 3): Float32Array {
-  if (pixels.length % channels !== 0) throw new InvalidInputError(`normalizePixels: ${pixels.length} values are not whole ${channels}-channel pixels`);
+export function normalizePixels(
+  pixels: ArrayLike<number>,
+  preprocessing: Pick<BundlePreprocessing, 'mean' | 'std'>,
+  channels: 3 | 4 = 3,
+): Float32Array {
+  if (pixels.length % channels !== 0)
+    throw new InvalidInputError(
+      `normalizePixels: ${pixels.length} values are not whole ${channels}-channel pixels`,
+    );
   const count = pixels.length / channels;
   const { mean, std } = preprocessing;
   const out = new Float32Array(count * 3);
@@ -193,11 +225,23 @@ export function normalizePixels(pixels: ArrayLike<number>, preprocessing: Pick<B
 }
 
 /** What a page can caption: a decoded image, a canvas, a video frame, ImageData, or pixels already normalised. */
-export type ImageInput = ImageData | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | ImageBitmap | OffscreenCanvas | Float32Array;
+export type ImageInput =
+  | ImageData
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | HTMLVideoElement
+  | ImageBitmap
+  | OffscreenCanvas
+  | Float32Array;
 
-function sourceSize(source: Exclude<ImageInput, Float32Array | ImageData>): { width: number; height: number } {
-  if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement) return { width: source.naturalWidth, height: source.naturalHeight };
-  if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) return { width: source.videoWidth, height: source.videoHeight };
+function sourceSize(source: Exclude<ImageInput, Float32Array | ImageData>): {
+  width: number;
+  height: number;
+} {
+  if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement)
+    return { width: source.naturalWidth, height: source.naturalHeight };
+  if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement)
+    return { width: source.videoWidth, height: source.videoHeight };
   return { width: source.width, height: source.height };
 }
 
@@ -209,8 +253,13 @@ function makeCanvas(width: number, height: number): OffscreenCanvas | HTMLCanvas
   return canvas;
 }
 
-function context2d(canvas: OffscreenCanvas | HTMLCanvasElement): CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D {
-  const context = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+function context2d(
+  canvas: OffscreenCanvas | HTMLCanvasElement,
+): CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D {
+  const context = canvas.getContext('2d', { willReadFrequently: true }) as
+    | CanvasRenderingContext2D
+    | OffscreenCanvasRenderingContext2D
+    | null;
   if (!context) throw new ConfigError('this browser gives no 2D canvas context');
   return context;
 }
@@ -221,7 +270,10 @@ function context2d(canvas: OffscreenCanvas | HTMLCanvasElement): CanvasRendering
  * transparent pixels on white. The browser's canvas resamples, not libvips: pixels can differ slightly from
  * the trainer's. Draws with the browser's EXIF orientation (`image-orientation: from-image`).
  */
-export function imageToPixels(image: Exclude<ImageInput, Float32Array>, preprocessing: Pick<BundlePreprocessing, 'imageSize' | 'resizeShorterTo'>): Uint8Array {
+export function imageToPixels(
+  image: Exclude<ImageInput, Float32Array>,
+  preprocessing: Pick<BundlePreprocessing, 'imageSize' | 'resizeShorterTo'>,
+): Uint8Array {
   let source: Exclude<ImageInput, Float32Array | ImageData>;
   if (typeof ImageData !== 'undefined' && image instanceof ImageData) {
     const canvas = makeCanvas(image.width, image.height);
@@ -229,7 +281,8 @@ export function imageToPixels(image: Exclude<ImageInput, Float32Array>, preproce
     source = canvas;
   } else source = image as Exclude<ImageInput, Float32Array | ImageData>;
   const { width, height } = sourceSize(source);
-  if (!(width > 0 && height > 0)) throw new InvalidInputError(`image has no pixels (${width}x${height}); wait for it to load`);
+  if (!(width > 0 && height > 0))
+    throw new InvalidInputError(`image has no pixels (${width}x${height}); wait for it to load`);
   const { imageSize: size, resizeShorterTo } = preprocessing;
   // Same numbers as cropGeometry in @captioner/preprocessing (crop-geometry.ts).
   const shorter = Math.min(width, height);
@@ -265,7 +318,10 @@ export function imageToInput(bundle: Pick<BrowserBundle, 'preprocessing'>, image
 }
 
 /** Pooled and grid features of one image. */
-export async function encodeImage(bundle: Pick<BrowserBundle, 'encoder' | 'preprocessing'>, image: ImageInput): Promise<EncodedImages> {
+export async function encodeImage(
+  bundle: Pick<BrowserBundle, 'encoder' | 'preprocessing'>,
+  image: ImageInput,
+): Promise<EncodedImages> {
   return bundle.encoder.encode(imageToInput(bundle, image), 1);
 }
 
@@ -281,15 +337,26 @@ export interface Caption {
  * Captions one image: greedy decoding by default, beam search with `beamSize` > 1 (`maxLength`,
  * `lengthPenalty` as `CaptionModel.decode`).
  */
-export async function captionImage(bundle: BrowserBundle, image: ImageInput, options: DecodeOptions = {}): Promise<Caption> {
+export async function captionImage(
+  bundle: BrowserBundle,
+  image: ImageInput,
+  options: DecodeOptions = {},
+): Promise<Caption> {
   const features = await encodeImage(bundle, image);
   return captionFeatures(bundle, features, options);
 }
 
 /** Captions features from `encodeImage` (the grid is used when the decoder attends). */
-export async function captionFeatures(bundle: Pick<BrowserBundle, 'captioner' | 'vocabulary'>, features: EncodedImages, options: DecodeOptions = {}): Promise<Caption> {
+export async function captionFeatures(
+  bundle: Pick<BrowserBundle, 'captioner' | 'vocabulary'>,
+  features: EncodedImages,
+  options: DecodeOptions = {},
+): Promise<Caption> {
   const attention = bundle.captioner.config.decoder.attention;
-  const [tokens] = await bundle.captioner.decode({ pooled: features.pooled, grid: attention ? features.grid : undefined, count: 1 }, options);
+  const [tokens] = await bundle.captioner.decode(
+    { pooled: features.pooled, grid: attention ? features.grid : undefined, count: 1 },
+    options,
+  );
   const words = bundle.vocabulary.wordsOf(tokens);
   return { tokens, words, caption: words.join(' ') };
 }

@@ -32,8 +32,10 @@ export class CaptionModel {
   async decodeBeams(features: DecodeFeatures, options: DecodeOptions = {}): Promise<Beam[][]> {
     const beamSize = options.beamSize ?? 1;
     const maxLength = options.maxLength ?? this.config.decoder.maxLength;
-    if (!Number.isInteger(beamSize) || beamSize < 1) throw new InvalidInputError(`beam size must be a positive integer, got ${beamSize}`);
-    if (!Number.isInteger(maxLength) || maxLength < 1) throw new InvalidInputError(`maxLength must be a positive integer, got ${maxLength}`);
+    if (!Number.isInteger(beamSize) || beamSize < 1)
+      throw new InvalidInputError(`beam size must be a positive integer, got ${beamSize}`);
+    if (!Number.isInteger(maxLength) || maxLength < 1)
+      throw new InvalidInputError(`maxLength must be a positive integer, got ${maxLength}`);
     if (features.count === 0) return [];
     // Chunks bound memory: beam search keeps beamSize copies of every image's grid features.
     const chunk = Math.max(1, Math.floor(DECODE_CHUNK_ROWS / beamSize));
@@ -47,10 +49,15 @@ export class CaptionModel {
         count: n,
       };
       if (features.count > chunk && features.pooled.length !== features.count * P) {
-        throw new InvalidInputError(`pooled features: expected ${features.count}x${P} values, got ${features.pooled.length}`);
+        throw new InvalidInputError(
+          `pooled features: expected ${features.count}x${P} values, got ${features.pooled.length}`,
+        );
       }
       if (beamSize === 1) out.push(...(await decodeGreedy(this.math, part, maxLength)).map((b) => [b]));
-      else out.push(...(await decodeBeamSearch(this.math, part, beamSize, maxLength, options.lengthPenalty ?? 0)));
+      else
+        out.push(
+          ...(await decodeBeamSearch(this.math, part, beamSize, maxLength, options.lengthPenalty ?? 0)),
+        );
     }
     return out;
   }
@@ -68,9 +75,13 @@ export class CaptionModel {
 }
 
 /** Splits checkpoint tensors into decoder parameters and feature statistics. */
-export function decoderFromArrays(spec: DecoderSpec, tensors: NamedArrays): { params: DecoderParams; norm: FeatureNorm } {
+export function decoderFromArrays(
+  spec: DecoderSpec,
+  tensors: NamedArrays,
+): { params: DecoderParams; norm: FeatureNorm } {
   const values: Record<string, Float32Array> = {};
-  for (const [name, t] of Object.entries(tensors)) if (name.startsWith('decoder/')) values[name.slice('decoder/'.length)] = t.data;
+  for (const [name, t] of Object.entries(tensors))
+    if (name.startsWith('decoder/')) values[name.slice('decoder/'.length)] = t.data;
   const params = paramsFromValues(spec, values);
   const norm = {} as FeatureNorm;
   for (const key of NORM_KEYS) {
@@ -88,8 +99,10 @@ export function decoderFromArrays(spec: DecoderSpec, tensors: NamedArrays): { pa
 /** Decoder parameters and feature statistics as named arrays (the checkpoint layout). */
 export function decoderToArrays(params: DecoderParams, norm: FeatureNorm): NamedArrays {
   const out: NamedArrays = {};
-  for (const [name, v] of Object.entries(params)) out[`decoder/${name}`] = { shape: v.shape, data: v.dataSync() as Float32Array };
-  for (const key of NORM_KEYS) out[`norm/${key}`] = { shape: norm[key].shape, data: norm[key].dataSync() as Float32Array };
+  for (const [name, v] of Object.entries(params))
+    out[`decoder/${name}`] = { shape: v.shape, data: v.dataSync() as Float32Array };
+  for (const key of NORM_KEYS)
+    out[`norm/${key}`] = { shape: norm[key].shape, data: norm[key].dataSync() as Float32Array };
   return out;
 }
 

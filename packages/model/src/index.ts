@@ -5,7 +5,13 @@ export type { ModelConfig, ModelConfigInput, EncoderConfig, DecoderConfig, Featu
 export { deriveSeed, SeededRandom } from './random';
 export { DecoderMath } from './decoder/decoder';
 export type { DecoderState } from './decoder/decoder';
-export { createDecoderParams, paramsFromValues, computeFeatureNorm, identityFeatureNorm, parameterShapes } from './decoder/params';
+export {
+  createDecoderParams,
+  paramsFromValues,
+  computeFeatureNorm,
+  identityFeatureNorm,
+  parameterShapes,
+} from './decoder/params';
 export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 export { teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
 export type { CaptionBatch, LossOptions } from './decoder/teacher-forcing';
@@ -13,7 +19,12 @@ export { matMul, embeddingLookup } from './decoder/ops';
 export type { Beam, DecodeFeatures, DecodeOptions } from './decoding/types';
 export { CaptionModel, decoderFromArrays, decoderToArrays } from './caption-model';
 export { loadCaptionModel } from './load-caption-model';
-export { writeCheckpointDir, readCheckpointDir, isCheckpointDir, checkpointMetaSchema } from './checkpoint/checkpoint-dir';
+export {
+  writeCheckpointDir,
+  readCheckpointDir,
+  isCheckpointDir,
+  checkpointMetaSchema,
+} from './checkpoint/checkpoint-dir';
 export type { CheckpointMeta, NamedArrays } from './checkpoint/checkpoint-dir';
 export { ImageEncoder } from './encoder/image-encoder';
 export { createEncoder, loadEncoder, saveEncoder } from './encoder/encoder-files';
@@ -28,4 +39,9 @@ export { loadModelBundle } from './bundle/load-bundle';
 export type { LoadedBundle } from './bundle/load-bundle';
 export { bundleManifestSchema, BUNDLE_FILE, BUNDLE_FORMAT } from './bundle/bundle-format';
 export type { BundleManifest } from './bundle/bundle-format';
-export { encoderTrainableVariables, applyEncoderWeights, loadFineTunedEncoder, encoderWeightName } from './checkpoint/encoder-weights';
+export {
+  encoderTrainableVariables,
+  applyEncoderWeights,
+  loadFineTunedEncoder,
+  encoderWeightName,
+} from './checkpoint/encoder-weights';

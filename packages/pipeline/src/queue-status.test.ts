@@ -63,6 +63,9 @@ describe('queueStatus on real Redis', () => {
     await worker.close();
     workerConnection.disconnect();
     const after = await queueStatus(connection, prefix);
-    expect(after.find((q) => q.stage === 'train')).toMatchObject({ workers: 0, jobs: { active: 0, completed: 1 } });
+    expect(after.find((q) => q.stage === 'train')).toMatchObject({
+      workers: 0,
+      jobs: { active: 0, completed: 1 },
+    });
   });
 });

@@ -5,7 +5,14 @@ import type { StageKind } from '@captioner/db';
 import { QUEUE_NAMES } from './queues';
 
 /** The job states a user scaling workers looks at. */
-export const QUEUE_JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children'] as const;
+export const QUEUE_JOB_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'failed',
+  'completed',
+  'waiting-children',
+] as const;
 export type QueueJobState = (typeof QUEUE_JOB_STATES)[number];
 
 /** One stage queue: how many jobs are in each state and how many worker connections take its jobs. */
@@ -29,7 +36,10 @@ export async function queueStatus(connection: Redis, prefix: string): Promise<Qu
     try {
       // `prioritized` jobs are waiting too (BullMQ keeps them in their own set).
       const counts = await queue.getJobCounts(...QUEUE_JOB_STATES, 'prioritized');
-      const jobs = Object.fromEntries(QUEUE_JOB_STATES.map((state) => [state, counts[state] ?? 0])) as Record<QueueJobState, number>;
+      const jobs = Object.fromEntries(QUEUE_JOB_STATES.map((state) => [state, counts[state] ?? 0])) as Record<
+        QueueJobState,
+        number
+      >;
       jobs.waiting += counts.prioritized ?? 0;
       out.push({ stage, queue: QUEUE_NAMES[stage], jobs, workers: await queue.getWorkersCount() });
     } finally {

@@ -33,7 +33,9 @@ export async function createProducerConnection(url: string, timeoutMs = 3000): P
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new ConnectionError(`cannot reach Redis at ${redactRedisUrl(url)}: ${describeError(error)}`, { cause: error });
+    throw new ConnectionError(`cannot reach Redis at ${redactRedisUrl(url)}: ${describeError(error)}`, {
+      cause: error,
+    });
   }
   return redis;
 }

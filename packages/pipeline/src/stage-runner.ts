@@ -40,8 +40,18 @@ export function isDbConnectionError(error: unknown): boolean {
   for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
     seen.add(e);
     const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && /^(P1001|P1002|P1017|P2024|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P01|08\w{3})$/.test(code)) return true;
-    if (typeof message === 'string' && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection (was )?closed|Can't reach database|server closed the connection|timeout exceeded when trying to connect/i.test(message)) return true;
+    if (
+      typeof code === 'string' &&
+      /^(P1001|P1002|P1017|P2024|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P01|08\w{3})$/.test(code)
+    )
+      return true;
+    if (
+      typeof message === 'string' &&
+      /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection (was )?closed|Can't reach database|server closed the connection|timeout exceeded when trying to connect/i.test(
+        message,
+      )
+    )
+      return true;
   }
   return false;
 }
@@ -65,9 +75,15 @@ export function withDbRetries(db: DbClient, logger: Logger, totalMs: number): Db
             if (!isDbConnectionError(error)) throw error;
             const what = `${model ?? 'database'}.${operation}`;
             if (Date.now() + pause > deadline) {
-              throw new ConnectionError(`database unreachable for ${Math.round(totalMs / 1000)} s (${what}): ${describeError(error)}`, { cause: error });
+              throw new ConnectionError(
+                `database unreachable for ${Math.round(totalMs / 1000)} s (${what}): ${describeError(error)}`,
+                { cause: error },
+              );
             }
-            logger.warn({ operation: what, error: describeError(error), retryInMs: pause }, 'database unreachable, retrying');
+            logger.warn(
+              { operation: what, error: describeError(error), retryInMs: pause },
+              'database unreachable, retrying',
+            );
             await new Promise((resolve) => setTimeout(resolve, pause));
           }
         }
@@ -97,7 +113,9 @@ export function parsePayload<K extends StageKind>(stage: K, raw: unknown): Stage
   const parsed = payloadSchemas[stage].safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidInputError(`${stage} job payload: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InvalidInputError(
+      `${stage} job payload: field ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   return parsed.data as StagePayloads[K];
 }
@@ -116,7 +134,11 @@ function tracksStageRow(stage: StageKind, payload: StagePayloads[StageKind]): bo
  * already done, counts attempts, stores progress, marks success, and on a failure that will not be
  * retried marks the stage and the run failed with a one-line message.
  */
-export async function runStage<K extends StageKind>(stage: K, rawPayload: unknown, deps: StageRunDeps): Promise<StageOutcome> {
+export async function runStage<K extends StageKind>(
+  stage: K,
+  rawPayload: unknown,
+  deps: StageRunDeps,
+): Promise<StageOutcome> {
   const payload = parsePayload(stage, rawPayload);
   // Every database operation of the stage (bookkeeping and the handler's own) survives a short outage.
   const pollDb = deps.db;
@@ -157,7 +179,10 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
       .catch(() => {});
   }, CANCEL_POLL_INTERVAL_MS);
   cancelPoll.unref();
-  const handler = deps.handlers[stage] as (p: StagePayloads[K], ctx: Parameters<StageHandlers[K]>[1]) => Promise<void>;
+  const handler = deps.handlers[stage] as (
+    p: StagePayloads[K],
+    ctx: Parameters<StageHandlers[K]>[1],
+  ) => Promise<void>;
   try {
     logger.info('stage started');
     await handler(payload, {
@@ -179,7 +204,8 @@ export async function runStage<K extends StageKind>(stage: K, rawPayload: unknow
       // Stopped on request: a shutdown leaves the stage to be taken over; a cancel marks it cancelled.
       logger.warn({ error: message }, 'stage stopped');
       const cancelled = (await getRun(deps.db, run.id).catch(() => run)).status === 'cancelled';
-      if (tracked) await finishStage(deps.db, key, cancelled ? 'cancelled' : 'pending', message).catch(() => {});
+      if (tracked)
+        await finishStage(deps.db, key, cancelled ? 'cancelled' : 'pending', message).catch(() => {});
       throw error instanceof CancelledError ? error : new CancelledError(message);
     }
     const final = isPermanentError(error) || deps.attempt >= deps.maxAttempts;

@@ -23,7 +23,9 @@ describe('augmentPixels', () => {
   });
 
   it('colour jitter at its midpoint draw (all factors 1) changes nothing; low draws darken and desaturate', () => {
-    expect(augmentPixels(image, 2, { horizontalFlip: false, colorJitter: 0.4 }, constant(0.5))).toEqual(image);
+    expect(augmentPixels(image, 2, { horizontalFlip: false, colorJitter: 0.4 }, constant(0.5))).toEqual(
+      image,
+    );
     const dull = augmentPixels(image, 2, { horizontalFlip: false, colorJitter: 0.5 }, constant(0));
     // brightness 0.5, contrast 0.5, saturation 0.5: every channel moves towards grey and down.
     const sum = (a: Uint8Array) => a.reduce((s, v) => s + v, 0);
@@ -42,6 +44,8 @@ describe('augmentPixels', () => {
   });
 
   it('refuses pixels that are not whole images', () => {
-    expect(() => augmentPixels(new Uint8Array(11), 2, { horizontalFlip: true, colorJitter: 0 }, constant(0))).toThrow(InvalidInputError);
+    expect(() =>
+      augmentPixels(new Uint8Array(11), 2, { horizontalFlip: true, colorJitter: 0 }, constant(0)),
+    ).toThrow(InvalidInputError);
   });
 });

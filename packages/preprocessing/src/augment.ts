@@ -13,10 +13,17 @@ const LUMA = [0.299, 0.587, 0.114] as const;
  * - colour jitter of strength j: brightness, then contrast, then saturation, each factor drawn from
  *   [1 - j, 1 + j] (torchvision's `ColorJitter(j, j, j)`, in a fixed order instead of a random one).
  */
-export function augmentPixels(pixels: Uint8Array, size: number, augment: AugmentSettings, rng: () => number): Uint8Array {
+export function augmentPixels(
+  pixels: Uint8Array,
+  size: number,
+  augment: AugmentSettings,
+  rng: () => number,
+): Uint8Array {
   const imageBytes = size * size * 3;
   if (!Number.isInteger(size) || size < 1 || pixels.length === 0 || pixels.length % imageBytes !== 0) {
-    throw new InvalidInputError(`augmentPixels: ${pixels.length} bytes is not a whole number of ${size}x${size}x3 images`);
+    throw new InvalidInputError(
+      `augmentPixels: ${pixels.length} bytes is not a whole number of ${size}x${size}x3 images`,
+    );
   }
   const out = new Uint8Array(pixels);
   const jitter = augment.colorJitter;

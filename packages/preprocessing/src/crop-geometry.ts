@@ -11,9 +11,16 @@ export interface CropGeometry {
   size: number;
 }
 
-export function cropGeometry(width: number, height: number, resizeShorterTo: number, size: number): CropGeometry {
-  if (!(width > 0 && height > 0)) throw new RangeError(`image dimensions must be positive, got ${width}x${height}`);
-  if (resizeShorterTo < size) throw new RangeError(`resizeShorterTo ${resizeShorterTo} is below the crop size ${size}`);
+export function cropGeometry(
+  width: number,
+  height: number,
+  resizeShorterTo: number,
+  size: number,
+): CropGeometry {
+  if (!(width > 0 && height > 0))
+    throw new RangeError(`image dimensions must be positive, got ${width}x${height}`);
+  if (resizeShorterTo < size)
+    throw new RangeError(`resizeShorterTo ${resizeShorterTo} is below the crop size ${size}`);
   const shorter = Math.min(width, height);
   const longer = Math.max(width, height);
   // The longer side never drops below the crop, even for extreme aspect ratios and rounding.

@@ -14,7 +14,9 @@ describe('orientSquare', () => {
         .toBuffer();
       expect((await sharp(png).metadata()).orientation).toBe(orientation);
       const expected = await sharp(png, { autoOrient: true }).raw().toBuffer();
-      expect(Array.from(orientSquare(pixels, size, orientation)), `orientation ${orientation}`).toEqual(Array.from(expected));
+      expect(Array.from(orientSquare(pixels, size, orientation)), `orientation ${orientation}`).toEqual(
+        Array.from(expected),
+      );
     }
   });
 

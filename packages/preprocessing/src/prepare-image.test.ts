@@ -70,7 +70,8 @@ describe('prepareImage: image kinds', () => {
     // Stored 80x48 in four quadrants: red, green / blue, white.
     const stored = Buffer.alloc(80 * 48 * 3);
     for (let y = 0; y < 48; y++) {
-      for (let x = 0; x < 80; x++) stored.set(y < 24 ? (x < 40 ? RED : GREEN) : x < 40 ? BLUE : WHITE, (y * 80 + x) * 3);
+      for (let x = 0; x < 80; x++)
+        stored.set(y < 24 ? (x < 40 ? RED : GREEN) : x < 40 ? BLUE : WHITE, (y * 80 + x) * 3);
     }
     for (let orientation = 1; orientation <= 8; orientation++) {
       const tagged = path.join(dir, `orientation-${orientation}.png`);
@@ -79,29 +80,44 @@ describe('prepareImage: image kinds', () => {
       await sharp(tagged, { autoOrient: true }).png().toFile(upright);
       const actual = await prepareImage(tagged, settings);
       const expected = await prepareImage(upright, settings);
-      for (const [x, y] of [[16, 16], [48, 16], [16, 48], [48, 48]]) {
-        expect(pixelAt(actual, SIZE, x, y), `orientation ${orientation} at ${x},${y}`).toEqual(pixelAt(expected, SIZE, x, y));
+      for (const [x, y] of [
+        [16, 16],
+        [48, 16],
+        [16, 48],
+        [48, 48],
+      ]) {
+        expect(pixelAt(actual, SIZE, x, y), `orientation ${orientation} at ${x},${y}`).toEqual(
+          pixelAt(expected, SIZE, x, y),
+        );
       }
     }
   });
 
   it('flattens PNG alpha onto white: transparent pixels become white, whatever colour they hold', async () => {
     const file = path.join(dir, 'alpha.png');
-    await rawImage(splitImage(96, 64, 'leftRight', [...RED, 255], [...GREEN, 0]), 96, 64, 4).png().toFile(file);
+    await rawImage(splitImage(96, 64, 'leftRight', [...RED, 255], [...GREEN, 0]), 96, 64, 4)
+      .png()
+      .toFile(file);
     expect((await sharp(file).metadata()).hasAlpha).toBe(true);
     expectLeftRight(await prepareImage(file, settings), RED, WHITE, 2);
   });
 
   it('turns a grayscale PNG into three equal channels', async () => {
     const file = path.join(dir, 'grey.png');
-    await rawImage(splitImage(96, 64, 'leftRight', [40], [200]), 96, 64, 1).toColourspace('b-w').png().toFile(file);
+    await rawImage(splitImage(96, 64, 'leftRight', [40], [200]), 96, 64, 1)
+      .toColourspace('b-w')
+      .png()
+      .toFile(file);
     expect((await sharp(file).metadata()).channels).toBe(1);
     expectLeftRight(await prepareImage(file, settings), [40, 40, 40], [200, 200, 200], 2);
   });
 
   it('turns a 16-bit PNG into 8-bit RGB', async () => {
     const file = path.join(dir, 'sixteen.png');
-    await rawImage(splitImage(96, 64, 'leftRight', RED, BLUE), 96, 64, 3).toColourspace('rgb16').png().toFile(file);
+    await rawImage(splitImage(96, 64, 'leftRight', RED, BLUE), 96, 64, 3)
+      .toColourspace('rgb16')
+      .png()
+      .toFile(file);
     expect((await sharp(file).metadata()).depth).toBe('ushort');
     expectLeftRight(await prepareImage(file, settings), RED, BLUE, 2);
   });
@@ -111,7 +127,10 @@ describe('prepareImage: image kinds', () => {
     const brick: Rgb = [180, 60, 50];
     const slate: Rgb = [50, 70, 150];
     const file = path.join(dir, 'cmyk.jpg');
-    await rawImage(splitImage(96, 64, 'leftRight', brick, slate), 96, 64, 3).toColourspace('cmyk').jpeg({ quality: 95 }).toFile(file);
+    await rawImage(splitImage(96, 64, 'leftRight', brick, slate), 96, 64, 3)
+      .toColourspace('cmyk')
+      .jpeg({ quality: 95 })
+      .toFile(file);
     const meta = await sharp(file).metadata();
     expect([meta.space, meta.channels]).toEqual(['cmyk', 4]);
     expectLeftRight(await prepareImage(file, settings), brick, slate, 30);
@@ -126,7 +145,9 @@ describe('prepareImage: image kinds', () => {
     const file = path.join(dir, 'animated.gif');
     const first = splitImage(96, 64, 'leftRight', RED, BLUE);
     const second = splitImage(96, 64, 'leftRight', GREEN, GREEN);
-    await sharp(Buffer.concat([first, second]), { raw: { width: 96, height: 128, channels: 3, pageHeight: 64 } })
+    await sharp(Buffer.concat([first, second]), {
+      raw: { width: 96, height: 128, channels: 3, pageHeight: 64 },
+    })
       .gif()
       .toFile(file);
     expect((await sharp(file).metadata()).pages).toBe(2);
@@ -164,7 +185,15 @@ describe('prepareImage: broken and hostile files', () => {
 
   it('refuses a truncated JPEG', async () => {
     const file = path.join(dir, 'truncated.jpg');
-    const noisy = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    const noisy = await sharp({
+      create: {
+        width: 400,
+        height: 300,
+        channels: 3,
+        background: '#808080',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
+    })
       .jpeg({ quality: 90 })
       .toBuffer();
     // Keep the header and half the entropy-coded data.
@@ -174,18 +203,27 @@ describe('prepareImage: broken and hostile files', () => {
 
   it('refuses a decompression bomb (tiny file, many pixels) under maxInputPixels', async () => {
     const file = path.join(dir, 'bomb.png');
-    await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#ff0000' }, limitInputPixels: false })
+    await sharp({
+      create: { width: 5000, height: 5000, channels: 3, background: '#ff0000' },
+      limitInputPixels: false,
+    })
       .png({ compressionLevel: 9 })
       .toFile(file);
     expect((await fs.stat(file)).size).toBeLessThan(200_000);
-    await expectInvalid(prepareImage(file, { ...settings, maxInputPixels: 1_000_000 }), file, /too many pixels \(5000x5000, limit 1000000\)/);
+    await expectInvalid(
+      prepareImage(file, { ...settings, maxInputPixels: 1_000_000 }),
+      file,
+      /too many pixels \(5000x5000, limit 1000000\)/,
+    );
   });
 
   it('refuses a file above maxFileBytes without decoding it', async () => {
     const file = await writeLeftRight('big.png', (i) => i.png());
     const { size } = await fs.stat(file);
     await expectInvalid(prepareImage(file, { ...settings, maxFileBytes: size - 1 }), file, /file too large/);
-    await expect(prepareImage(file, { ...settings, maxFileBytes: size })).resolves.toHaveLength(SIZE * SIZE * 3);
+    await expect(prepareImage(file, { ...settings, maxFileBytes: size })).resolves.toHaveLength(
+      SIZE * SIZE * 3,
+    );
   });
 
   it('refuses an empty file and an SVG (a format sharp reads but we do not)', async () => {
@@ -193,7 +231,10 @@ describe('prepareImage: broken and hostile files', () => {
     await fs.writeFile(empty, '');
     await expectInvalid(prepareImage(empty, settings), empty, /empty file/);
     const svg = path.join(dir, 'drawing.svg');
-    await fs.writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>');
+    await fs.writeFile(
+      svg,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>',
+    );
     await expectInvalid(prepareImage(svg, settings), svg, /unsupported image format svg/);
   });
 

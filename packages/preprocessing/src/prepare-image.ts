@@ -44,7 +44,12 @@ export async function prepareImage(file: string, settings: PreprocessSettings): 
     throw decodeError(file, error);
   }
   const { data, info } = result;
-  if (info.width !== crop.size || info.height !== crop.size || info.channels !== 3 || data.byteLength !== crop.size * crop.size * 3) {
+  if (
+    info.width !== crop.size ||
+    info.height !== crop.size ||
+    info.channels !== 3 ||
+    data.byteLength !== crop.size * crop.size * 3
+  ) {
     throw new InvalidInputError(
       `${file}: decoded to ${info.width}x${info.height}x${info.channels}, expected ${crop.size}x${crop.size}x3`,
     );
@@ -68,7 +73,8 @@ async function readImageFile(file: string, maxFileBytes: number): Promise<Buffer
   try {
     handle = await fs.open(file, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${file}: no such image file`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`${file}: no such image file`);
     throw error;
   }
   try {
@@ -98,15 +104,20 @@ async function readHeader(
     throw decodeError(file, error);
   }
   const format = String(meta.format ?? 'unknown');
-  if (!DECODABLE_FORMATS.has(format)) throw new InvalidInputError(`${file}: unsupported image format ${format}`);
+  if (!DECODABLE_FORMATS.has(format))
+    throw new InvalidInputError(`${file}: unsupported image format ${format}`);
   if (format === 'heif' && meta.compression !== 'av1') {
-    throw new InvalidInputError(`${file}: unsupported image format HEIF/${meta.compression ?? 'unknown'} (only AVIF is decoded)`);
+    throw new InvalidInputError(
+      `${file}: unsupported image format HEIF/${meta.compression ?? 'unknown'} (only AVIF is decoded)`,
+    );
   }
   const { width, height } = meta;
   if (!width || !height) throw new InvalidInputError(`${file}: image has no dimensions`);
   // sharp's limitInputPixels guards the decode too, but its message does not name the size.
   if (width * height > maxInputPixels) {
-    throw new InvalidInputError(`${file}: too many pixels (${width}x${height}, limit ${maxInputPixels}): possible decompression bomb`);
+    throw new InvalidInputError(
+      `${file}: too many pixels (${width}x${height}, limit ${maxInputPixels}): possible decompression bomb`,
+    );
   }
   return { width, height, orientation: meta.orientation ?? 1 };
 }
@@ -117,7 +128,9 @@ function decodeError(file: string, error: unknown): InvalidInputError {
   let reason: string;
   if (/unsupported image format/i.test(detail)) reason = 'not an image or unsupported format';
   else if (/pixel limit/i.test(detail)) reason = 'too many pixels: possible decompression bomb';
-  else if (/premature end|truncat|end of (input|file)|unexpected end|not enough data|read error/i.test(detail)) {
+  else if (
+    /premature end|truncat|end of (input|file)|unexpected end|not enough data|read error/i.test(detail)
+  ) {
     reason = 'truncated or corrupt image';
   } else reason = 'cannot decode image';
   return new InvalidInputError(`${file}: ${reason} (${detail})`, { cause: error });

@@ -20,7 +20,9 @@ beforeAll(async () => {
   items = [];
   for (let i = 0; i < 6; i++) {
     const file = path.join(dir, `good-${i}.png`);
-    await rawImage(splitImage(48, 40, 'leftRight', colours[i % 3], colours[(i + 1) % 3]), 48, 40, 3).png().toFile(file);
+    await rawImage(splitImage(48, 40, 'leftRight', colours[i % 3], colours[(i + 1) % 3]), 48, 40, 3)
+      .png()
+      .toFile(file);
     items.push({ id: `good-${i}`, path: file });
   }
   const text = path.join(dir, 'text.jpg');
@@ -38,7 +40,13 @@ describe('preprocessShard', () => {
   it('writes the good images in order, reports the broken ones, and readImageShard reads the result', async () => {
     const outFile = path.join(dir, 'shards', 'mixed.shard');
     const progress: number[] = [];
-    const result = await preprocessShard({ items, outFile, settings, concurrency: 3, onProgress: (u) => progress.push(u.fraction) });
+    const result = await preprocessShard({
+      items,
+      outFile,
+      settings,
+      concurrency: 3,
+      onProgress: (u) => progress.push(u.fraction),
+    });
     expect(result.skipped).toBe(false);
     expect(result.written).toBe(6);
     expect(result.failed.map((f) => f.id)).toEqual(['text', 'missing']);
@@ -53,7 +61,11 @@ describe('preprocessShard', () => {
     // Every row holds exactly the pixels of its own image (rows after the failures moved up).
     for (const [row, item] of goodItems().entries()) {
       const expected = await prepareImage(item.path, settings);
-      expect(Buffer.from(shard.pixels.subarray(row * 32 * 32 * 3, (row + 1) * 32 * 32 * 3)).equals(Buffer.from(expected))).toBe(true);
+      expect(
+        Buffer.from(shard.pixels.subarray(row * 32 * 32 * 3, (row + 1) * 32 * 32 * 3)).equals(
+          Buffer.from(expected),
+        ),
+      ).toBe(true);
     }
     const meta = shardMetaSchema.parse((await readShardFile(outFile)).meta);
     expect(meta.failed).toEqual(result.failed);
@@ -116,7 +128,9 @@ describe('preprocessShard', () => {
 
   it('refuses duplicate ids', async () => {
     const outFile = path.join(dir, 'duplicate.shard');
-    await expect(preprocessShard({ items: [items[0], items[0]], outFile, settings })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(preprocessShard({ items: [items[0], items[0]], outFile, settings })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
   });
 
   it('stops on abort, rejects with CancelledError and writes nothing', async () => {

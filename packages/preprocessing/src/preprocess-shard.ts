@@ -69,7 +69,11 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
 
   const existing = await readCompleteShard(outFile, items, identity, settings);
   if (existing) {
-    onProgress?.({ fraction: 1, message: 'shard already complete', figures: { written: existing.written, failed: existing.failed.length } });
+    onProgress?.({
+      fraction: 1,
+      message: 'shard already complete',
+      figures: { written: existing.written, failed: existing.failed.length },
+    });
     return { outFile, written: existing.written, failed: existing.failed, skipped: true };
   }
 
@@ -105,7 +109,8 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
     },
     signal,
   );
-  if (signal?.aborted) throw new CancelledError(`preprocessing ${outFile} cancelled after ${done} of ${items.length} images`);
+  if (signal?.aborted)
+    throw new CancelledError(`preprocessing ${outFile} cancelled after ${done} of ${items.length} images`);
 
   const failed: FailedImage[] = [];
   const ids: string[] = [];
@@ -127,7 +132,9 @@ export async function preprocessShard(options: PreprocessShardOptions): Promise<
     kind: 'images',
     ids,
     meta,
-    tensors: { pixels: { dtype: 'uint8', shape: [kept, size, size, 3], data: pixels.subarray(0, kept * imageBytes) } },
+    tensors: {
+      pixels: { dtype: 'uint8', shape: [kept, size, size, 3], data: pixels.subarray(0, kept * imageBytes) },
+    },
   });
   return { outFile, written: kept, failed, skipped: false };
 }
@@ -143,7 +150,10 @@ function checkItems(items: ShardItem[], outFile: string): void {
 }
 
 /** What makes two runs produce the same shard: the decode rules, the settings that shape pixels, the items. */
-function shardIdentity(items: ShardItem[], settings: PreprocessSettings): Pick<ShardMeta, 'preprocess' | 'itemsSha256'> {
+function shardIdentity(
+  items: ShardItem[],
+  settings: PreprocessSettings,
+): Pick<ShardMeta, 'preprocess' | 'itemsSha256'> {
   const hash = createHash('sha256');
   for (const item of items) hash.update(JSON.stringify([item.id, item.path])).update('\n');
   return {
@@ -176,7 +186,8 @@ async function readCompleteShard(
   if (meta.data.itemsSha256 !== identity.itemsSha256) return undefined;
   if (JSON.stringify(meta.data.preprocess) !== JSON.stringify(identity.preprocess)) return undefined;
   // Same pixels but another normalization recorded: rewrite, readers would normalize wrongly.
-  if (JSON.stringify([meta.data.mean, meta.data.std]) !== JSON.stringify([settings.mean, settings.std])) return undefined;
+  if (JSON.stringify([meta.data.mean, meta.data.std]) !== JSON.stringify([settings.mean, settings.std]))
+    return undefined;
   const failedIds = new Set(meta.data.failed.map((f) => f.id));
   const expectedIds = items.filter((item) => !failedIds.has(item.id)).map((item) => item.id);
   if (JSON.stringify(expectedIds) !== JSON.stringify(content.ids)) return undefined;

@@ -22,16 +22,23 @@ describe('runBounded', () => {
   it('stops starting tasks after abort, and rejects with the first task error', async () => {
     const controller = new AbortController();
     const started: number[] = [];
-    await runBounded(10, 2, async (i) => {
-      started.push(i);
-      if (i === 3) controller.abort();
-      await tick();
-    }, controller.signal);
+    await runBounded(
+      10,
+      2,
+      async (i) => {
+        started.push(i);
+        if (i === 3) controller.abort();
+        await tick();
+      },
+      controller.signal,
+    );
     expect(started).toEqual([0, 1, 2, 3]);
 
-    await expect(runBounded(5, 2, async (i) => {
-      await tick();
-      if (i === 1) throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      runBounded(5, 2, async (i) => {
+        await tick();
+        if (i === 1) throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
   });
 });

@@ -24,7 +24,9 @@ describe('preprocess settings', () => {
   });
 
   it('refuses bad values with a ConfigError naming the field', () => {
-    expect(() => parsePreprocessSettings({ imageSize: 224, resizeShorterTo: 200 })).toThrow(/resizeShorterTo/);
+    expect(() => parsePreprocessSettings({ imageSize: 224, resizeShorterTo: 200 })).toThrow(
+      /resizeShorterTo/,
+    );
     expect(() => parsePreprocessSettings({ augment: { colorJitter: 2 } })).toThrow(ConfigError);
     expect(() => parsePreprocessSettings({ std: [0.2, 0, 0.2] })).toThrow(/std/);
   });

@@ -66,7 +66,11 @@ export const preprocessSettingsSchema = z
      * Files larger than this are refused without being read.
      * @defaultValue 50 MB
      */
-    maxFileBytes: z.number().int().positive().default(50 * 1024 * 1024),
+    maxFileBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(50 * 1024 * 1024),
   })
   .transform((s) => ({ ...s, resizeShorterTo: s.resizeShorterTo ?? Math.round((s.imageSize * 256) / 224) }))
   .refine((s) => s.resizeShorterTo >= s.imageSize, {

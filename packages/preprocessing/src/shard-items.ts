@@ -11,8 +11,10 @@ export const DEFAULT_SHARD_SIZE = 256;
  * so the same list always gives the same shards (shard ids stay stable across re-runs).
  */
 export function shardItems<T>(items: readonly T[], shardSize: number = DEFAULT_SHARD_SIZE): T[][] {
-  if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`shardSize must be a positive integer, got ${shardSize}`);
+  if (!Number.isInteger(shardSize) || shardSize < 1)
+    throw new RangeError(`shardSize must be a positive integer, got ${shardSize}`);
   const shards: T[][] = [];
-  for (let start = 0; start < items.length; start += shardSize) shards.push(items.slice(start, start + shardSize));
+  for (let start = 0; start < items.length; start += shardSize)
+    shards.push(items.slice(start, start + shardSize));
   return shards;
 }

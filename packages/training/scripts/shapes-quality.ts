@@ -12,7 +12,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { buildVocabulary, imagePath, normalizeImages, readManifest, splitItems, synthesizeShapes } from '@captioner/dataset';
+import {
+  buildVocabulary,
+  imagePath,
+  normalizeImages,
+  readManifest,
+  splitItems,
+  synthesizeShapes,
+} from '@captioner/dataset';
 import { scoreCaptions } from '@captioner/metrics';
 import { createEncoder, initBackend, loadCaptionModel, modelConfigSchema } from '@captioner/model';
 import { trainCaptioner, trainingConfigSchema } from '../src/index';
@@ -29,13 +36,20 @@ try {
 }
 const manifest = await readManifest(manifestFile);
 const vocab = buildVocabulary(manifest, { minCount: 1, maxLength: 16 });
-const modelConfig = modelConfigSchema.parse({ encoder: { imageSize: S }, decoder: JSON.parse(process.env.DEC ?? '{}') });
+const modelConfig = modelConfigSchema.parse({
+  encoder: { imageSize: S },
+  decoder: JSON.parse(process.env.DEC ?? '{}'),
+});
 
 async function load(split: 'train' | 'val' | 'test') {
   const items = splitItems(manifest, split);
   const pixels = new Uint8Array(items.length * S * S * 3);
   for (let i = 0; i < items.length; i++) {
-    const raw = await sharp(imagePath(manifest, items[i])).removeAlpha().resize(S, S, { fit: 'fill' }).raw().toBuffer();
+    const raw = await sharp(imagePath(manifest, items[i]))
+      .removeAlpha()
+      .resize(S, S, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     pixels.set(raw, i * S * S * 3);
   }
   return { items, images: normalizeImages(pixels) };
@@ -43,7 +57,10 @@ async function load(split: 'train' | 'val' | 'test') {
 
 const t0 = Date.now();
 const encoder = await createEncoder(modelConfig.encoder, 1234);
-const feats: Record<string, { pooled: Float32Array; grid: Float32Array; items: ReturnType<typeof splitItems> }> = {};
+const feats: Record<
+  string,
+  { pooled: Float32Array; grid: Float32Array; items: ReturnType<typeof splitItems> }
+> = {};
 for (const split of ['train', 'val', 'test'] as const) {
   const { items, images } = await load(split);
   const pooled = new Float32Array(items.length * encoder.pooledSize);
@@ -69,23 +86,46 @@ if (!bestDir) {
     checkpointsDir: path.join(root, `checkpoints-${Date.now()}`),
     data: {
       vocabSize: vocab.size,
-      featureShape: { pooledSize: encoder.pooledSize, gridPositions: encoder.gridPositions, gridChannels: encoder.gridChannels },
-      train: { pooled: feats.train.pooled, grid: feats.train.grid, images: feats.train.items.length, captions: enc.ids, captionLength: enc.length, captionImage },
-      val: { pooled: feats.val.pooled, grid: feats.val.grid, images: feats.val.items.length, references: feats.val.items.map((it) => it.captions) },
+      featureShape: {
+        pooledSize: encoder.pooledSize,
+        gridPositions: encoder.gridPositions,
+        gridChannels: encoder.gridChannels,
+      },
+      train: {
+        pooled: feats.train.pooled,
+        grid: feats.train.grid,
+        images: feats.train.items.length,
+        captions: enc.ids,
+        captionLength: enc.length,
+        captionImage,
+      },
+      val: {
+        pooled: feats.val.pooled,
+        grid: feats.val.grid,
+        images: feats.val.items.length,
+        references: feats.val.items.map((it) => it.captions),
+      },
       decodeTokens: (ids) => vocab.decode(ids),
     },
     onProgress: (u) => {
       if (u.message?.includes('val') || (u.figures?.step ?? 1) % 50 === 0) {
-        console.log(`${((Date.now() - t1) / 1000).toFixed(0)} s  ${u.message}  ${u.figures?.tokensPerSecond?.toFixed(0) ?? ''}`);
+        console.log(
+          `${((Date.now() - t1) / 1000).toFixed(0)} s  ${u.message}  ${u.figures?.tokensPerSecond?.toFixed(0) ?? ''}`,
+        );
       }
     },
   });
-  console.log(`training: ${((Date.now() - t1) / 1000).toFixed(0)} s, ${result.steps} steps, best step ${result.best?.step} (val ${result.best?.metric} ${result.best?.valScore?.toFixed(3)})`);
+  console.log(
+    `training: ${((Date.now() - t1) / 1000).toFixed(0)} s, ${result.steps} steps, best step ${result.best?.step} (val ${result.best?.metric} ${result.best?.valScore?.toFixed(3)})`,
+  );
   bestDir = result.best!.dir;
 }
 const model = await loadCaptionModel(bestDir);
 for (const beamSize of [1, 3]) {
-  const caps = await model.decode({ pooled: feats.test.pooled, grid: feats.test.grid, count: feats.test.items.length }, { beamSize, lengthPenalty: Number(process.env.LP ?? 0) });
+  const caps = await model.decode(
+    { pooled: feats.test.pooled, grid: feats.test.grid, count: feats.test.items.length },
+    { beamSize, lengthPenalty: Number(process.env.LP ?? 0) },
+  );
   const refs: Record<string, string[]> = {};
   const cands: Record<string, string> = {};
   feats.test.items.forEach((it, i) => {
@@ -93,6 +133,8 @@ for (const beamSize of [1, 3]) {
     cands[it.id] = vocab.decode(caps[i]);
   });
   const s = scoreCaptions({ refs, cands });
-  console.log(`test (${feats.test.items.length} images) beam ${beamSize}: BLEU-4 ${s.corpus.Bleu_4.toFixed(3)} CIDEr-D ${s.corpus.CIDEr.toFixed(3)}  e.g. "${cands[feats.test.items[0].id]}"`);
+  console.log(
+    `test (${feats.test.items.length} images) beam ${beamSize}: BLEU-4 ${s.corpus.Bleu_4.toFixed(3)} CIDEr-D ${s.corpus.CIDEr.toFixed(3)}  e.g. "${cands[feats.test.items[0].id]}"`,
+  );
 }
 model.dispose();

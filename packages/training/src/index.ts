@@ -1,4 +1,11 @@
-export { trainingConfigSchema, lrDecaySchema, scheduledSamplingSchema, validationSchema, learningRateAt, samplingProbabilityAt } from './loop/config';
+export {
+  trainingConfigSchema,
+  lrDecaySchema,
+  scheduledSamplingSchema,
+  validationSchema,
+  learningRateAt,
+  samplingProbabilityAt,
+} from './loop/config';
 export type { TrainingConfig, TrainingConfigInput } from './loop/config';
 export { trainCaptioner } from './loop/train-captioner';
 export type {

@@ -12,9 +12,18 @@ describe('checkImage', () => {
     for (const mode of ['header', 'decode'] as const) {
       expect(await checkImage(path.join(root, 'ok.jpg'), mode)).toEqual({ ok: true });
       expect(await checkImage(path.join(root, 'ok.png'), mode)).toEqual({ ok: true });
-      expect(await checkImage(path.join(root, 'nope.jpg'), mode)).toMatchObject({ ok: false, kind: 'missing_image' });
-      expect(await checkImage(path.join(root, 'text.jpg'), mode)).toMatchObject({ ok: false, kind: 'unreadable_image' });
-      expect(await checkImage(path.join(root, 'cut.jpg'), mode)).toMatchObject({ ok: false, kind: 'unreadable_image' });
+      expect(await checkImage(path.join(root, 'nope.jpg'), mode)).toMatchObject({
+        ok: false,
+        kind: 'missing_image',
+      });
+      expect(await checkImage(path.join(root, 'text.jpg'), mode)).toMatchObject({
+        ok: false,
+        kind: 'unreadable_image',
+      });
+      expect(await checkImage(path.join(root, 'cut.jpg'), mode)).toMatchObject({
+        ok: false,
+        kind: 'unreadable_image',
+      });
     }
     expect(await checkImage(path.join(root, 'text.jpg'), 'none')).toEqual({ ok: true });
     expect(await checkImage(root, 'none')).toMatchObject({ ok: false, kind: 'unreadable_image' });

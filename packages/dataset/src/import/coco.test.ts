@@ -6,7 +6,11 @@ import { importDataset } from './import-dataset';
 
 async function cocoFixture(): Promise<string> {
   const root = await tempDir('coco-');
-  await writeImages(root, ['train2014/COCO_train2014_1.jpg', 'train2014/COCO_train2014_2.jpg', 'val2014/COCO_val2014_5.jpg']);
+  await writeImages(root, [
+    'train2014/COCO_train2014_1.jpg',
+    'train2014/COCO_train2014_2.jpg',
+    'val2014/COCO_val2014_5.jpg',
+  ]);
   await writeNotAnImage(root, 'train2014/COCO_train2014_3.jpg');
   await fs.mkdir(path.join(root, 'annotations'));
   const train = {
@@ -32,8 +36,14 @@ async function cocoFixture(): Promise<string> {
   // Raw bytes that are not UTF-8 inside one caption: only that caption is lost.
   const text = JSON.stringify(train);
   const [before, after] = text.split('REPLACE_ME');
-  await fs.writeFile(path.join(root, 'annotations', 'captions_train2014.json'), Buffer.concat([Buffer.from(before), INVALID_UTF8, Buffer.from(after)]));
-  const val = { images: [{ id: 5, file_name: 'COCO_val2014_5.jpg' }], annotations: [{ image_id: 5, caption: 'A red bus.' }] };
+  await fs.writeFile(
+    path.join(root, 'annotations', 'captions_train2014.json'),
+    Buffer.concat([Buffer.from(before), INVALID_UTF8, Buffer.from(after)]),
+  );
+  const val = {
+    images: [{ id: 5, file_name: 'COCO_val2014_5.jpg' }],
+    annotations: [{ image_id: 5, caption: 'A red bus.' }],
+  };
   await fs.writeFile(path.join(root, 'annotations', 'captions_val2014.json'), JSON.stringify(val));
   return root;
 }
@@ -52,7 +62,12 @@ describe('importDataset coco', () => {
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(fractions.at(-1)).toBe(1);
     expect(manifest.items).toEqual([
-      { id: '1', file: 'train2014/COCO_train2014_1.jpg', split: 'train', captions: ['A cat on a mat.', 'A cat on a mat, sleeping.'] },
+      {
+        id: '1',
+        file: 'train2014/COCO_train2014_1.jpg',
+        split: 'train',
+        captions: ['A cat on a mat.', 'A cat on a mat, sleeping.'],
+      },
       { id: '2', file: 'train2014/COCO_train2014_2.jpg', split: 'train', captions: ['Two birds.'] },
       { id: '5', file: 'val2014/COCO_val2014_5.jpg', split: 'val', captions: ['A red bus.'] },
     ]);
@@ -72,10 +87,18 @@ describe('importDataset coco', () => {
     const root = await tempDir('coco-');
     await writeImages(root, ['val2017/000000000139.jpg']);
     const file = path.join(root, 'captions_val2017.json');
-    await fs.writeFile(file, JSON.stringify({ images: [{ id: 139, file_name: '000000000139.jpg' }], annotations: [{ image_id: 139, caption: 'A room.' }] }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        images: [{ id: 139, file_name: '000000000139.jpg' }],
+        annotations: [{ image_id: 139, caption: 'A room.' }],
+      }),
+    );
     const { manifest, report } = await importDataset({ path: file, format: 'coco', name: 'coco' });
     expect(manifest.imagesRoot).toBe(root);
-    expect(manifest.items).toEqual([{ id: '139', file: 'val2017/000000000139.jpg', split: 'val', captions: ['A room.'] }]);
+    expect(manifest.items).toEqual([
+      { id: '139', file: 'val2017/000000000139.jpg', split: 'val', captions: ['A room.'] },
+    ]);
     expect(report.problems).toEqual([]);
   });
 });

@@ -47,15 +47,31 @@ export class ItemCollector {
   /** Declares an image record. Returns false (and reports) when the id repeats or the path escapes. */
   addImage(id: string, file: string, where: Location, split?: Split): boolean {
     if (!isContainedRelativePath(file)) {
-      this.log.add('path_escape', where, `image path ${JSON.stringify(file)} is absolute or leaves the images root`, id);
+      this.log.add(
+        'path_escape',
+        where,
+        `image path ${JSON.stringify(file)} is absolute or leaves the images root`,
+        id,
+      );
       return false;
     }
     const existing = this.images.get(id);
     if (existing !== undefined) {
-      this.log.add('duplicate_image', where, `image id ${JSON.stringify(id)} already defined at ${loc(existing.where)}; this record is ignored`, id);
+      this.log.add(
+        'duplicate_image',
+        where,
+        `image id ${JSON.stringify(id)} already defined at ${loc(existing.where)}; this record is ignored`,
+        id,
+      );
       return false;
     }
-    this.images.set(id, { id, file: toPortableRelative(file), where, captions: [], ...(split ? { split, splitWhere: where } : {}) });
+    this.images.set(id, {
+      id,
+      file: toPortableRelative(file),
+      where,
+      captions: [],
+      ...(split ? { split, splitWhere: where } : {}),
+    });
     return true;
   }
 
@@ -65,7 +81,11 @@ export class ItemCollector {
    */
   addPair(file: string, caption: string, where: Location, split?: Split): boolean {
     if (!isContainedRelativePath(file)) {
-      this.log.add('path_escape', { file: where.file, line: where.line, field: 'image' }, `image path ${JSON.stringify(file)} is absolute or leaves the images root`);
+      this.log.add(
+        'path_escape',
+        { file: where.file, line: where.line, field: 'image' },
+        `image path ${JSON.stringify(file)} is absolute or leaves the images root`,
+      );
       return false;
     }
     const id = toPortableRelative(file);
@@ -84,7 +104,12 @@ export class ItemCollector {
       image.split = split;
       image.splitWhere = where;
     } else if (image.split !== split) {
-      this.log.add('conflicting_split', where, `image ${JSON.stringify(id)} is in ${split} here but in ${image.split} at ${loc(image.splitWhere ?? image.where)}; keeping ${image.split}`, id);
+      this.log.add(
+        'conflicting_split',
+        where,
+        `image ${JSON.stringify(id)} is in ${split} here but in ${image.split} at ${loc(image.splitWhere ?? image.where)}; keeping ${image.split}`,
+        id,
+      );
     }
   }
 
@@ -98,16 +123,31 @@ export class ItemCollector {
     }
     const caption = raw.trim().replace(/\s+/gu, ' ');
     if (caption.length === 0) {
-      this.log.add('empty_caption', where, raw.length === 0 ? 'caption is empty' : 'caption is only whitespace', id);
+      this.log.add(
+        'empty_caption',
+        where,
+        raw.length === 0 ? 'caption is empty' : 'caption is only whitespace',
+        id,
+      );
       return;
     }
     const words = caption.split(' ').length;
     if (caption.length > MAX_CAPTION_CHARS || words > MAX_CAPTION_WORDS) {
-      this.log.add('overlong_caption', where, `caption has ${caption.length} characters and ${words} words (limits ${MAX_CAPTION_CHARS}, ${MAX_CAPTION_WORDS})`, id);
+      this.log.add(
+        'overlong_caption',
+        where,
+        `caption has ${caption.length} characters and ${words} words (limits ${MAX_CAPTION_CHARS}, ${MAX_CAPTION_WORDS})`,
+        id,
+      );
       return;
     }
     if (image.captions.includes(caption)) {
-      this.log.add('duplicate_caption', where, `caption repeats an earlier caption of ${JSON.stringify(id)}`, id);
+      this.log.add(
+        'duplicate_caption',
+        where,
+        `caption repeats an earlier caption of ${JSON.stringify(id)}`,
+        id,
+      );
       return;
     }
     image.captions.push(caption);

@@ -54,11 +54,20 @@ export const INVALID_UTF8 = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x80, 0xc
 /** Writes lines (strings, or raw bytes for broken encodings) joined by `\n`. */
 export async function writeLines(file: string, lines: ReadonlyArray<string | Buffer>): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const parts = lines.flatMap((line, i) => [typeof line === 'string' ? Buffer.from(line) : line, Buffer.from(i < lines.length - 1 ? '\n' : '')]);
+  const parts = lines.flatMap((line, i) => [
+    typeof line === 'string' ? Buffer.from(line) : line,
+    Buffer.from(i < lines.length - 1 ? '\n' : ''),
+  ]);
   await fs.writeFile(file, Buffer.concat(parts));
 }
 
 /** `kind file:line` summaries of a report's problems, for compact assertions. */
-export function summarize(problems: ReadonlyArray<{ kind: string; file: string; line?: number; field?: string }>, root: string): string[] {
-  return problems.map((p) => `${p.kind} ${path.relative(root, p.file)}${p.line !== undefined ? `:${p.line}` : ''}${p.field !== undefined ? ` ${p.field}` : ''}`);
+export function summarize(
+  problems: ReadonlyArray<{ kind: string; file: string; line?: number; field?: string }>,
+  root: string,
+): string[] {
+  return problems.map(
+    (p) =>
+      `${p.kind} ${path.relative(root, p.file)}${p.line !== undefined ? `:${p.line}` : ''}${p.field !== undefined ? ` ${p.field}` : ''}`,
+  );
 }

@@ -22,7 +22,10 @@ describe('importDataset flickr30k', () => {
       ['1.jpg', hashSplit('1.jpg'), 2],
       ['2.jpg', hashSplit('2.jpg'), 1],
     ]);
-    expect(summarize(report.problems, root)).toEqual(['unreadable_image results_20130124.token:4', 'missing_image results_20130124.token:5']);
+    expect(summarize(report.problems, root)).toEqual([
+      'unreadable_image results_20130124.token:4',
+      'missing_image results_20130124.token:5',
+    ]);
   });
 
   it('reads the results.csv variant, keeping `|` inside captions and reporting a line without separators', async () => {

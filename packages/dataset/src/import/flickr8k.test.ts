@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { InvalidInputError } from '@captioner/core';
 import { describe, expect, it } from 'vitest';
-import { INVALID_UTF8, summarize, tempDir, writeImages, writeLines, writeNotAnImage, writeTruncatedJpeg } from './fixtures';
+import {
+  INVALID_UTF8,
+  summarize,
+  tempDir,
+  writeImages,
+  writeLines,
+  writeNotAnImage,
+  writeTruncatedJpeg,
+} from './fixtures';
 import { importDataset } from './import-dataset';
 
 async function flickr8kFixture(): Promise<string> {
@@ -28,7 +36,14 @@ async function flickr8kFixture(): Promise<string> {
     'f.jpg#0\tA bird in no split list .',
     'c.jpg#2\tA child plays .',
   ]);
-  await writeLines(path.join(text, 'Flickr_8k.trainImages.txt'), ['a.jpg', 'b.jpg', 'ghost.jpg', 'notimage.jpg', 'truncated.jpg', 'missing.jpg']);
+  await writeLines(path.join(text, 'Flickr_8k.trainImages.txt'), [
+    'a.jpg',
+    'b.jpg',
+    'ghost.jpg',
+    'notimage.jpg',
+    'truncated.jpg',
+    'missing.jpg',
+  ]);
   await writeLines(path.join(text, 'Flickr_8k.devImages.txt'), ['c.jpg', 'e.jpg']);
   await writeLines(path.join(text, 'Flickr_8k.testImages.txt'), ['a.jpg']);
   return root;
@@ -62,7 +77,11 @@ describe('importDataset flickr8k', () => {
       'unknown_split_image Flickr8k_text/Flickr_8k.trainImages.txt:3',
     ]);
     expect(report.problems.find((p) => p.kind === 'missing_image')?.message).toContain('missing.jpg');
-    expect(report).toMatchObject({ items: 4, captions: 5, splits: { train: 3, restval: 0, val: 1, test: 0 } });
+    expect(report).toMatchObject({
+      items: 4,
+      captions: 5,
+      splits: { train: 3, restval: 0, val: 1, test: 0 },
+    });
     expect(report.counts).toMatchObject({ unreadable_image: 2, empty_caption: 2, missing_image: 1 });
   });
 

@@ -21,7 +21,15 @@ import { hashSplit } from './hash-split';
 import type { ImportReport, Problem } from './problems';
 import { ProblemLog, countByKind, describeLocation, emptySplitCounts } from './problems';
 
-export const IMPORT_FORMATS = ['flickr8k', 'flickr30k', 'coco', 'karpathy', 'jsonl', 'csv', 'manifest'] as const;
+export const IMPORT_FORMATS = [
+  'flickr8k',
+  'flickr30k',
+  'coco',
+  'karpathy',
+  'jsonl',
+  'csv',
+  'manifest',
+] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 const READERS: Record<ImportFormat, FormatReader> = {
@@ -52,7 +60,9 @@ export const importDatasetOptionsSchema = z.object({
    */
   checkImages: z.union([z.boolean(), z.literal('decode')]).default(true),
 });
-export type ImportDatasetOptions = z.input<typeof importDatasetOptionsSchema> & { onProgress?: ProgressListener };
+export type ImportDatasetOptions = z.input<typeof importDatasetOptionsSchema> & {
+  onProgress?: ProgressListener;
+};
 
 /** Images checked at once: header reads are I/O-bound, and sharp runs them on libuv's pool. */
 const CHECK_CONCURRENCY = 16;
@@ -63,7 +73,9 @@ const CHECK_CONCURRENCY = 16;
  * are dropped and reported; their neighbours stay. With `strict`, any problem throws InvalidInputError naming
  * the first one's file and line. The same input always gives the same manifest and report.
  */
-export async function importDataset(options: ImportDatasetOptions): Promise<{ manifest: DatasetManifest; report: ImportReport }> {
+export async function importDataset(
+  options: ImportDatasetOptions,
+): Promise<{ manifest: DatasetManifest; report: ImportReport }> {
   const parsedOptions = importDatasetOptionsSchema.safeParse(options);
   if (!parsedOptions.success) {
     const issue = parsedOptions.error.issues[0];
@@ -100,11 +112,20 @@ export async function importDataset(options: ImportDatasetOptions): Promise<{ ma
   const every = Math.max(1, Math.floor(candidates.length / 100));
   const verdicts = await mapLimit(candidates, CHECK_CONCURRENCY, async (image) => {
     const absolute = resolveInside(imagesRoot, image.file);
-    const verdict = absolute === undefined
-      ? ({ ok: false, kind: 'path_escape', message: `image path ${image.file} leaves ${imagesRoot}` } as const)
-      : await checkImage(absolute, mode);
+    const verdict =
+      absolute === undefined
+        ? ({
+            ok: false,
+            kind: 'path_escape',
+            message: `image path ${image.file} leaves ${imagesRoot}`,
+          } as const)
+        : await checkImage(absolute, mode);
     checked++;
-    if (checked % every === 0) onProgress({ fraction: 0.1 + (0.9 * checked) / candidates.length, message: `checked ${checked}/${candidates.length} images` });
+    if (checked % every === 0)
+      onProgress({
+        fraction: 0.1 + (0.9 * checked) / candidates.length,
+        message: `checked ${checked}/${candidates.length} images`,
+      });
     return verdict;
   });
 
@@ -117,10 +138,20 @@ export async function importDataset(options: ImportDatasetOptions): Promise<{ ma
     }
     let split = image.split;
     if (split === undefined && unsplit === 'train') {
-      log.add('no_split', image.where, `image ${JSON.stringify(image.id)} is in no split list; placed in train`, image.id);
+      log.add(
+        'no_split',
+        image.where,
+        `image ${JSON.stringify(image.id)} is in no split list; placed in train`,
+        image.id,
+      );
       split = 'train';
     }
-    items.push({ id: image.id, file: image.file, split: split ?? hashSplit(image.id), captions: image.captions });
+    items.push({
+      id: image.id,
+      file: image.file,
+      split: split ?? hashSplit(image.id),
+      captions: image.captions,
+    });
   });
   items.sort((a, b) => compareIds(a.id, b.id));
   if (strict) failOnFirst(log);
@@ -135,8 +166,18 @@ export async function importDataset(options: ImportDatasetOptions): Promise<{ ma
     counts: countByKind(problems),
     splits,
   };
-  const manifest: DatasetManifest = { formatVersion: 1, name, source: { format, path: options.path }, imagesRoot, items };
-  onProgress({ fraction: 1, message: `${items.length} items, ${problems.length} problems`, figures: { items: items.length, problems: problems.length } });
+  const manifest: DatasetManifest = {
+    formatVersion: 1,
+    name,
+    source: { format, path: options.path },
+    imagesRoot,
+    items,
+  };
+  onProgress({
+    fraction: 1,
+    message: `${items.length} items, ${problems.length} problems`,
+    figures: { items: items.length, problems: problems.length },
+  });
   return { manifest, report };
 }
 

@@ -11,7 +11,8 @@ export async function readJsonFile(file: string): Promise<{ json: unknown; valid
   try {
     bytes = await fs.readFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`annotation file not found: ${file}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`annotation file not found: ${file}`);
     throw error;
   }
   let text: string;

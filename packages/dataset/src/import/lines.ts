@@ -46,7 +46,10 @@ function decode(bytes: Buffer): string | undefined {
  * The non-blank lines of an annotation file, each with its location for problem reports; a line that is
  * not valid UTF-8 is logged as `invalid_utf8` and skipped.
  */
-export async function* readRecordLines(file: string, log: ProblemLog): AsyncGenerator<{ line: number; text: string; where: Location }> {
+export async function* readRecordLines(
+  file: string,
+  log: ProblemLog,
+): AsyncGenerator<{ line: number; text: string; where: Location }> {
   for await (const { line, text } of readLines(file)) {
     const where = { file, line };
     if (text === undefined) {

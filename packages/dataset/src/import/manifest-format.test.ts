@@ -10,7 +10,11 @@ describe('importDataset manifest', () => {
   it('imports a synthesized data set unchanged, and an import written out reads back the same', async () => {
     const root = await tempDir('manifest-');
     const { manifestFile, manifest } = await synthesizeShapes({ outDir: root, images: 12, seed: 4 });
-    const { manifest: imported, report } = await importDataset({ path: root, format: 'manifest', name: manifest.name });
+    const { manifest: imported, report } = await importDataset({
+      path: root,
+      format: 'manifest',
+      name: manifest.name,
+    });
     expect(report.problems).toEqual([]);
     expect(imported.items).toEqual(manifest.items);
     expect(imported.imagesRoot).toBe(manifest.imagesRoot);

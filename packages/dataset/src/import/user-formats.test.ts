@@ -31,7 +31,12 @@ describe('importDataset jsonl', () => {
     ]);
     const { manifest, report } = await importDataset({ path: root, format: 'jsonl', name: 'mine' });
     expect(manifest.items).toEqual([
-      { id: 'pics/a.jpg', file: 'pics/a.jpg', split: 'test', captions: ['A red apple.', 'An apple on a table.'] },
+      {
+        id: 'pics/a.jpg',
+        file: 'pics/a.jpg',
+        split: 'test',
+        captions: ['A red apple.', 'An apple on a table.'],
+      },
       { id: 'pics/b.png', file: 'pics/b.png', split: 'val', captions: ['A boat.', 'A small boat.'] },
       { id: 'pics/c.jpg', file: 'pics/c.jpg', split: hashSplit('pics/c.jpg'), captions: ['A grey cloud.'] },
     ]);
@@ -82,7 +87,12 @@ describe('importDataset csv', () => {
   it('reads headerless image,caption rows', async () => {
     const root = await imagesFixture();
     await writeLines(path.join(root, 'captions.csv'), ['pics/a.jpg,An apple.', 'pics/b.png,A boat.,test']);
-    const { manifest, report } = await importDataset({ path: path.join(root, 'captions.csv'), format: 'csv', name: 'mine', checkImages: false });
+    const { manifest, report } = await importDataset({
+      path: path.join(root, 'captions.csv'),
+      format: 'csv',
+      name: 'mine',
+      checkImages: false,
+    });
     expect(manifest.items.map((i) => [i.id, i.split])).toEqual([
       ['pics/a.jpg', hashSplit('pics/a.jpg')],
       ['pics/b.png', 'test'],

@@ -66,8 +66,14 @@ function candidateGroups(shapes: readonly Shape[]): string[][] {
     return [
       pairStatements(shapes, '', true),
       [`${describe(a, false)} and ${describe(b, false)}`, `${describe(b, true)} and ${describe(a, true)}`],
-      [`two shapes with ${describe(a, true)} and ${describe(b, true)}`, `two shapes with ${describe(b, false)} and ${describe(a, false)}`],
-      [...positions(a).map((p) => `${describe(a, false)} ${p}`), ...positions(b).map((p) => `${describe(b, false)} ${p}`)],
+      [
+        `two shapes with ${describe(a, true)} and ${describe(b, true)}`,
+        `two shapes with ${describe(b, false)} and ${describe(a, false)}`,
+      ],
+      [
+        ...positions(a).map((p) => `${describe(a, false)} ${p}`),
+        ...positions(b).map((p) => `${describe(b, false)} ${p}`),
+      ],
     ];
   }
   const [a, b, c] = shapes;
@@ -86,7 +92,11 @@ function candidateGroups(shapes: readonly Shape[]): string[][] {
  * so an image gets different sentence forms before it gets a second one of the same form.
  */
 export function captionScene(rng: Prng, shapes: readonly Shape[]): string[] {
-  const groups = rng.shuffle(candidateGroups(shapes).filter((g) => g.length > 0).map((g) => rng.shuffle([...new Set(g)])));
+  const groups = rng.shuffle(
+    candidateGroups(shapes)
+      .filter((g) => g.length > 0)
+      .map((g) => rng.shuffle([...new Set(g)])),
+  );
   const captions: string[] = [];
   const seen = new Set<string>();
   for (let round = 0; captions.length < CAPTIONS_PER_IMAGE; round++) {

@@ -45,8 +45,10 @@ export async function synthesizeShapes(
   const { outDir, images, seed } = options;
   const imageSize = options.imageSize ?? 96;
   const onProgress = options.onProgress ?? ignoreProgress;
-  if (!Number.isInteger(images) || images < 1) throw new InvalidInputError(`shapes: images must be a positive integer, got ${images}`);
-  if (!Number.isInteger(imageSize) || imageSize < 24) throw new InvalidInputError(`shapes: imageSize must be an integer >= 24, got ${imageSize}`);
+  if (!Number.isInteger(images) || images < 1)
+    throw new InvalidInputError(`shapes: images must be a positive integer, got ${images}`);
+  if (!Number.isInteger(imageSize) || imageSize < 24)
+    throw new InvalidInputError(`shapes: imageSize must be an integer >= 24, got ${imageSize}`);
   if (!Number.isInteger(seed)) throw new InvalidInputError(`shapes: seed must be an integer, got ${seed}`);
 
   const imagesDir = path.join(outDir, 'images');
@@ -69,12 +71,15 @@ export async function synthesizeShapes(
   const worker = async (): Promise<void> => {
     while (next < images) {
       const i = next++;
-      const png = await sharp(rasterize(scenes[i], imageSize), { raw: { width: imageSize, height: imageSize, channels: 3 } })
+      const png = await sharp(rasterize(scenes[i], imageSize), {
+        raw: { width: imageSize, height: imageSize, channels: 3 },
+      })
         .png({ compressionLevel: 9 })
         .toBuffer();
       await fs.writeFile(path.join(imagesDir, items[i].file), png);
       done++;
-      if (done % every === 0 || done === images) onProgress({ fraction: done / images, message: `image ${done}/${images}` });
+      if (done % every === 0 || done === images)
+        onProgress({ fraction: done / images, message: `image ${done}/${images}` });
     }
   };
   await Promise.all(Array.from({ length: Math.min(ENCODE_CONCURRENCY, images) }, worker));

@@ -16,7 +16,12 @@ if (!bundleDir) {
   console.error('usage: node serve.mjs <bundle-dir> [port]');
   process.exit(2);
 }
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.map': 'application/json' };
+const TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
 
 /** The file a URL path names, or undefined (never outside the served directories). */
 function fileFor(urlPath) {

@@ -17,7 +17,15 @@ describe('GatherV2 on wasm', () => {
     const size = xShape.reduce((a, b) => a * b, 1);
     await expectWasmMatchesCpu(() => [
       tf.gather(tf.tensor(randomValues(size, 2), xShape), tf.tensor1d(ids, 'int32'), axis),
-      tf.gather(tf.tensor(Array.from({ length: size }, (_, i) => i - 4), xShape, 'int32'), tf.tensor2d(ids, [1, ids.length], 'int32'), axis),
+      tf.gather(
+        tf.tensor(
+          Array.from({ length: size }, (_, i) => i - 4),
+          xShape,
+          'int32',
+        ),
+        tf.tensor2d(ids, [1, ids.length], 'int32'),
+        axis,
+      ),
     ]);
   });
 });

@@ -18,7 +18,15 @@ describe('Slice on wasm', () => {
     const n = shape.reduce((a, b) => a * b, 1);
     await expectWasmMatchesCpu(() => [
       tf.slice(tf.tensor(randomValues(n, 8), shape), begin, size),
-      tf.slice(tf.tensor(Array.from({ length: n }, (_, i) => i - 9), shape, 'int32'), begin, size),
+      tf.slice(
+        tf.tensor(
+          Array.from({ length: n }, (_, i) => i - 9),
+          shape,
+          'int32',
+        ),
+        begin,
+        size,
+      ),
     ]);
   });
 });

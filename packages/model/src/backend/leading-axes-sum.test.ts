@@ -20,7 +20,15 @@ describe('Sum on wasm', () => {
     const size = shape.reduce((a, b) => a * b, 1);
     await expectWasmMatchesCpu(() => [
       tf.sum(tf.tensor(randomValues(size, 4), shape), axis, keepDims),
-      tf.sum(tf.tensor(Array.from({ length: size }, (_, i) => i - 5), shape, 'int32'), axis, keepDims),
+      tf.sum(
+        tf.tensor(
+          Array.from({ length: size }, (_, i) => i - 5),
+          shape,
+          'int32',
+        ),
+        axis,
+        keepDims,
+      ),
     ]);
   });
 });

@@ -25,7 +25,10 @@ describe('Identity on wasm', () => {
   it('keeps what a custom gradient saved alive until its backward pass', () => {
     const square = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
       save([x]);
-      return { value: tf.square(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.mul(saved[0], 2)) };
+      return {
+        value: tf.square(x),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.mul(saved[0], 2)),
+      };
     }) as never) as unknown as (x: tf.Tensor) => tf.Tensor;
     const grad = tf.grad((x: tf.Tensor) => tf.sum(square(tf.mul(x, 1))));
     expect(Array.from(grad(tf.tensor1d([1, -2, 3])).dataSync())).toEqual([2, -4, 6]);

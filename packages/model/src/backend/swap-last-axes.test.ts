@@ -16,7 +16,14 @@ describe('Transpose on wasm', () => {
     const size = shape.reduce((a, b) => a * b, 1);
     await expectWasmMatchesCpu(() => [
       tf.transpose(tf.tensor(randomValues(size, 6), shape), perm),
-      tf.transpose(tf.tensor(Array.from({ length: size }, (_, i) => i - 7), shape, 'int32'), perm),
+      tf.transpose(
+        tf.tensor(
+          Array.from({ length: size }, (_, i) => i - 7),
+          shape,
+          'int32',
+        ),
+        perm,
+      ),
     ]);
   });
 });

@@ -8,7 +8,9 @@ import { MAX_WASM_THREADS, wasmThreadCount } from './wasm-threads';
 describe('wasmThreadCount', () => {
   it('defaults to the cores Node may use, at most the worker pool', () => {
     expect(wasmThreadCount({})).toBe(Math.min(os.availableParallelism(), MAX_WASM_THREADS));
-    expect(wasmThreadCount({ CAPTIONER_WASM_THREADS: '' })).toBe(Math.min(os.availableParallelism(), MAX_WASM_THREADS));
+    expect(wasmThreadCount({ CAPTIONER_WASM_THREADS: '' })).toBe(
+      Math.min(os.availableParallelism(), MAX_WASM_THREADS),
+    );
   });
 
   it('takes CAPTIONER_WASM_THREADS from 1 to 8', () => {
@@ -24,7 +26,9 @@ describe('wasmThreadCount', () => {
 describe('a process on threaded wasm', () => {
   it('exits by itself when its work is done (pthread workers do not keep Node alive)', async () => {
     const script = fileURLToPath(new URL('./testing/threaded-process.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

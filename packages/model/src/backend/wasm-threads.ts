@@ -41,7 +41,9 @@ export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
   if (raw === undefined || raw === '') return Math.min(os.availableParallelism(), MAX_WASM_THREADS);
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-    throw new ConfigError(`CAPTIONER_WASM_THREADS must be an integer from 1 to ${MAX_WASM_THREADS}, got '${raw}'`);
+    throw new ConfigError(
+      `CAPTIONER_WASM_THREADS must be an integer from 1 to ${MAX_WASM_THREADS}, got '${raw}'`,
+    );
   }
   return n;
 }
@@ -77,7 +79,9 @@ type WorkerConstructor = new (filename: string | URL, options?: WorkerOptions) =
 function patchWorker(): () => void {
   const workerThreads = nodeRequire('node:worker_threads') as { Worker: WorkerConstructor };
   const NodeWorkerClass = workerThreads.Worker;
-  const { wasmWorkerContents } = nodeRequire(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.worker.js`) as { wasmWorkerContents: string };
+  const { wasmWorkerContents } = nodeRequire(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.worker.js`) as {
+    wasmWorkerContents: string;
+  };
   // tfjs escapes the script's newlines the same way before putting it in its Blob: they sit inside string literals.
   const workerScript = wasmWorkerContents.replace(/\n/g, '\\n');
   const glue = nodeRequire.resolve(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.js`);

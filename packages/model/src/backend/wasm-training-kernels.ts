@@ -1,4 +1,15 @@
-import { BatchMatMul, GatherV2, getKernel, Identity, registerKernel, Slice, Sum, Transpose, unregisterKernel, _FusedMatMul } from '@tensorflow/tfjs';
+import {
+  BatchMatMul,
+  GatherV2,
+  getKernel,
+  Identity,
+  registerKernel,
+  Slice,
+  Sum,
+  Transpose,
+  unregisterKernel,
+  _FusedMatMul,
+} from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';

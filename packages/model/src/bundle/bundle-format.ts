@@ -6,7 +6,11 @@ export const BUNDLE_FILE = 'bundle.json';
 export const BUNDLE_FORMAT = 'captioner-model-bundle';
 
 /** One float32 array inside `decoder/weights.bin` (little-endian, back to back). */
-const weightEntrySchema = z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()), offset: z.number().int().nonnegative() });
+const weightEntrySchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  offset: z.number().int().nonnegative(),
+});
 
 /**
  * `bundle.json`: self-describing and forward-compatible. Readers check `format` and `formatVersion` (a

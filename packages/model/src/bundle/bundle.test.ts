@@ -26,21 +26,41 @@ afterEach(async () => {
 
 async function makeBundle(): Promise<{ bundleDir: string; checkpointDir: string; images: Float32Array }> {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-bundle-'));
-  const config = modelConfigSchema.parse({ encoder: encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: 32 }), decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8 } });
+  const config = modelConfigSchema.parse({
+    encoder: encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: 32 }),
+    decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8 },
+  });
   const encoder = await createEncoder(config.encoder, 5);
   await saveEncoder(encoder, path.join(root, 'encoder'));
-  const featureShape = { pooledSize: encoder.pooledSize, gridPositions: encoder.gridPositions, gridChannels: encoder.gridChannels };
+  const featureShape = {
+    pooledSize: encoder.pooledSize,
+    gridPositions: encoder.gridPositions,
+    gridChannels: encoder.gridChannels,
+  };
   const spec = { decoder: config.decoder, featureShape, vocabSize: 20 };
   const params = createDecoderParams(spec, 3);
   const norm = identityFeatureNorm(featureShape);
   const checkpointDir = path.join(root, 'checkpoints', 'step-00000010');
-  await writeCheckpointDir(checkpointDir, { modelConfig: config, featureShape, vocabSize: 20, step: 10, epoch: 1, training: {} }, decoderToArrays(params, norm));
+  await writeCheckpointDir(
+    checkpointDir,
+    { modelConfig: config, featureShape, vocabSize: 20, step: 10, epoch: 1, training: {} },
+    decoderToArrays(params, norm),
+  );
   tf.dispose([...Object.values(params), ...Object.values(norm)]);
   encoder.dispose();
   const bundleDir = path.join(root, 'bundle');
-  await exportModelBundle({ outDir: bundleDir, encoderDir: path.join(root, 'encoder'), checkpointDir, extras: { vocabulary: { words: ['a', 'b'] }, preprocessing: { imageSize: 32 } } });
+  await exportModelBundle({
+    outDir: bundleDir,
+    encoderDir: path.join(root, 'encoder'),
+    checkpointDir,
+    extras: { vocabulary: { words: ['a', 'b'] }, preprocessing: { imageSize: 32 } },
+  });
   const random = new SeededRandom(1);
-  return { bundleDir, checkpointDir, images: Float32Array.from({ length: 2 * 32 * 32 * 3 }, () => random.next()) };
+  return {
+    bundleDir,
+    checkpointDir,
+    images: Float32Array.from({ length: 2 * 32 * 32 * 3 }, () => random.next()),
+  };
 }
 
 describe('model bundle', () => {
@@ -80,7 +100,9 @@ describe('model bundle', () => {
       expect(bundle.encoder.gridPositions).toBe(16);
       bundle.encoder.dispose();
       bundle.captioner.dispose();
-      await expect(loadModelBundle(`http://127.0.0.1:${port}/missing/`)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(loadModelBundle(`http://127.0.0.1:${port}/missing/`)).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
     } finally {
       server.close();
     }

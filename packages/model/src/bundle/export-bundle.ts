@@ -22,7 +22,9 @@ export interface ExportModelBundleOptions {
 
 /** The files of a saved encoder: its LayersModel (model.json + weight files) and encoder.json. */
 async function encoderFileNames(dir: string): Promise<string[]> {
-  const modelJson = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+  const modelJson = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')) as {
+    weightsManifest: { paths: string[] }[];
+  };
   return ['model.json', 'encoder.json', ...modelJson.weightsManifest.flatMap((g) => g.paths)];
 }
 
@@ -32,20 +34,33 @@ async function encoderFileNames(dir: string): Promise<string[]> {
  * A checkpoint of a fine-tuned encoder (`encoder/*` weights) exports the encoder with those weights.
  * The whole directory appears at once (built in a temporary sibling, then renamed).
  */
-export async function exportModelBundle(options: ExportModelBundleOptions): Promise<{ dir: string; manifest: BundleManifest }> {
+export async function exportModelBundle(
+  options: ExportModelBundleOptions,
+): Promise<{ dir: string; manifest: BundleManifest }> {
   const { meta, tensors } = await readCheckpointDir(options.checkpointDir);
-  const encoderJson = JSON.parse(await fs.readFile(path.join(options.encoderDir, 'encoder.json'), 'utf8').catch(() => {
-    throw new NotFoundError(`${options.encoderDir} holds no saved encoder (encoder.json)`);
-  })) as { config: unknown; pooledSize: number; gridPositions: number; gridChannels: number };
+  const encoderJson = JSON.parse(
+    await fs.readFile(path.join(options.encoderDir, 'encoder.json'), 'utf8').catch(() => {
+      throw new NotFoundError(`${options.encoderDir} holds no saved encoder (encoder.json)`);
+    }),
+  ) as { config: unknown; pooledSize: number; gridPositions: number; gridChannels: number };
   const fs_ = meta.featureShape;
-  if (encoderJson.pooledSize !== fs_.pooledSize || encoderJson.gridPositions !== fs_.gridPositions || encoderJson.gridChannels !== fs_.gridChannels) {
-    throw new InvalidInputError(`encoder ${options.encoderDir} produces features of another shape than checkpoint ${options.checkpointDir} was trained on`);
+  if (
+    encoderJson.pooledSize !== fs_.pooledSize ||
+    encoderJson.gridPositions !== fs_.gridPositions ||
+    encoderJson.gridChannels !== fs_.gridChannels
+  ) {
+    throw new InvalidInputError(
+      `encoder ${options.encoderDir} produces features of another shape than checkpoint ${options.checkpointDir} was trained on`,
+    );
   }
   const fineTuned = Object.keys(tensors).some((name) => name.startsWith('encoder/'));
 
   const parent = path.dirname(path.resolve(options.outDir));
   await fs.mkdir(parent, { recursive: true });
-  const temporary = path.join(parent, `.${path.basename(options.outDir)}.partial-${randomBytes(4).toString('hex')}`);
+  const temporary = path.join(
+    parent,
+    `.${path.basename(options.outDir)}.partial-${randomBytes(4).toString('hex')}`,
+  );
   await fs.mkdir(path.join(temporary, 'encoder'), { recursive: true });
   await fs.mkdir(path.join(temporary, 'decoder'), { recursive: true });
   try {
@@ -63,9 +78,13 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       } finally {
         encoder.dispose();
       }
-      for (const file of await encoderFileNames(path.join(temporary, 'encoder'))) files[`encoder/${file}`] = await sha256Hex(new Uint8Array(await fs.readFile(path.join(temporary, 'encoder', file))));
+      for (const file of await encoderFileNames(path.join(temporary, 'encoder')))
+        files[`encoder/${file}`] = await sha256Hex(
+          new Uint8Array(await fs.readFile(path.join(temporary, 'encoder', file))),
+        );
     } else {
-      for (const file of await encoderFileNames(options.encoderDir)) await put(`encoder/${file}`, new Uint8Array(await fs.readFile(path.join(options.encoderDir, file))));
+      for (const file of await encoderFileNames(options.encoderDir))
+        await put(`encoder/${file}`, new Uint8Array(await fs.readFile(path.join(options.encoderDir, file))));
     }
 
     const decoderWeights: BundleManifest['decoderWeights'] = [];

@@ -46,13 +46,16 @@ export async function readModelBundle(location: string, read: BundleFileReader):
   const parsed = bundleManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CorruptArtifactError(`${location}/${BUNDLE_FILE} is not a Captioner model bundle (${issue.path.join('.')}: ${issue.message})`);
+    throw new CorruptArtifactError(
+      `${location}/${BUNDLE_FILE} is not a Captioner model bundle (${issue.path.join('.')}: ${issue.message})`,
+    );
   }
   const manifest = parsed.data;
   const files: Record<string, Uint8Array> = {};
   for (const [name, expected] of Object.entries(manifest.files)) {
     const bytes = await read(name);
-    if ((await sha256Hex(bytes)) !== expected) throw new CorruptArtifactError(`${location}/${name}: checksum mismatch (the bundle is damaged)`);
+    if ((await sha256Hex(bytes)) !== expected)
+      throw new CorruptArtifactError(`${location}/${name}: checksum mismatch (the bundle is damaged)`);
     files[name] = bytes;
   }
   const need = (name: string) => {
@@ -75,7 +78,9 @@ export async function readModelBundle(location: string, read: BundleFileReader):
     at += part.byteLength;
   }
   const encoderMeta = parseJson(need('encoder/encoder.json'), 'encoder/encoder.json') as { seed: number };
-  const layersModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer }));
+  const layersModel = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer }),
+  );
   const encoder = new ImageEncoder(manifest.config.encoder, encoderMeta.seed ?? 0, layersModel);
 
   // Decoder: float32 arrays at the offsets listed in the manifest.
@@ -92,12 +97,18 @@ export async function readModelBundle(location: string, read: BundleFileReader):
   }
   let captioner: CaptionModel;
   try {
-    const spec = { decoder: manifest.config.decoder, featureShape: manifest.featureShape, vocabSize: manifest.vocabSize };
+    const spec = {
+      decoder: manifest.config.decoder,
+      featureShape: manifest.featureShape,
+      vocabSize: manifest.vocabSize,
+    };
     const { params, norm } = decoderFromArrays(spec, arrays);
     captioner = new CaptionModel(manifest.config, manifest.featureShape, manifest.vocabSize, params, norm);
   } catch (error) {
     encoder.dispose();
-    throw new CorruptArtifactError(`${location}: decoder weights do not fit the bundle's config (${(error as Error).message})`);
+    throw new CorruptArtifactError(
+      `${location}: decoder weights do not fit the bundle's config (${(error as Error).message})`,
+    );
   }
   return {
     encoder,

@@ -24,8 +24,14 @@ describe('checkpoint directories', () => {
   it('round-trip, replace an existing checkpoint atomically, and leave no temporary directory', async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-ckpt-'));
     const dir = path.join(root, 'step-00000005');
-    await writeCheckpointDir(dir, meta, { 'decoder/x': { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) } });
-    await writeCheckpointDir(dir, { ...meta, epoch: 2 }, { 'decoder/x': { shape: [2, 2], data: Float32Array.from([5, 6, 7, 8]) } });
+    await writeCheckpointDir(dir, meta, {
+      'decoder/x': { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) },
+    });
+    await writeCheckpointDir(
+      dir,
+      { ...meta, epoch: 2 },
+      { 'decoder/x': { shape: [2, 2], data: Float32Array.from([5, 6, 7, 8]) } },
+    );
     const read = await readCheckpointDir(dir);
     expect(read.meta.epoch).toBe(2);
     expect(read.meta.training).toEqual({ cursor: { epoch: 1, batch: 0 } });
@@ -38,7 +44,9 @@ describe('checkpoint directories', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-ckpt-'));
     const dir = path.join(root, 'step-00000005');
     await expect(readCheckpointDir(dir)).rejects.toBeInstanceOf(NotFoundError);
-    await writeCheckpointDir(dir, meta, { 'decoder/x': { shape: [4], data: Float32Array.from([1, 2, 3, 4]) } });
+    await writeCheckpointDir(dir, meta, {
+      'decoder/x': { shape: [4], data: Float32Array.from([1, 2, 3, 4]) },
+    });
     const shard = path.join(dir, 'tensors.shard');
     const bytes = await fs.readFile(shard);
     bytes[bytes.length - 1] ^= 0xff;

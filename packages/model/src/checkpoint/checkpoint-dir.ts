@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { CorruptArtifactError, NotFoundError, readShardFile, writeJsonAtomic, writeShardFile } from '@captioner/core';
+import {
+  CorruptArtifactError,
+  NotFoundError,
+  readShardFile,
+  writeJsonAtomic,
+  writeShardFile,
+} from '@captioner/core';
 import type { ShardTensor } from '@captioner/core';
 import { featureShapeSchema, modelConfigSchema } from '../config';
 import type { FeatureShape, ModelConfig } from '../config';
@@ -33,14 +39,24 @@ export type NamedArrays = Record<string, { shape: number[]; data: Float32Array }
  * Writes a checkpoint directory atomically: everything goes into a temporary sibling directory that is
  * renamed into place, so a crash never leaves a partial directory under the final name.
  */
-export async function writeCheckpointDir(dir: string, meta: Omit<CheckpointMeta, 'formatVersion' | 'createdAt'>, tensors: NamedArrays): Promise<void> {
+export async function writeCheckpointDir(
+  dir: string,
+  meta: Omit<CheckpointMeta, 'formatVersion' | 'createdAt'>,
+  tensors: NamedArrays,
+): Promise<void> {
   const parent = path.dirname(dir);
   await fs.mkdir(parent, { recursive: true });
   const temporary = path.join(parent, `.${path.basename(dir)}.partial-${randomBytes(4).toString('hex')}`);
   await fs.mkdir(temporary);
   const shardTensors: Record<string, ShardTensor> = {};
-  for (const [name, t] of Object.entries(tensors)) shardTensors[name] = { dtype: 'float32', shape: t.shape, data: t.data };
-  await writeShardFile(path.join(temporary, TENSOR_FILE), { kind: 'checkpoint', ids: [], tensors: shardTensors, meta: {} });
+  for (const [name, t] of Object.entries(tensors))
+    shardTensors[name] = { dtype: 'float32', shape: t.shape, data: t.data };
+  await writeShardFile(path.join(temporary, TENSOR_FILE), {
+    kind: 'checkpoint',
+    ids: [],
+    tensors: shardTensors,
+    meta: {},
+  });
   const full: CheckpointMeta = { formatVersion: 1, createdAt: new Date().toISOString(), ...meta };
   await writeJsonAtomic(path.join(temporary, META_FILE), full);
   // Replacing an existing checkpoint of the same step (a resumed run re-saving it): move the old one aside first.
@@ -57,7 +73,9 @@ export async function writeCheckpointDir(dir: string, meta: Omit<CheckpointMeta,
 }
 
 /** Reads and verifies a checkpoint directory. */
-export async function readCheckpointDir(dir: string): Promise<{ meta: CheckpointMeta; tensors: NamedArrays }> {
+export async function readCheckpointDir(
+  dir: string,
+): Promise<{ meta: CheckpointMeta; tensors: NamedArrays }> {
   const metaFile = path.join(dir, META_FILE);
   let text: string;
   try {
@@ -72,7 +90,10 @@ export async function readCheckpointDir(dir: string): Promise<{ meta: Checkpoint
     throw new CorruptArtifactError(`${metaFile}: not valid JSON`);
   }
   const parsed = checkpointMetaSchema.safeParse(json);
-  if (!parsed.success) throw new CorruptArtifactError(`${metaFile}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+  if (!parsed.success)
+    throw new CorruptArtifactError(
+      `${metaFile}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`,
+    );
   const shardFile = path.join(dir, TENSOR_FILE);
   try {
     await fs.access(shardFile);
@@ -81,7 +102,8 @@ export async function readCheckpointDir(dir: string): Promise<{ meta: Checkpoint
   }
   const shard = await readShardFile(shardFile);
   const tensors: NamedArrays = {};
-  for (const [name, t] of Object.entries(shard.tensors)) tensors[name] = { shape: t.shape, data: t.data as Float32Array };
+  for (const [name, t] of Object.entries(shard.tensors))
+    tensors[name] = { shape: t.shape, data: t.data as Float32Array };
   return { meta: parsed.data, tensors };
 }
 

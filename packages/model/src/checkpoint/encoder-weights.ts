@@ -23,7 +23,10 @@ export function applyEncoderWeights(encoder: ImageEncoder, tensors: NamedArrays)
   for (const w of encoder.model.weights) {
     const saved = tensors[encoderWeightName(w)];
     if (!saved) continue;
-    if (!tf.util.arraysEqual(saved.shape, w.shape as number[])) throw new CorruptArtifactError(`checkpoint weight ${encoderWeightName(w)} has shape ${JSON.stringify(saved.shape)}, the encoder ${JSON.stringify(w.shape)}`);
+    if (!tf.util.arraysEqual(saved.shape, w.shape as number[]))
+      throw new CorruptArtifactError(
+        `checkpoint weight ${encoderWeightName(w)} has shape ${JSON.stringify(saved.shape)}, the encoder ${JSON.stringify(w.shape)}`,
+      );
     tf.tidy(() => {
       w.write(tf.tensor(saved.data, saved.shape));
     });

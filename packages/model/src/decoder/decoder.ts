@@ -49,14 +49,21 @@ export class DecoderMath {
     const { gridPositions: G, gridChannels: C } = this.spec.featureShape;
     const B = pooled.shape[0];
     const pooledN = tf.div(tf.sub(pooled, this.norm.pooledMean), this.norm.pooledStd) as tf.Tensor2D;
-    const h = tf.tanh(tf.add(matMul(pooledN, this.p('init_h/kernel')), this.params['init_h/bias'])) as tf.Tensor2D;
+    const h = tf.tanh(
+      tf.add(matMul(pooledN, this.p('init_h/kernel')), this.params['init_h/bias']),
+    ) as tf.Tensor2D;
     const state: DecoderState = { h };
     if (cell === 'lstm') {
-      state.c = tf.tanh(tf.add(matMul(pooledN, this.p('init_c/kernel')), this.params['init_c/bias'])) as tf.Tensor2D;
+      state.c = tf.tanh(
+        tf.add(matMul(pooledN, this.p('init_c/kernel')), this.params['init_c/bias']),
+      ) as tf.Tensor2D;
     }
     if (attention) {
       if (!grid) throw new Error('this decoder uses attention: grid features are required');
-      const flat = tf.div(tf.sub(tf.reshape(grid, [B * G, C]), this.norm.gridMean), this.norm.gridStd) as tf.Tensor2D;
+      const flat = tf.div(
+        tf.sub(tf.reshape(grid, [B * G, C]), this.norm.gridMean),
+        this.norm.gridStd,
+      ) as tf.Tensor2D;
       state.grid = tf.reshape(flat, [B, G, C]);
       const keys = tf.add(matMul(flat, this.p('attention/encoder_kernel')), this.params['attention/bias']);
       state.gridKeys = tf.reshape(keys, [B, G, this.spec.decoder.attentionSize]);
@@ -76,7 +83,12 @@ export class DecoderMath {
 
   /** projectInputs plus the cell's bias: the whole input part of every gate, for a fused sequence. */
   gateInputs(embedded: tf.Tensor2D): tf.Tensor2D {
-    return matMulWeightBias(embedded, this.p('cell/input_kernel'), this.params['cell/bias'] as unknown as tf.Tensor1D, this.transposeCache);
+    return matMulWeightBias(
+      embedded,
+      this.p('cell/input_kernel'),
+      this.params['cell/bias'] as unknown as tf.Tensor1D,
+      this.transposeCache,
+    );
   }
 
   /** Soft attention of state h over the grid: context [B, C] gated by h, and weights [B, G]. */
@@ -92,7 +104,9 @@ export class DecoderMath {
     const alpha = tf.softmax(scores) as tf.Tensor2D;
     const context = tf.sum(tf.mul(state.grid!, tf.reshape(alpha, [B, G, 1])), 1) as tf.Tensor2D;
     // Gating scalar beta (Show, Attend and Tell 4.2.1): lets the decoder weigh the image against language.
-    const gate = tf.sigmoid(tf.add(this.mulWeight(state.h, 'attention/gate_kernel'), this.params['attention/gate_bias']));
+    const gate = tf.sigmoid(
+      tf.add(this.mulWeight(state.h, 'attention/gate_kernel'), this.params['attention/gate_bias']),
+    );
     return { context: tf.mul(gate, context) as tf.Tensor2D, alpha };
   }
 
@@ -129,7 +143,12 @@ export class DecoderMath {
 
   /** Vocabulary logits [N, V] from hidden states [N, H]. */
   logits(h: tf.Tensor2D): tf.Tensor2D {
-    return matMulWeightBias(h, this.p('output/kernel'), this.params['output/bias'] as unknown as tf.Tensor1D, this.transposeCache);
+    return matMulWeightBias(
+      h,
+      this.p('output/kernel'),
+      this.params['output/bias'] as unknown as tf.Tensor1D,
+      this.transposeCache,
+    );
   }
 
   /** Selects rows of every state tensor (beam search reorders and repeats captions). */
@@ -144,5 +163,7 @@ export class DecoderMath {
 
 /** All tensors of a state, for keeping them across tidy scopes and disposing them. */
 export function stateTensors(state: DecoderState): tf.Tensor[] {
-  return [state.h, state.c, state.grid, state.gridKeys].filter((t): t is NonNullable<typeof t> => t !== undefined);
+  return [state.h, state.c, state.grid, state.gridKeys].filter(
+    (t): t is NonNullable<typeof t> => t !== undefined,
+  );
 }

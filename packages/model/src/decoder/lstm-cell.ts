@@ -17,7 +17,13 @@ export function gateScale(H: number): Float32Array {
  * Turns the sigmoids of one step's pre-activations into the gates (g = 2σ − 1, in place) and the
  * new cell state `c = f·cPrev + i·g`; writes `2c` to `doubledCell` for the next sigmoid.
  */
-export function cellUpdate(gates: Float32Array, cPrev: Float32Array, c: Float32Array, doubledCell: Float32Array, H: number): void {
+export function cellUpdate(
+  gates: Float32Array,
+  cPrev: Float32Array,
+  c: Float32Array,
+  doubledCell: Float32Array,
+  H: number,
+): void {
   const rows = cPrev.length / H;
   for (let b = 0; b < rows; b++) {
     const row = b * 4 * H;
@@ -56,7 +62,13 @@ export interface CellStepValues {
  * the recurrent one), `dc` dL/dc_t from the step after (updated in place to dL/dc_{t-1}); writes
  * the pre-activation gradients, gate order i, f, g, o, to `dGates`.
  */
-export function cellBackward(step: CellStepValues, dh: Float32Array, dc: Float32Array, dGates: Float32Array, H: number): void {
+export function cellBackward(
+  step: CellStepValues,
+  dh: Float32Array,
+  dc: Float32Array,
+  dGates: Float32Array,
+  H: number,
+): void {
   const { gates, tanhCell, cPrev } = step;
   const rows = dh.length / H;
   for (let b = 0; b < rows; b++) {

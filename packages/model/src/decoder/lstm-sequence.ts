@@ -14,7 +14,13 @@ import { cellBackward, cellUpdate, gateScale, hiddenUpdate } from './lstm-cell';
  * Inputs: `inputs` [L*B, 4H] time-major input projections (bias included), `h0`, `c0` [B, H],
  * `kernel` [H, 4H] (gate order i, f, g, o). Output: hidden states h_1..h_L stacked time-major [L*B, H].
  */
-export const lstmSequence = tf.customGrad(((inputs: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, kernel: tf.Tensor2D, save: tf.GradSaveFunc) => {
+export const lstmSequence = tf.customGrad(((
+  inputs: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  save: tf.GradSaveFunc,
+) => {
   const [B, H] = h0.shape;
   const G = 4 * H;
   const L = inputs.shape[0] / B;
@@ -53,7 +59,13 @@ export const lstmSequence = tf.customGrad(((inputs: tf.Tensor2D, h0: tf.Tensor2D
       for (let t = L - 1; t >= 0; t--) {
         for (let n = 0; n < B * H; n++) dh[n] += upstream[t * B * H + n];
         const dGates = dInputs.subarray(t * B * G, (t + 1) * B * G);
-        cellBackward({ gates: steps.gates(t), tanhCell: steps.tanhCell(t), cPrev: steps.c(t) }, dh, dc, dGates, H);
+        cellBackward(
+          { gates: steps.gates(t), tanhCell: steps.tanhCell(t), cPrev: steps.c(t) },
+          dh,
+          dc,
+          dGates,
+          H,
+        );
         dh = compute(() => tf.matMul(tf.tensor2d(dGates, [B, G]), kernelT));
       }
       kernelT.dispose();
@@ -64,7 +76,12 @@ export const lstmSequence = tf.customGrad(((inputs: tf.Tensor2D, h0: tf.Tensor2D
       return [dInputsTensor, tf.tensor2d(dh, [B, H]), tf.tensor2d(dc, [B, H]), dKernel];
     },
   };
-}) as never) as unknown as (inputs: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, kernel: tf.Tensor2D) => tf.Tensor2D;
+}) as never) as unknown as (
+  inputs: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+) => tf.Tensor2D;
 
 /** Runs tensor ops and returns the result's values, disposing every tensor they made. */
 function compute(op: () => tf.Tensor): Float32Array {

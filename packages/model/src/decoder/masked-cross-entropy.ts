@@ -10,18 +10,27 @@ import * as tf from '@tensorflow/tfjs';
  * The gradient is the probabilities scaled by row weights, with the N target entries overwritten by
  * (p_target - 1) · weight: two kernels, no pass over [N, V] in JavaScript.
  */
-export function maskedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, mask: Float32Array, tokens: number): tf.Scalar {
+export function maskedCrossEntropy(
+  logits: tf.Tensor2D,
+  targets: Int32Array,
+  mask: Float32Array,
+  tokens: number,
+): tf.Scalar {
   const [N, V] = logits.shape;
   const denominator = Math.max(tokens, 1);
   const op = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
     const probs = tf.softmax(x);
-    const flatTargets = tf.tensor1d(Int32Array.from(targets, (t, r) => r * V + t), 'int32');
+    const flatTargets = tf.tensor1d(
+      Int32Array.from(targets, (t, r) => r * V + t),
+      'int32',
+    );
     const rowMax = rowValues(() => tf.max(x, 1));
     const probMax = rowValues(() => tf.max(probs, 1));
     const picked = rowValues(() => tf.gather(tf.reshape(x, [-1]), flatTargets));
     const targetProbs = rowValues(() => tf.gather(tf.reshape(probs, [-1]), flatTargets));
     let sum = 0;
-    for (let r = 0; r < N; r++) if (mask[r] !== 0) sum += mask[r] * (rowMax[r] - Math.log(probMax[r]) - picked[r]);
+    for (let r = 0; r < N; r++)
+      if (mask[r] !== 0) sum += mask[r] * (rowMax[r] - Math.log(probMax[r]) - picked[r]);
     save([probs]);
     return {
       value: tf.scalar(sum / denominator),

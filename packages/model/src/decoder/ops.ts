@@ -23,7 +23,11 @@ export const matMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.G
  * rows x vocabulary x embedding multiply-adds; the scatter-add costs rows x embedding and is exact and
  * deterministic (fixed summation order).
  */
-export const embeddingLookup = tf.customGrad(((table: tf.Tensor2D, ids: tf.Tensor1D, save: tf.GradSaveFunc) => {
+export const embeddingLookup = tf.customGrad(((
+  table: tf.Tensor2D,
+  ids: tf.Tensor1D,
+  save: tf.GradSaveFunc,
+) => {
   save([ids]);
   const [rows, width] = table.shape;
   return {
@@ -45,7 +49,10 @@ export const embeddingLookup = tf.customGrad(((table: tf.Tensor2D, ids: tf.Tenso
 /** Inverted dropout with a mask drawn from an explicit seed (so that a resumed run draws the same masks). */
 export function dropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
   if (rate <= 0) return x;
-  const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), tf.scalar(rate)), 'float32');
+  const keep = tf.cast(
+    tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), tf.scalar(rate)),
+    'float32',
+  );
   return tf.mul(x, tf.mul(keep, tf.scalar(1 / (1 - rate)))) as tf.Tensor2D;
 }
 
@@ -58,13 +65,18 @@ export function dropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D
 export type TransposeCache = Map<tf.Tensor, tf.Tensor2D>;
 
 /** `matMul(a, weight)` whose gradient reuses the weight's transpose from `cache`. */
-export function matMulWeight(a: tf.Tensor2D, weight: tf.Tensor2D, cache: TransposeCache | undefined): tf.Tensor2D {
+export function matMulWeight(
+  a: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  cache: TransposeCache | undefined,
+): tf.Tensor2D {
   if (!cache) return matMul(a, weight);
   const op = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([x]);
     return {
       value: tf.matMul(x, w),
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => productGrads(dy, saved[0] as tf.Tensor2D, weight, cache),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+        productGrads(dy, saved[0] as tf.Tensor2D, weight, cache),
     };
   }) as never) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
   return op(a, weight);
@@ -74,20 +86,33 @@ export function matMulWeight(a: tf.Tensor2D, weight: tf.Tensor2D, cache: Transpo
  * `matMul(a, weight) + bias` as one fused product when training (the bias rides in the matmul's
  * epilogue instead of a separate pass over the [rows, units] output), with matMulWeight's gradient.
  */
-export function matMulWeightBias(a: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, cache: TransposeCache | undefined): tf.Tensor2D {
+export function matMulWeightBias(
+  a: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  cache: TransposeCache | undefined,
+): tf.Tensor2D {
   if (!cache) return tf.add(matMul(a, weight), bias) as tf.Tensor2D;
   const op = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     save([x]);
     return {
       value: tf.fused.matMul({ a: x, b: w, bias: b }),
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [...productGrads(dy, saved[0] as tf.Tensor2D, weight, cache), tf.sum(dy, 0)],
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
+        ...productGrads(dy, saved[0] as tf.Tensor2D, weight, cache),
+        tf.sum(dy, 0),
+      ],
     };
   }) as never) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
   return op(a, weight, bias);
 }
 
 /** Gradients of x · weight for x and weight, the weight's transpose taken once per cache. */
-function productGrads(dy: tf.Tensor2D, x: tf.Tensor2D, weight: tf.Tensor2D, cache: TransposeCache): tf.Tensor2D[] {
+function productGrads(
+  dy: tf.Tensor2D,
+  x: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  cache: TransposeCache,
+): tf.Tensor2D[] {
   let wT = cache.get(weight);
   if (!wT) {
     wT = tf.transpose(weight);

@@ -48,13 +48,17 @@ export function parameterShapes(spec: DecoderSpec): ParamShape[] {
     { name: 'output/bias', shape: [V], init: 'zeros' },
   ];
   if (cell === 'lstm') {
-    shapes.push({ name: 'init_c/kernel', shape: [P, H], init: 'glorot' }, { name: 'init_c/bias', shape: [H], init: 'zeros' });
+    shapes.push(
+      { name: 'init_c/kernel', shape: [P, H], init: 'glorot' },
+      { name: 'init_c/bias', shape: [H], init: 'zeros' },
+    );
   } else {
     // GRU applies the reset gate to the recurrent part of the candidate, so that part has its own bias.
     shapes.push({ name: 'cell/recurrent_bias', shape: [gates], init: 'zeros' });
   }
   if (attention) {
-    if (C <= 0 || spec.featureShape.gridPositions <= 0) throw new Error('attention needs grid features (gridPositions, gridChannels > 0)');
+    if (C <= 0 || spec.featureShape.gridPositions <= 0)
+      throw new Error('attention needs grid features (gridPositions, gridChannels > 0)');
     shapes.push(
       { name: 'attention/encoder_kernel', shape: [C, A], init: 'glorot' },
       { name: 'attention/decoder_kernel', shape: [H, A], init: 'glorot' },
@@ -89,7 +93,9 @@ export function createDecoderParams(spec: DecoderSpec, seed: number): DecoderPar
   const random = new SeededRandom(seed);
   const params: DecoderParams = {};
   for (const shape of parameterShapes(spec)) {
-    params[shape.name] = tf.tidy(() => tf.variable(tf.tensor(initialValues(shape, random, spec.decoder.hiddenSize), shape.shape), true));
+    params[shape.name] = tf.tidy(() =>
+      tf.variable(tf.tensor(initialValues(shape, random, spec.decoder.hiddenSize), shape.shape), true),
+    );
   }
   return params;
 }
@@ -100,7 +106,10 @@ export function paramsFromValues(spec: DecoderSpec, values: Record<string, Float
   for (const shape of parameterShapes(spec)) {
     const data = values[shape.name];
     const size = shape.shape.reduce((a, b) => a * b, 1);
-    if (!data || data.length !== size) throw new Error(`decoder weight ${shape.name}: expected ${size} values, found ${data ? data.length : 'none'}`);
+    if (!data || data.length !== size)
+      throw new Error(
+        `decoder weight ${shape.name}: expected ${size} values, found ${data ? data.length : 'none'}`,
+      );
     params[shape.name] = tf.tidy(() => tf.variable(tf.tensor(data, shape.shape), true));
   }
   return params;
@@ -138,7 +147,11 @@ function channelStats(data: Float32Array, channels: number): { mean: Float32Arra
 }
 
 /** Per-channel statistics of the training features (see FeatureNorm). */
-export function computeFeatureNorm(featureShape: FeatureShape, pooled: Float32Array, grid?: Float32Array): FeatureNorm {
+export function computeFeatureNorm(
+  featureShape: FeatureShape,
+  pooled: Float32Array,
+  grid?: Float32Array,
+): FeatureNorm {
   const p = channelStats(pooled, featureShape.pooledSize);
   const norm = identityFeatureNorm(featureShape);
   norm.pooledMean.dispose();

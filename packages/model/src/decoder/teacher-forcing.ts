@@ -103,7 +103,10 @@ function realRows(hidden: tf.Tensor2D, tm: TimeMajorTokens): tf.Tensor2D {
 function compactTargets(tm: TimeMajorTokens): { targets: Int32Array; mask: Float32Array } {
   if (tm.tokens === tm.mask.length) return { targets: tm.targets, mask: tm.mask };
   const positions = realPositions(tm);
-  return { targets: Int32Array.from(positions, (p) => tm.targets[p]), mask: new Float32Array(positions.length).fill(1) };
+  return {
+    targets: Int32Array.from(positions, (p) => tm.targets[p]),
+    mask: new Float32Array(positions.length).fill(1),
+  };
 }
 
 /**
@@ -117,7 +120,9 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   const tm = timeMajorTokens(batch);
   const pooled = batch.featureTensors?.pooled ?? tf.tensor2d(batch.pooled, [B, P]);
   const fused = options.fused !== false;
-  const grid = spec.decoder.attention ? (batch.featureTensors?.grid ?? tf.tensor2d(batch.grid!, [B, G * C])) : undefined;
+  const grid = spec.decoder.attention
+    ? (batch.featureTensors?.grid ?? tf.tensor2d(batch.grid!, [B, G * C]))
+    : undefined;
   let state: DecoderState = math.initialState(pooled, grid);
   const rate = options.training ? spec.decoder.dropout : 0;
   const hidden: tf.Tensor2D[] = [];
@@ -127,7 +132,12 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   if (fused) math.transposeCache = new Map();
   if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
     const inputs = math.gateInputs(math.embed(inputIds));
-    const hiddenAll = lstmSequence(inputs, state.h, state.c!, math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D);
+    const hiddenAll = lstmSequence(
+      inputs,
+      state.h,
+      state.c!,
+      math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D,
+    );
     logits = math.logits(dropout(realRows(hiddenAll, tm), rate, deriveSeed(options.seed, 1)));
   } else if (options.samplingProbability <= 0) {
     // Plain teacher forcing, step by step (attention or GRU). Each step embeds and projects its own tokens:
@@ -139,7 +149,9 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
       hidden.push(state.h);
       if (out.alpha) alphas.push(out.alpha);
     }
-    logits = math.logits(dropout(realRows(tf.concat(hidden, 0) as tf.Tensor2D, tm), rate, deriveSeed(options.seed, 1)));
+    logits = math.logits(
+      dropout(realRows(tf.concat(hidden, 0) as tf.Tensor2D, tm), rate, deriveSeed(options.seed, 1)),
+    );
   } else {
     // Scheduled sampling (Bengio et al. 2015): per caption and step, with probability p the input is the
     // model's own previous argmax (no gradient through the choice) instead of the true previous word.
@@ -165,14 +177,21 @@ export function teacherForcedLoss(math: DecoderMath, batch: CaptionBatch, option
   }
   const mask = tf.tensor1d(tm.mask);
   // Teacher forcing scores only the real tokens (realRows); scheduled sampling scores every row, masked.
-  const scored = options.samplingProbability <= 0 ? compactTargets(tm) : { targets: tm.targets, mask: tm.mask };
+  const scored =
+    options.samplingProbability <= 0 ? compactTargets(tm) : { targets: tm.targets, mask: tm.mask };
   let loss: tf.Scalar;
   if (fused) {
     loss = maskedCrossEntropy(logits, scored.targets, scored.mask, tm.tokens);
   } else {
     const logProbs = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(scored.targets, 'int32'), spec.vocabSize)), 1);
-    loss = tf.div(tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(scored.mask)))), tf.scalar(Math.max(tm.tokens, 1))) as tf.Scalar;
+    const picked = tf.sum(
+      tf.mul(logProbs, tf.oneHot(tf.tensor1d(scored.targets, 'int32'), spec.vocabSize)),
+      1,
+    );
+    loss = tf.div(
+      tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(scored.mask)))),
+      tf.scalar(Math.max(tm.tokens, 1)),
+    ) as tf.Scalar;
   }
   if (alphas.length > 0 && options.attentionRegularization > 0) {
     // Doubly stochastic regularisation (Show, Attend and Tell eq. 14): over a caption, every grid

@@ -36,7 +36,8 @@ describe('decoding', () => {
     expect(beams).toHaveLength(5);
     for (const image of beams) {
       expect(image).toHaveLength(4);
-      for (let i = 1; i < image.length; i++) expect(image[i - 1].score).toBeGreaterThanOrEqual(image[i].score);
+      for (let i = 1; i < image.length; i++)
+        expect(image[i - 1].score).toBeGreaterThanOrEqual(image[i].score);
       for (const beam of image) {
         expect(beam.tokens.length).toBeGreaterThan(0);
         expect(beam.tokens.length).toBeLessThanOrEqual(10);
@@ -90,7 +91,10 @@ describe('decoding', () => {
     const before = tf.memory().numTensors;
     const all = await model.decode(features, { beamSize: 2, maxLength: 5 });
     expect(all).toHaveLength(300);
-    const tail = await model.decode({ pooled: features.pooled.subarray(290 * 12), grid: features.grid!.subarray(290 * 24), count: 10 }, { beamSize: 2, maxLength: 5 });
+    const tail = await model.decode(
+      { pooled: features.pooled.subarray(290 * 12), grid: features.grid!.subarray(290 * 24), count: 10 },
+      { beamSize: 2, maxLength: 5 },
+    );
     expect(all.slice(290)).toEqual(tail);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();

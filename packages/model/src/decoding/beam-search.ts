@@ -62,7 +62,9 @@ export async function decodeBeamSearch(
     for (let t = 0; t < maxLength; t++) {
       const rows = live.flat();
       if (rows.length === 0) break;
-      const tokens = Int32Array.from(rows, (b) => (b.tokens.length ? b.tokens[b.tokens.length - 1] : START_ID));
+      const tokens = Int32Array.from(rows, (b) =>
+        b.tokens.length ? b.tokens[b.tokens.length - 1] : START_ID,
+      );
       const step = stepLogProbs(math, state, tokens, t === 0);
       retireState(state, step.state);
       state = step.state;
@@ -84,7 +86,12 @@ export async function decodeBeamSearch(
           if (kept.length === beamSize) break;
           if (c.token === END_ID) {
             const words = c.parent.tokens.length;
-            finished[i].push({ tokens: c.parent.tokens, logProb: c.logProb, score: beamScore(c.logProb, words, true, lengthPenalty), finished: true });
+            finished[i].push({
+              tokens: c.parent.tokens,
+              logProb: c.logProb,
+              score: beamScore(c.logProb, words, true, lengthPenalty),
+              finished: true,
+            });
           } else {
             kept.push({ tokens: [...c.parent.tokens, c.token], logProb: c.logProb, row: c.parent.row });
           }
@@ -95,7 +102,12 @@ export async function decodeBeamSearch(
         }
         if (t === maxLength - 1) {
           for (const b of kept) {
-            finished[i].push({ tokens: b.tokens, logProb: b.logProb, score: beamScore(b.logProb, b.tokens.length, false, lengthPenalty), finished: false });
+            finished[i].push({
+              tokens: b.tokens,
+              logProb: b.logProb,
+              score: beamScore(b.logProb, b.tokens.length, false, lengthPenalty),
+              finished: false,
+            });
           }
           nextLive.push([]);
           continue;
@@ -110,7 +122,13 @@ export async function decodeBeamSearch(
       live = nextLive;
       if (parentRows.length > 0) {
         const previous = state;
-        state = tf.tidy(() => math.gatherState(previous, tf.tensor1d(parentRows, 'int32')) as unknown as tf.TensorContainerObject) as unknown as typeof state;
+        state = tf.tidy(
+          () =>
+            math.gatherState(
+              previous,
+              tf.tensor1d(parentRows, 'int32'),
+            ) as unknown as tf.TensorContainerObject,
+        ) as unknown as typeof state;
         retireState(previous, state);
       }
     }

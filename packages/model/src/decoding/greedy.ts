@@ -5,9 +5,18 @@ import { disposeState, initialDecodeState, retireState, stepLogProbs } from './c
 import type { Beam, DecodeFeatures } from './types';
 
 /** Greedy decoding of a batch: the most likely word at each step, until `<end>` or `maxLength` words. */
-export async function decodeGreedy(math: DecoderMath, features: DecodeFeatures, maxLength: number): Promise<Beam[]> {
+export async function decodeGreedy(
+  math: DecoderMath,
+  features: DecodeFeatures,
+  maxLength: number,
+): Promise<Beam[]> {
   const n = features.count;
-  const results: Beam[] = Array.from({ length: n }, () => ({ tokens: [], logProb: 0, score: 0, finished: false }));
+  const results: Beam[] = Array.from({ length: n }, () => ({
+    tokens: [],
+    logProb: 0,
+    score: 0,
+    finished: false,
+  }));
   let state = initialDecodeState(math, features);
   let tokens = new Int32Array(n).fill(START_ID);
   const done = new Array<boolean>(n).fill(false);

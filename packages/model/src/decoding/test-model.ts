@@ -8,7 +8,9 @@ import type { DecodeFeatures } from './types';
 
 /** A small randomly initialised caption model and random features, for decoding tests. */
 export function randomCaptionModel(seed: number, decoder: ModelConfigInput['decoder'] = {}): CaptionModel {
-  const config = modelConfigSchema.parse({ decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8, attention: true, ...decoder } });
+  const config = modelConfigSchema.parse({
+    decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8, attention: true, ...decoder },
+  });
   const featureShape = { pooledSize: 12, gridPositions: 4, gridChannels: 6 };
   const spec = { decoder: config.decoder, featureShape, vocabSize: 30 };
   const params = createDecoderParams(spec, seed);

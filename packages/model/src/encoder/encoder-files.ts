@@ -61,7 +61,8 @@ export async function loadEncoder(location: string): Promise<ImageEncoder> {
   } catch {
     throw new CorruptArtifactError(`${location}/encoder.json is not valid JSON`);
   }
-  if (!parsed.success) throw new CorruptArtifactError(`${location}/encoder.json: ${parsed.error.issues[0].message}`);
+  if (!parsed.success)
+    throw new CorruptArtifactError(`${location}/encoder.json: ${parsed.error.issues[0].message}`);
   const model = await loadLayersModelFrom(location);
   return new ImageEncoder(parsed.data.config, parsed.data.seed, model);
 }

@@ -59,7 +59,14 @@ describe('ImageEncoder', () => {
       expect(model.outputs[0].shape).toEqual([null, 2, 2, channels]);
       expect(model.layers.filter((l) => l.name.endsWith('_conv')).length).toBe(convs);
       if (kind === 'resnet50') {
-        for (const name of ['conv1_conv', 'conv1_bn', 'conv2_block1_0_conv', 'conv2_block3_3_bn', 'conv5_block3_out']) expect(model.getLayer(name)).toBeDefined();
+        for (const name of [
+          'conv1_conv',
+          'conv1_bn',
+          'conv2_block1_0_conv',
+          'conv2_block3_3_bn',
+          'conv5_block3_out',
+        ])
+          expect(model.getLayer(name)).toBeDefined();
       }
       model.dispose();
     }
@@ -73,7 +80,9 @@ describe('ImageEncoder', () => {
     await saveLayersModel(source, path.join(dir, 'good'));
     const expected = source.getLayer('conv3_block1_1_conv').getWeights()[0].dataSync();
     const encoder = await createEncoder({ ...config, weights: path.join(dir, 'good') }, 1);
-    expect(Array.from(encoder.model.getLayer('conv3_block1_1_conv').getWeights()[0].dataSync())).toEqual(Array.from(expected));
+    expect(Array.from(encoder.model.getLayer('conv3_block1_1_conv').getWeights()[0].dataSync())).toEqual(
+      Array.from(expected),
+    );
     encoder.dispose();
     source.dispose();
 
@@ -81,15 +90,24 @@ describe('ImageEncoder', () => {
     const wrong = buildResNet(encoderConfigSchema.parse({ kind: 'resnet18', imageSize: 32 }), 1);
     await saveLayersModel(wrong, path.join(dir, 'wrong'));
     wrong.dispose();
-    const error = await createEncoder({ ...config, weights: path.join(dir, 'wrong') }, 1).catch((e: unknown) => e);
+    const error = await createEncoder({ ...config, weights: path.join(dir, 'wrong') }, 1).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InvalidInputError);
-    expect(String((error as Error).message)).toMatch(/shape of conv1_conv\/kernel: model \[3,3,3,32\], file \[7,7,3,64\]/);
+    expect(String((error as Error).message)).toMatch(
+      /shape of conv1_conv\/kernel: model \[3,3,3,32\], file \[7,7,3,64\]/,
+    );
     expect(String((error as Error).message)).toMatch(/mismatches/);
   });
 
   it('marks only the last N blocks trainable when fine-tuning', async () => {
-    const encoder = await createEncoder(encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: 32, trainable: true, trainableBlocks: 1 }), 1);
-    const trainable = encoder.model.layers.filter((l) => l.trainable && l.weights.length > 0).map((l) => l.name);
+    const encoder = await createEncoder(
+      encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: 32, trainable: true, trainableBlocks: 1 }),
+      1,
+    );
+    const trainable = encoder.model.layers
+      .filter((l) => l.trainable && l.weights.length > 0)
+      .map((l) => l.name);
     expect(trainable.length).toBeGreaterThan(0);
     expect(trainable.every((n) => n.startsWith('conv4_block1_'))).toBe(true);
     encoder.dispose();

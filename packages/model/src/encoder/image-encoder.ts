@@ -37,7 +37,9 @@ export class ImageEncoder {
 
   /** Freezes every layer except those of the last `trainableBlocks` residual blocks (when `trainable`). */
   private applyTrainable(): void {
-    const trainable = this.config.trainable ? new Set(blockNames(this.config.kind).slice(-this.config.trainableBlocks)) : new Set<string>();
+    const trainable = this.config.trainable
+      ? new Set(blockNames(this.config.kind).slice(-this.config.trainableBlocks))
+      : new Set<string>();
     for (const layer of this.model.layers) {
       const block = /^(conv\d+_block\d+)_/.exec(layer.name)?.[1];
       layer.trainable = block !== undefined && trainable.has(block);
@@ -60,7 +62,8 @@ export class ImageEncoder {
   /** Encodes `n` images given as [n, S, S, 3] normalised floats. */
   async encode(images: Float32Array, n: number): Promise<EncodedImages> {
     const S = this.config.imageSize;
-    if (images.length !== n * S * S * 3) throw new InvalidInputError(`encode: expected ${n}x${S}x${S}x3 values, got ${images.length}`);
+    if (images.length !== n * S * S * 3)
+      throw new InvalidInputError(`encode: expected ${n}x${S}x${S}x3 values, got ${images.length}`);
     const [pooled, grid] = tf.tidy(() => {
       const map = this.apply(tf.tensor4d(images, [n, S, S, 3]));
       return [tf.mean(map, [1, 2]), tf.reshape(map, [n, this.gridPositions, this.gridChannels])];

@@ -19,7 +19,10 @@ export interface WeightLoadReport {
  * Every weight of the model must be found with the same shape; otherwise nothing is changed and the error
  * lists each missing weight and shape mismatch.
  */
-export async function loadPretrainedWeights(model: tf.LayersModel, location: string): Promise<WeightLoadReport> {
+export async function loadPretrainedWeights(
+  model: tf.LayersModel,
+  location: string,
+): Promise<WeightLoadReport> {
   const artifacts = await readLayersModelArtifacts(location);
   const named = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
   try {
@@ -33,7 +36,10 @@ export async function loadPretrainedWeights(model: tf.LayersModel, location: str
         const key = weightKey(w.originalName);
         const found = available.get(key);
         if (!found) problems.push(`missing ${key} ${JSON.stringify(w.shape)}`);
-        else if (!tf.util.arraysEqual(found.shape, w.shape as number[])) problems.push(`shape of ${key}: model ${JSON.stringify(w.shape)}, file ${JSON.stringify(found.shape)}`);
+        else if (!tf.util.arraysEqual(found.shape, w.shape as number[]))
+          problems.push(
+            `shape of ${key}: model ${JSON.stringify(w.shape)}, file ${JSON.stringify(found.shape)}`,
+          );
         else {
           assignments.push([w, found]);
           used.add(key);
@@ -42,7 +48,9 @@ export async function loadPretrainedWeights(model: tf.LayersModel, location: str
     }
     if (problems.length > 0) {
       const shown = problems.slice(0, 20).join('; ');
-      throw new InvalidInputError(`pretrained weights at ${location} do not match the ${model.name} encoder (${problems.length} mismatches): ${shown}${problems.length > 20 ? '; ...' : ''}`);
+      throw new InvalidInputError(
+        `pretrained weights at ${location} do not match the ${model.name} encoder (${problems.length} mismatches): ${shown}${problems.length > 20 ? '; ...' : ''}`,
+      );
     }
     for (const [variable, value] of assignments) variable.write(value);
     return { loaded: assignments.length, unused: [...available.keys()].filter((k) => !used.has(k)) };

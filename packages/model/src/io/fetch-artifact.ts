@@ -16,7 +16,11 @@ export function artifactUrl(location: string, name: string): string {
 }
 
 /** Reads one file under a URL; a missing file (any non-2xx answer) is a NotFoundError naming it. */
-export async function fetchArtifact(location: string, name: string, fetchImpl: typeof fetch = globalThis.fetch): Promise<Uint8Array> {
+export async function fetchArtifact(
+  location: string,
+  name: string,
+  fetchImpl: typeof fetch = globalThis.fetch,
+): Promise<Uint8Array> {
   const where = artifactUrl(location, name);
   const response = await fetchImpl(where);
   if (!response.ok) throw new NotFoundError(`${where}: HTTP ${response.status}`);

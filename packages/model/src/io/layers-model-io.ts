@@ -22,7 +22,8 @@ export async function readLayersModelArtifacts(location: string): Promise<tf.io.
   } catch {
     throw new CorruptArtifactError(`${location}/model.json is not valid JSON`);
   }
-  if (!Array.isArray(json.weightsManifest)) throw new CorruptArtifactError(`${location}/model.json has no weightsManifest`);
+  if (!Array.isArray(json.weightsManifest))
+    throw new CorruptArtifactError(`${location}/model.json has no weightsManifest`);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
@@ -36,11 +37,25 @@ export async function readLayersModelArtifacts(location: string): Promise<tf.io.
     weightData.set(b, offset);
     offset += b.byteLength;
   }
-  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' || !s.dtype ? 4 : 1), 0);
+  const expected = specs.reduce(
+    (n, s) =>
+      n +
+      s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' || !s.dtype ? 4 : 1),
+    0,
+  );
   if (!specs.some((s) => s.quantization) && expected !== total) {
-    throw new CorruptArtifactError(`${location}: weight files hold ${total} bytes, model.json describes ${expected}`);
+    throw new CorruptArtifactError(
+      `${location}: weight files hold ${total} bytes, model.json describes ${expected}`,
+    );
   }
-  return { modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs: specs, weightData: weightData.buffer, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy };
+  return {
+    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+    weightSpecs: specs,
+    weightData: weightData.buffer,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+  };
 }
 
 /** Saves a LayersModel as `model.json` + `weights.bin` in `dir` (the layout tf.loadLayersModel reads over HTTP). */
@@ -48,7 +63,10 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const data = artifacts.weightData;
-      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(tf.io.concatenateArrayBuffers(data as ArrayBuffer[]));
+      const bytes =
+        data instanceof ArrayBuffer
+          ? new Uint8Array(data)
+          : new Uint8Array(tf.io.concatenateArrayBuffers(data as ArrayBuffer[]));
       await writeFileAtomic(path.join(dir, 'weights.bin'), bytes);
       await writeJsonAtomic(path.join(dir, 'model.json'), {
         modelTopology: artifacts.modelTopology,
@@ -57,7 +75,13 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
         convertedBy: null,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
       });
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } };
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightDataBytes: bytes.byteLength,
+        },
+      };
     }),
   );
 }

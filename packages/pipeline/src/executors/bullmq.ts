@@ -21,7 +21,13 @@ export const STAGE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
 };
 
-function stageJob(stage: StageKind, shard: number | string, data: object, runId: string, children?: FlowJob[]): FlowJob {
+function stageJob(
+  stage: StageKind,
+  shard: number | string,
+  data: object,
+  runId: string,
+  children?: FlowJob[],
+): FlowJob {
   return {
     name: stage,
     queueName: QUEUE_NAMES[stage],
@@ -42,7 +48,9 @@ export async function enqueueRunFlow(connection: Redis, prefix: string, plan: Ru
   const { runId } = plan;
   await clearFinishedRunJobs(connection, prefix, plan);
   const extracts = Array.from({ length: plan.shards }, (_, shard) =>
-    stageJob('extract', shard, { runId, shard }, runId, [stageJob('preprocess', shard, { runId, shard }, runId)]),
+    stageJob('extract', shard, { runId, shard }, runId, [
+      stageJob('preprocess', shard, { runId, shard }, runId),
+    ]),
   );
   const tree = stageJob('evaluate', 'final', { ...plan.evaluation, trackStage: true }, runId, [
     stageJob('train', 'all', { runId }, runId, extracts),
@@ -61,13 +69,20 @@ function runJobIds(plan: RunPlan): Array<[StageKind, string]> {
     ['evaluate', stageJobId(plan.runId, 'evaluate', 'final')],
     ['train', stageJobId(plan.runId, 'train', 'all')],
   ];
-  for (let shard = 0; shard < plan.shards; shard++) ids.push(['extract', stageJobId(plan.runId, 'extract', shard)]);
-  for (let shard = 0; shard < plan.shards; shard++) ids.push(['preprocess', stageJobId(plan.runId, 'preprocess', shard)]);
+  for (let shard = 0; shard < plan.shards; shard++)
+    ids.push(['extract', stageJobId(plan.runId, 'extract', shard)]);
+  for (let shard = 0; shard < plan.shards; shard++)
+    ids.push(['preprocess', stageJobId(plan.runId, 'preprocess', shard)]);
   return ids;
 }
 
 /** Visits the run's jobs that exist in Redis, parents first, with one Queue per stage. */
-async function forEachRunJob(connection: Redis, prefix: string, plan: RunPlan, visit: (job: Job, stage: StageKind) => Promise<void>): Promise<void> {
+async function forEachRunJob(
+  connection: Redis,
+  prefix: string,
+  plan: RunPlan,
+  visit: (job: Job, stage: StageKind) => Promise<void>,
+): Promise<void> {
   const queues = new Map<StageKind, Queue>();
   try {
     for (const [stage, id] of runJobIds(plan)) {
@@ -102,7 +117,11 @@ async function clearFinishedRunJobs(connection: Redis, prefix: string, plan: Run
 }
 
 /** Enqueues one evaluation job (on demand, for any checkpoint). */
-export async function enqueueEvaluation(connection: Redis, prefix: string, payload: EvaluatePayload): Promise<string> {
+export async function enqueueEvaluation(
+  connection: Redis,
+  prefix: string,
+  payload: EvaluatePayload,
+): Promise<string> {
   const queue = new Queue(QUEUE_NAMES.evaluate, { connection, prefix });
   try {
     const jobId = stageJobId(payload.runId, 'evaluate', payload.evaluationId);

@@ -31,7 +31,11 @@ function renderBenchImage(seed: number): Buffer {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const t = (x + y) / (width + height);
-      let colour = [from[0] + (to[0] - from[0]) * t, from[1] + (to[1] - from[1]) * t, from[2] + (to[2] - from[2]) * t];
+      let colour = [
+        from[0] + (to[0] - from[0]) * t,
+        from[1] + (to[1] - from[1]) * t,
+        from[2] + (to[2] - from[2]) * t,
+      ];
       for (const s of shapes) {
         const inside = s.disc
           ? (x - s.x) ** 2 + (y - s.y) ** 2 < s.r * s.r

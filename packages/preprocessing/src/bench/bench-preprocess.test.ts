@@ -14,7 +14,12 @@ afterAll(async () => {
 describe('benchPreprocess', () => {
   it('generates cached 500x375 JPEGs and times them in 1 and 2 forked processes', async () => {
     const fractions: number[] = [];
-    const one = await benchPreprocess({ images: 6, processes: 1, workDir, onProgress: (u) => fractions.push(u.fraction) });
+    const one = await benchPreprocess({
+      images: 6,
+      processes: 1,
+      workDir,
+      onProgress: (u) => fractions.push(u.fraction),
+    });
     expect(one).toMatchObject({ processes: 1, images: 6 });
     expect(one.imagesPerSecond).toBeGreaterThan(0);
     expect(fractions.at(-1)).toBe(1);

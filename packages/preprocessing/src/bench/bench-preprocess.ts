@@ -50,7 +50,8 @@ export async function benchPreprocess(options: BenchPreprocessOptions = {}): Pro
   const processes = options.processes ?? 1;
   const workDir = options.workDir ?? path.join(os.tmpdir(), 'captioner-bench-preprocess');
   const onProgress = options.onProgress;
-  if (!Number.isInteger(images) || images < 1) throw new RangeError(`images must be a positive integer, got ${images}`);
+  if (!Number.isInteger(images) || images < 1)
+    throw new RangeError(`images must be a positive integer, got ${images}`);
   if (!Number.isInteger(processes) || processes < 1 || processes > images) {
     throw new RangeError(`processes must be an integer between 1 and images (${images}), got ${processes}`);
   }
@@ -65,14 +66,21 @@ export async function benchPreprocess(options: BenchPreprocessOptions = {}): Pro
   const workers = parts.map(() => forkWorker());
   try {
     onProgress?.({ fraction: 0.5, message: `starting ${processes} process(es)` });
-    await Promise.all(workers.map((w, p) => exchange(w, { type: 'prepare', files: parts[p], settings: DEFAULT_PREPROCESS_SETTINGS }, 'ready')));
+    await Promise.all(
+      workers.map((w, p) =>
+        exchange(w, { type: 'prepare', files: parts[p], settings: DEFAULT_PREPROCESS_SETTINGS }, 'ready'),
+      ),
+    );
     const started = performance.now();
     let finished = 0;
     await Promise.all(
       workers.map(async (w) => {
         await exchange(w, { type: 'start' }, 'done');
         finished++;
-        onProgress?.({ fraction: 0.5 + (0.5 * finished) / processes, message: `${finished}/${processes} process(es) done` });
+        onProgress?.({
+          fraction: 0.5 + (0.5 * finished) / processes,
+          message: `${finished}/${processes} process(es) done`,
+        });
       }),
     );
     const seconds = (performance.now() - started) / 1000;
@@ -85,11 +93,19 @@ export async function benchPreprocess(options: BenchPreprocessOptions = {}): Pro
 }
 
 function forkWorker(): ChildProcess {
-  return fork(WORKER_FILE, [], { cwd: PACKAGE_DIR, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(WORKER_FILE, [], {
+    cwd: PACKAGE_DIR,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 /** Sends `message` and waits for the reply of type `expected`; rejects if the worker fails or exits. */
-function exchange(worker: ChildProcess, message: ParentMessage, expected: WorkerMessage['type']): Promise<void> {
+function exchange(
+  worker: ChildProcess,
+  message: ParentMessage,
+  expected: WorkerMessage['type'],
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanUp = () => {
       worker.off('message', onMessage);
@@ -107,7 +123,11 @@ function exchange(worker: ChildProcess, message: ParentMessage, expected: Worker
     };
     const onExit = (code: number | null, signal: string | null) => {
       cleanUp();
-      reject(new CaptionerError(`bench worker ${worker.pid} exited (${signal ?? `code ${code}`}) before '${expected}'`));
+      reject(
+        new CaptionerError(
+          `bench worker ${worker.pid} exited (${signal ?? `code ${code}`}) before '${expected}'`,
+        ),
+      );
     };
     const onError = (error: Error) => {
       cleanUp();

@@ -30,7 +30,8 @@ async function run(job: Extract<ParentMessage, { type: 'prepare' }>): Promise<vo
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'prepare') {
     pending = message;
-    const warmUp = message.files.length > 0 ? prepareImage(message.files[0], message.settings) : Promise.resolve();
+    const warmUp =
+      message.files.length > 0 ? prepareImage(message.files[0], message.settings) : Promise.resolve();
     warmUp.then(
       () => send({ type: 'ready' }),
       (error: unknown) => send({ type: 'failed', error: describeError(error) }),

@@ -37,7 +37,12 @@ export function splitImage(
 }
 
 /** A sharp instance over raw pixels made by splitImage. */
-export function rawImage(pixels: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4): sharp.Sharp {
+export function rawImage(
+  pixels: Buffer,
+  width: number,
+  height: number,
+  channels: 1 | 2 | 3 | 4,
+): sharp.Sharp {
   return sharp(pixels, { raw: { width, height, channels } });
 }
 

@@ -29,7 +29,12 @@ export class Adam {
    * Clips gradients to `clipNorm` (global L2 norm), applies one update, and returns the norm before clipping.
    * `learningRateOf` overrides the rate per variable (fine-tuned encoder weights learn more slowly).
    */
-  apply(grads: Record<string, tf.Tensor>, learningRate: number, clipNorm: number, learningRateOf?: (name: string) => number | undefined): tf.Scalar {
+  apply(
+    grads: Record<string, tf.Tensor>,
+    learningRate: number,
+    clipNorm: number,
+    learningRateOf?: (name: string) => number | undefined,
+  ): tf.Scalar {
     this.step += 1;
     const t = this.step;
     const correction = Math.sqrt(1 - Math.pow(this.beta2, t)) / (1 - Math.pow(this.beta1, t));
@@ -42,12 +47,23 @@ export class Adam {
       const norm = tf.sqrt(tf.addN(squares.map((s) => tf.sum(s)))) as tf.Scalar;
       const scale = Math.min(1, clipNorm / (norm.dataSync()[0] + 1e-6));
       names.forEach((name, i) => {
-        const m = tf.add(tf.mul(this.m[name], tf.scalar(this.beta1)), tf.mul(grads[name], tf.scalar((1 - this.beta1) * scale)));
-        const v = tf.add(tf.mul(this.v[name], tf.scalar(this.beta2)), tf.mul(squares[i], tf.scalar((1 - this.beta2) * scale * scale)));
+        const m = tf.add(
+          tf.mul(this.m[name], tf.scalar(this.beta1)),
+          tf.mul(grads[name], tf.scalar((1 - this.beta1) * scale)),
+        );
+        const v = tf.add(
+          tf.mul(this.v[name], tf.scalar(this.beta2)),
+          tf.mul(squares[i], tf.scalar((1 - this.beta2) * scale * scale)),
+        );
         this.m[name].assign(m);
         this.v[name].assign(v);
         const stepSize = (learningRateOf?.(name) ?? learningRate) * correction;
-        this.params[name].assign(tf.sub(this.params[name], tf.div(tf.mul(m, tf.scalar(stepSize)), tf.add(tf.sqrt(v), tf.scalar(this.epsilon)))));
+        this.params[name].assign(
+          tf.sub(
+            this.params[name],
+            tf.div(tf.mul(m, tf.scalar(stepSize)), tf.add(tf.sqrt(v), tf.scalar(this.epsilon))),
+          ),
+        );
       });
       return tf.keep(norm);
     });
@@ -57,8 +73,14 @@ export class Adam {
   toArrays(): NamedArrays {
     const out: NamedArrays = {};
     for (const name of Object.keys(this.params)) {
-      out[`optimizer/m/${name}`] = { shape: this.m[name].shape, data: this.m[name].dataSync() as Float32Array };
-      out[`optimizer/v/${name}`] = { shape: this.v[name].shape, data: this.v[name].dataSync() as Float32Array };
+      out[`optimizer/m/${name}`] = {
+        shape: this.m[name].shape,
+        data: this.m[name].dataSync() as Float32Array,
+      };
+      out[`optimizer/v/${name}`] = {
+        shape: this.v[name].shape,
+        data: this.v[name].dataSync() as Float32Array,
+      };
     }
     return out;
   }

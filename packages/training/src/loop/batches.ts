@@ -17,7 +17,15 @@ export function batchRows(order: Int32Array, index: number, batchSize: number): 
 }
 
 /** Gathers batch `index` of an epoch order into contiguous arrays. */
-export function gatherBatch(split: TrainSplit, order: Int32Array, index: number, batchSize: number, P: number, gridSize: number, withGrid: boolean): CaptionBatch {
+export function gatherBatch(
+  split: TrainSplit,
+  order: Int32Array,
+  index: number,
+  batchSize: number,
+  P: number,
+  gridSize: number,
+  withGrid: boolean,
+): CaptionBatch {
   const rows = batchRows(order, index, batchSize);
   const B = rows.length;
   const T = split.captionLength;

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { DecoderMath, SeededRandom, createDecoderParams, currentBackend, identityFeatureNorm, modelConfigSchema, timeMajorTokens } from '@captioner/model';
+import {
+  DecoderMath,
+  SeededRandom,
+  createDecoderParams,
+  currentBackend,
+  identityFeatureNorm,
+  modelConfigSchema,
+  timeMajorTokens,
+} from '@captioner/model';
 import type { CaptionBatch } from '@captioner/model';
 import { END_ID, START_ID } from '@captioner/model';
 import { Adam } from './adam';
@@ -46,7 +54,15 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<{
   secondsPerStep: number;
 }> {
   const o = benchTrainOptionsSchema.parse(options);
-  const config = modelConfigSchema.parse({ decoder: { cell: o.cell, embeddingSize: o.embeddingSize, hiddenSize: o.hiddenSize, attention: false, dropout: 0 } });
+  const config = modelConfigSchema.parse({
+    decoder: {
+      cell: o.cell,
+      embeddingSize: o.embeddingSize,
+      hiddenSize: o.hiddenSize,
+      attention: false,
+      dropout: 0,
+    },
+  });
   const featureShape = { pooledSize: o.featureSize, gridPositions: 0, gridChannels: 0 };
   const spec = { decoder: config.decoder, featureShape, vocabSize: o.vocabSize };
   const params = createDecoderParams(spec, 1);
@@ -59,15 +75,27 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<{
     const captions = new Int32Array(o.batchSize * T);
     for (let b = 0; b < o.batchSize; b++) {
       captions[b * T] = START_ID;
-      for (let t = 1; t <= o.captionLength; t++) captions[b * T + t] = 4 + Math.floor(random.next() * (o.vocabSize - 4));
+      for (let t = 1; t <= o.captionLength; t++)
+        captions[b * T + t] = 4 + Math.floor(random.next() * (o.vocabSize - 4));
       captions[b * T + o.captionLength + 1] = END_ID;
     }
-    return { captions, captionLength: T, pooled: Float32Array.from({ length: o.batchSize * o.featureSize }, () => random.normal()), size: o.batchSize };
+    return {
+      captions,
+      captionLength: T,
+      pooled: Float32Array.from({ length: o.batchSize * o.featureSize }, () => random.normal()),
+      size: o.batchSize,
+    };
   };
   const batch = makeBatch();
   const tokens = timeMajorTokens(batch).tokens;
   const step = async (i: number) => {
-    const loss = trainStep(math, adam, batch, { seed: i, learningRate: 1e-3, gradClipNorm: 5, samplingProbability: 0, attentionRegularization: 0 });
+    const loss = trainStep(math, adam, batch, {
+      seed: i,
+      learningRate: 1e-3,
+      gradClipNorm: 5,
+      samplingProbability: 0,
+      attentionRegularization: 0,
+    });
     await loss.data();
     loss.dispose();
   };

@@ -34,12 +34,17 @@ export async function removePartialCheckpoints(root: string): Promise<void> {
     return;
   }
   for (const name of names) {
-    if (/^\.step-\d+\.(partial|old)-/.test(name)) await fs.rm(path.join(root, name), { recursive: true, force: true });
+    if (/^\.step-\d+\.(partial|old)-/.test(name))
+      await fs.rm(path.join(root, name), { recursive: true, force: true });
   }
 }
 
 /** Deletes all but the newest `keep` checkpoints, never the best one; returns the deleted directories. */
-export async function pruneCheckpoints(root: string, keep: number, bestDir: string | undefined): Promise<string[]> {
+export async function pruneCheckpoints(
+  root: string,
+  keep: number,
+  bestDir: string | undefined,
+): Promise<string[]> {
   const all = await listCheckpoints(root);
   const removed: string[] = [];
   for (const c of all.slice(0, Math.max(all.length - keep, 0))) {

@@ -3,7 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { END_ID, PAD_ID, START_ID, createEncoder, initBackend, saveEncoder, loadFineTunedEncoder, modelConfigSchema, readCheckpointDir } from '@captioner/model';
+import {
+  END_ID,
+  PAD_ID,
+  START_ID,
+  createEncoder,
+  initBackend,
+  saveEncoder,
+  loadFineTunedEncoder,
+  modelConfigSchema,
+  readCheckpointDir,
+} from '@captioner/model';
 import { trainingConfigSchema } from './config';
 import { exactMatchScorer } from './testing/toy-data';
 import { trainCaptioner } from './train-captioner';
@@ -18,7 +28,20 @@ afterEach(async () => {
 });
 
 const S = 32;
-const words = ['<pad>', '<start>', '<end>', '<unk>', 'a', 'red', 'blue', 'square', 'on', 'the', 'left', 'right'];
+const words = [
+  '<pad>',
+  '<start>',
+  '<end>',
+  '<unk>',
+  'a',
+  'red',
+  'blue',
+  'square',
+  'on',
+  'the',
+  'left',
+  'right',
+];
 const id = (w: string) => words.indexOf(w);
 
 /** Images with one red or blue square on the left or right, and their captions. */
@@ -54,11 +77,21 @@ describe('trainCaptioner with encoder.trainable', () => {
     const T = 8;
     const captions = new Int32Array(24 * T).fill(PAD_ID);
     train.captions.forEach((c, i) => captions.set([START_ID, ...c.split(' ').map(id), END_ID], i * T));
-    const featureShape = { pooledSize: encoder.pooledSize, gridPositions: encoder.gridPositions, gridChannels: encoder.gridChannels };
+    const featureShape = {
+      pooledSize: encoder.pooledSize,
+      gridPositions: encoder.gridPositions,
+      gridChannels: encoder.gridChannels,
+    };
     const data: TrainingData = {
       vocabSize: words.length,
       featureShape,
-      train: { pooled: new Float32Array(0), images: 24, captions, captionLength: T, captionImage: Int32Array.from({ length: 24 }, (_, i) => i) },
+      train: {
+        pooled: new Float32Array(0),
+        images: 24,
+        captions,
+        captionLength: T,
+        captionImage: Int32Array.from({ length: 24 }, (_, i) => i),
+      },
       val: { pooled: new Float32Array(0), images: 8, references: val.captions.map((c) => [c]) },
       decodeTokens: (ids) => ids.map((w) => words[w]).join(' '),
     };
@@ -68,7 +101,13 @@ describe('trainCaptioner with encoder.trainable', () => {
     const before = tf.memory().numTensors;
     const result = await trainCaptioner({
       modelConfig,
-      trainingConfig: trainingConfigSchema.parse({ epochs: 6, batchSize: 8, learningRate: 0.01, encoderLearningRate: 0.0001, earlyStoppingPatience: 0 }),
+      trainingConfig: trainingConfigSchema.parse({
+        epochs: 6,
+        batchSize: 8,
+        learningRate: 0.01,
+        encoderLearningRate: 0.0001,
+        earlyStoppingPatience: 0,
+      }),
       data,
       checkpointsDir: root,
       scoreCaptions: exactMatchScorer,
@@ -77,17 +116,27 @@ describe('trainCaptioner with encoder.trainable', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(result.steps).toBe(18);
-    expect(losses[losses.length - 1], losses.map((l) => l.toFixed(2)).join(" ")).toBeLessThan(losses[0] * 0.6);
-    expect(Array.from(encoder.model.getLayer('conv1_conv').getWeights()[0].dataSync())).toEqual(Array.from(frozenBefore));
+    expect(losses[losses.length - 1], losses.map((l) => l.toFixed(2)).join(' ')).toBeLessThan(
+      losses[0] * 0.6,
+    );
+    expect(Array.from(encoder.model.getLayer('conv1_conv').getWeights()[0].dataSync())).toEqual(
+      Array.from(frozenBefore),
+    );
     const tunedAfter = encoder.model.getLayer('conv4_block1_2_conv').getWeights()[0].dataSync();
     expect(Array.from(tunedAfter)).not.toEqual(Array.from(tunedBefore));
 
     const { tensors } = await readCheckpointDir(result.last.dir);
-    expect(Object.keys(tensors).filter((n) => n.startsWith('encoder/')).sort()).toContain('encoder/conv4_block1_2_conv/kernel');
+    expect(
+      Object.keys(tensors)
+        .filter((n) => n.startsWith('encoder/'))
+        .sort(),
+    ).toContain('encoder/conv4_block1_2_conv/kernel');
     expect(Object.keys(tensors).some((n) => n.startsWith('encoder/conv1_'))).toBe(false);
     await saveEncoder(encoder, path.join(root, 'encoder-initial'));
     const restored = await loadFineTunedEncoder(path.join(root, 'encoder-initial'), result.last.dir);
-    expect(Array.from(restored.model.getLayer('conv4_block1_2_conv').getWeights()[0].dataSync())).toEqual(Array.from(tunedAfter));
+    expect(Array.from(restored.model.getLayer('conv4_block1_2_conv').getWeights()[0].dataSync())).toEqual(
+      Array.from(tunedAfter),
+    );
     restored.dispose();
     encoder.dispose();
   });

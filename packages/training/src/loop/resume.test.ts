@@ -10,10 +10,16 @@ import { listCheckpoints } from './checkpoint-store';
 const script = fileURLToPath(new URL('./testing/train-process.ts', import.meta.url));
 
 /** Runs the training process; resolves with its stdout. With `killAtStep`, kills it (SIGKILL) once that checkpoint is reported. */
-function runTraining(dir: string, resume: boolean, killAtStep?: number): Promise<{ stdout: string; killed: boolean }> {
+function runTraining(
+  dir: string,
+  resume: boolean,
+  killAtStep?: number,
+): Promise<{ stdout: string; killed: boolean }> {
   return new Promise((resolve, reject) => {
     // Node itself with tsx as a loader (not the tsx CLI, which would put a second process between us and the trainer).
-    const child = spawn(process.execPath, ['--import', 'tsx', script, dir, resume ? '1' : '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dir, resume ? '1' : '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let killed = false;
@@ -62,10 +68,16 @@ describe('resume', () => {
       expect(b.meta.step).toBe(a.meta.step);
       expect(Object.keys(b.tensors).sort()).toEqual(Object.keys(a.tensors).sort());
       for (const name of Object.keys(a.tensors)) {
-        expect(Buffer.from(b.tensors[name].data.buffer).equals(Buffer.from(a.tensors[name].data.buffer)), name).toBe(true);
+        expect(
+          Buffer.from(b.tensors[name].data.buffer).equals(Buffer.from(a.tensors[name].data.buffer)),
+          name,
+        ).toBe(true);
       }
       // Same loop state (cursor, best step and score, patience); only the directory roots differ.
-      const portable = (training: Record<string, unknown>) => JSON.parse(JSON.stringify(training).replaceAll(uninterrupted, '<root>').replaceAll(interrupted, '<root>'));
+      const portable = (training: Record<string, unknown>) =>
+        JSON.parse(
+          JSON.stringify(training).replaceAll(uninterrupted, '<root>').replaceAll(interrupted, '<root>'),
+        );
       expect(portable(b.meta.training)).toEqual(portable(a.meta.training));
     } finally {
       await fs.rm(root, { recursive: true, force: true });

@@ -20,7 +20,9 @@ afterEach(async () => {
 });
 
 const model = (decoder: Record<string, unknown> = {}) =>
-  modelConfigSchema.parse({ decoder: { embeddingSize: 32, hiddenSize: 64, attentionSize: 32, dropout: 0, ...decoder } });
+  modelConfigSchema.parse({
+    decoder: { embeddingSize: 32, hiddenSize: 64, attentionSize: 32, dropout: 0, ...decoder },
+  });
 
 describe('trainCaptioner', () => {
   for (const [label, decoder] of [
@@ -36,7 +38,15 @@ describe('trainCaptioner', () => {
       const before = tf.memory().numTensors;
       const result = await trainCaptioner({
         modelConfig: model(decoder),
-        trainingConfig: trainingConfigSchema.parse({ epochs: 6, batchSize: 16, learningRate: 0.01, checkpointEverySteps: 20, keepLastCheckpoints: 2, logEverySteps: 5, earlyStoppingPatience: 0 }),
+        trainingConfig: trainingConfigSchema.parse({
+          epochs: 6,
+          batchSize: 16,
+          learningRate: 0.01,
+          checkpointEverySteps: 20,
+          keepLastCheckpoints: 2,
+          logEverySteps: 5,
+          earlyStoppingPatience: 0,
+        }),
         data,
         checkpointsDir: root,
         scoreCaptions: exactMatchScorer,
@@ -69,7 +79,11 @@ describe('trainCaptioner', () => {
       const captioner = await loadCaptionModel(result.best!.dir);
       const n = 20;
       const { pooledSize: P, gridPositions: G, gridChannels: C } = data.featureShape;
-      const captions = await captioner.decode({ pooled: data.train.pooled.subarray(0, n * P), grid: data.train.grid!.subarray(0, n * G * C), count: n });
+      const captions = await captioner.decode({
+        pooled: data.train.pooled.subarray(0, n * P),
+        grid: data.train.grid!.subarray(0, n * G * C),
+        count: n,
+      });
       const expected = Array.from({ length: n }, (_, i) => {
         const row = Array.from(data.train.captions.subarray(i * 8, (i + 1) * 8)).filter((t) => t > 2);
         return data.decodeTokens(row);
@@ -103,7 +117,11 @@ describe('trainCaptioner', () => {
     ).rejects.toBeInstanceOf(CancelledError);
     expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([3]);
     const steps: number[] = [];
-    const result = await trainCaptioner({ ...options, resume: true, onProgress: (u) => void (u.figures?.step !== undefined && steps.push(u.figures.step)) });
+    const result = await trainCaptioner({
+      ...options,
+      resume: true,
+      onProgress: (u) => void (u.figures?.step !== undefined && steps.push(u.figures.step)),
+    });
     expect(steps[0]).toBe(4);
     expect(result.steps).toBe(8);
   });
@@ -131,7 +149,13 @@ describe('trainCaptioner', () => {
     const data = toyCaptionData({ images: 10, valImages: 2, seed: 2 });
     data.train.captions[3] = 999;
     await expect(
-      trainCaptioner({ modelConfig: model(), trainingConfig: trainingConfigSchema.parse({}), data, checkpointsDir: root, scoreCaptions: exactMatchScorer }),
+      trainCaptioner({
+        modelConfig: model(),
+        trainingConfig: trainingConfigSchema.parse({}),
+        data,
+        checkpointsDir: root,
+        scoreCaptions: exactMatchScorer,
+      }),
     ).rejects.toThrow(/outside the vocabulary/);
   });
 });

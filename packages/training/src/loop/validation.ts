@@ -26,7 +26,10 @@ export async function validationScore(
     const captions = await model.decode(
       {
         pooled: val.pooled.subarray(start * P, (start + n) * P),
-        grid: model.config.decoder.attention && val.grid ? val.grid.subarray(start * G * C, (start + n) * G * C) : undefined,
+        grid:
+          model.config.decoder.attention && val.grid
+            ? val.grid.subarray(start * G * C, (start + n) * G * C)
+            : undefined,
         count: n,
       },
       { beamSize: config.beamSize },
@@ -38,8 +41,11 @@ export async function validationScore(
       if (samples.length < 5) samples.push(cands[id]);
     });
   }
-  const result = scorer ? scorer({ refs, cands }, { tokenize: false }) : scoreCaptions({ refs, cands }, { tokenize: false });
+  const result = scorer
+    ? scorer({ refs, cands }, { tokenize: false })
+    : scoreCaptions({ refs, cands }, { tokenize: false });
   const score = (result.corpus as Record<string, number>)[config.metric];
-  if (typeof score !== 'number' || Number.isNaN(score)) throw new Error(`scorer returned no ${config.metric}`);
+  if (typeof score !== 'number' || Number.isNaN(score))
+    throw new Error(`scorer returned no ${config.metric}`);
   return { score, samples };
 }

@@ -25,9 +25,14 @@ async function annotationFilesIn(dir: string): Promise<string[]> {
   for (const sub of ['', 'annotations']) {
     const base = path.join(dir, sub);
     if (!(await isDirectory(base))) continue;
-    const matches = (await fs.readdir(base)).map((name) => ANNOTATION_NAME.exec(name)).filter((m) => m !== null);
+    const matches = (await fs.readdir(base))
+      .map((name) => ANNOTATION_NAME.exec(name))
+      .filter((m) => m !== null);
     if (matches.length === 0) continue;
-    const year = matches.map((m) => m[2]).sort().at(-1);
+    const year = matches
+      .map((m) => m[2])
+      .sort()
+      .at(-1);
     return matches
       .filter((m) => m[2] === year)
       .map((m) => path.join(base, m[0]))
@@ -46,10 +51,15 @@ async function readCocoFile(context: FormatContext, file: string, imagesRoot: st
   const name = ANNOTATION_NAME.exec(path.basename(file));
   const split: Split = name?.[1] === 'val' ? 'val' : 'train';
   const setDir = name ? `${name[1]}${name[2]}` : undefined;
-  const prefix = setDir !== undefined && (await isDirectory(path.join(imagesRoot, setDir))) ? `${setDir}/` : '';
+  const prefix =
+    setDir !== undefined && (await isDirectory(path.join(imagesRoot, setDir))) ? `${setDir}/` : '';
   json.images.forEach((image: unknown, i) => {
     const field = `images[${i}]`;
-    if (!isRecord(image) || (typeof image.id !== 'number' && typeof image.id !== 'string') || typeof image.file_name !== 'string') {
+    if (
+      !isRecord(image) ||
+      (typeof image.id !== 'number' && typeof image.id !== 'string') ||
+      typeof image.file_name !== 'string'
+    ) {
       log.add('malformed_record', { file, field }, 'an image needs `id` (number) and `file_name` (string)');
       return;
     }
@@ -58,15 +68,29 @@ async function readCocoFile(context: FormatContext, file: string, imagesRoot: st
   });
   json.annotations.forEach((annotation: unknown, i) => {
     const field = `annotations[${i}]`;
-    if (!isRecord(annotation) || (typeof annotation.image_id !== 'number' && typeof annotation.image_id !== 'string') || typeof annotation.caption !== 'string') {
+    if (
+      !isRecord(annotation) ||
+      (typeof annotation.image_id !== 'number' && typeof annotation.image_id !== 'string') ||
+      typeof annotation.caption !== 'string'
+    ) {
       log.add('malformed_record', { file, field }, 'an annotation needs `image_id` and `caption` (string)');
       return;
     }
     const id = String(annotation.image_id);
     if (!collector.has(id)) {
-      log.add('unknown_image', { file, field: `${field}.image_id` }, `annotation names image ${id}, which is not in \`images\``, id);
+      log.add(
+        'unknown_image',
+        { file, field: `${field}.image_id` },
+        `annotation names image ${id}, which is not in \`images\``,
+        id,
+      );
       return;
     }
-    collector.addCaption(id, annotation.caption, { file, field: `${field}.caption` }, { suspectReplacement: !validUtf8 });
+    collector.addCaption(
+      id,
+      annotation.caption,
+      { file, field: `${field}.caption` },
+      { suspectReplacement: !validUtf8 },
+    );
   });
 }

@@ -47,7 +47,11 @@ export async function isFile(file: string): Promise<boolean> {
  * The annotation file: PATH itself when it is a file, else the first of `names` found in PATH or in one of
  * `subdirs` of it. NotFoundError lists what was looked for.
  */
-export async function locateAnnotation(target: string, names: readonly string[], subdirs: readonly string[] = []): Promise<string> {
+export async function locateAnnotation(
+  target: string,
+  names: readonly string[],
+  subdirs: readonly string[] = [],
+): Promise<string> {
   if (await isFile(target)) return target;
   if (!(await isDirectory(target))) throw new NotFoundError(`not found: ${target}`);
   const tried: string[] = [];

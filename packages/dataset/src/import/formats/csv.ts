@@ -25,19 +25,31 @@ export const readCsv: FormatReader = async (context) => {
     }
     const names = fields.map((f) => f.trim().toLowerCase());
     if (line === 1 && names.includes('image') && names.includes('caption')) {
-      columns = { image: names.indexOf('image'), caption: names.indexOf('caption'), split: names.indexOf('split') };
+      columns = {
+        image: names.indexOf('image'),
+        caption: names.indexOf('caption'),
+        split: names.indexOf('split'),
+      };
       continue;
     }
     const image = fields[columns.image]?.trim() ?? '';
     const caption = fields[columns.caption];
     if (image.length === 0 || caption === undefined) {
-      context.log.add('malformed_line', { ...where, field: image.length === 0 ? 'image' : 'caption' }, 'expected `image,caption[,split]`');
+      context.log.add(
+        'malformed_line',
+        { ...where, field: image.length === 0 ? 'image' : 'caption' },
+        'expected `image,caption[,split]`',
+      );
       continue;
     }
     const splitValue = columns.split >= 0 ? fields[columns.split]?.trim() : undefined;
     const split = splitValue ? parseSplitName(splitValue) : undefined;
     if (splitValue && split === undefined) {
-      context.log.add('invalid_split', { ...where, field: 'split' }, `split ${JSON.stringify(splitValue)} is not train, restval, val or test (or dev, validation)`);
+      context.log.add(
+        'invalid_split',
+        { ...where, field: 'split' },
+        `split ${JSON.stringify(splitValue)} is not train, restval, val or test (or dev, validation)`,
+      );
       continue;
     }
     context.collector.addPair(image, caption, { ...where, field: 'caption' }, split);

@@ -13,7 +13,11 @@ const IMAGE_DIRS = ['flickr30k-images', 'flickr30k_images', 'Images', 'images'];
  * Images root default: `flickr30k-images/`, `flickr30k_images/`, `Images/` or `images/` in the directory, else it.
  */
 export const readFlickr30k: FormatReader = async (context) => {
-  const file = await locateAnnotation(context.path, ['results_20130124.token', 'results.csv'], ['flickr30k_images', 'flickr30k']);
+  const file = await locateAnnotation(
+    context.path,
+    ['results_20130124.token', 'results.csv'],
+    ['flickr30k_images', 'flickr30k'],
+  );
   if (file.endsWith('.csv')) await readPipeCsv(context, file);
   else await readFlickrTokenFile(context, file);
   const base = context.path === file ? path.dirname(file) : context.path;

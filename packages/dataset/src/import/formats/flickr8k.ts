@@ -32,7 +32,12 @@ export const readFlickr8k: FormatReader = async (context) => {
     for await (const { text, where } of readRecordLines(listFile, context.log)) {
       const image = text.trim();
       if (!context.collector.has(image)) {
-        context.log.add('unknown_split_image', where, `${image} is in the ${split} list but has no captions in ${path.basename(tokenFile)}`, image);
+        context.log.add(
+          'unknown_split_image',
+          where,
+          `${image} is in the ${split} list but has no captions in ${path.basename(tokenFile)}`,
+          image,
+        );
         continue;
       }
       context.collector.setSplit(image, split, where);

@@ -21,7 +21,11 @@ export const readJsonl: FormatReader = async (context) => {
       continue;
     }
     if (!isRecord(record) || typeof record.image !== 'string' || record.image.trim().length === 0) {
-      context.log.add('malformed_line', { ...where, field: 'image' }, 'expected an object with `image` (string)');
+      context.log.add(
+        'malformed_line',
+        { ...where, field: 'image' },
+        'expected an object with `image` (string)',
+      );
       continue;
     }
     if (typeof record.caption !== 'string') {
@@ -32,7 +36,11 @@ export const readJsonl: FormatReader = async (context) => {
     if (record.split !== undefined && record.split !== null) {
       split = typeof record.split === 'string' ? parseSplitName(record.split) : undefined;
       if (split === undefined) {
-        context.log.add('invalid_split', { ...where, field: 'split' }, `split ${JSON.stringify(record.split)} is not train, restval, val or test (or dev, validation)`);
+        context.log.add(
+          'invalid_split',
+          { ...where, field: 'split' },
+          `split ${JSON.stringify(record.split)} is not train, restval, val or test (or dev, validation)`,
+        );
         continue;
       }
     }

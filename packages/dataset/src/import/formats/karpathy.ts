@@ -25,22 +25,42 @@ export const readKarpathy: FormatReader = async (context) => {
   json.images.forEach((image: unknown, i) => {
     const field = `images[${i}]`;
     if (!isRecord(image) || typeof image.filename !== 'string' || !Array.isArray(image.sentences)) {
-      log.add('malformed_record', { file, field }, 'an image needs `filename` (string) and `sentences` (array)');
+      log.add(
+        'malformed_record',
+        { file, field },
+        'an image needs `filename` (string) and `sentences` (array)',
+      );
       return;
     }
-    const id = typeof image.cocoid === 'number' || typeof image.cocoid === 'string' ? String(image.cocoid) : image.filename;
+    const id =
+      typeof image.cocoid === 'number' || typeof image.cocoid === 'string'
+        ? String(image.cocoid)
+        : image.filename;
     const split = typeof image.split === 'string' ? parseSplitName(image.split) : undefined;
     if (split === undefined) {
-      log.add('invalid_split', { file, field: `${field}.split` }, `split ${JSON.stringify(image.split)} is not train, restval, val or test`, id);
+      log.add(
+        'invalid_split',
+        { file, field: `${field}.split` },
+        `split ${JSON.stringify(image.split)} is not train, restval, val or test`,
+        id,
+      );
       return;
     }
-    const relative = typeof image.filepath === 'string' && image.filepath.length > 0 ? `${image.filepath}/${image.filename}` : image.filename;
+    const relative =
+      typeof image.filepath === 'string' && image.filepath.length > 0
+        ? `${image.filepath}/${image.filename}`
+        : image.filename;
     if (!collector.addImage(id, relative, { file, field }, split)) return;
     image.sentences.forEach((sentence: unknown, j) => {
       const where = { file, field: `${field}.sentences[${j}]` };
       let text: string | undefined;
       if (isRecord(sentence) && typeof sentence.raw === 'string') text = sentence.raw;
-      else if (isRecord(sentence) && Array.isArray(sentence.tokens) && sentence.tokens.every((t) => typeof t === 'string')) text = sentence.tokens.join(' ');
+      else if (
+        isRecord(sentence) &&
+        Array.isArray(sentence.tokens) &&
+        sentence.tokens.every((t) => typeof t === 'string')
+      )
+        text = sentence.tokens.join(' ');
       if (text === undefined) {
         log.add('malformed_record', where, 'a sentence needs `raw` (string) or `tokens` (strings)', id);
         return;
@@ -54,7 +74,9 @@ export const readKarpathy: FormatReader = async (context) => {
 async function findDatasetJson(dir: string): Promise<string> {
   const names = (await fs.readdir(dir)).filter((n) => /^dataset_.*\.json$/.test(n)).sort();
   if (names.length !== 1) {
-    throw new InvalidInputError(`${dir}: expected exactly one dataset_*.json, found ${names.length === 0 ? 'none' : names.join(', ')}; give the file`);
+    throw new InvalidInputError(
+      `${dir}: expected exactly one dataset_*.json, found ${names.length === 0 ? 'none' : names.join(', ')}; give the file`,
+    );
   }
   return path.join(dir, names[0]);
 }

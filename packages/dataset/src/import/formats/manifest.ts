@@ -13,8 +13,15 @@ import { isRecord, locateAnnotation } from './context';
 export const readManifestFormat: FormatReader = async (context) => {
   const file = await locateAnnotation(context.path, ['manifest.json']);
   const { json, validUtf8 } = await readJsonFile(file);
-  if (!isRecord(json) || json.formatVersion !== 1 || typeof json.imagesRoot !== 'string' || !Array.isArray(json.items)) {
-    throw new InvalidInputError(`${file}: not a Captioner manifest (needs formatVersion 1, imagesRoot, items)`);
+  if (
+    !isRecord(json) ||
+    json.formatVersion !== 1 ||
+    typeof json.imagesRoot !== 'string' ||
+    !Array.isArray(json.items)
+  ) {
+    throw new InvalidInputError(
+      `${file}: not a Captioner manifest (needs formatVersion 1, imagesRoot, items)`,
+    );
   }
   const { collector, log } = context;
   json.items.forEach((raw: unknown, i) => {
@@ -23,13 +30,23 @@ export const readManifestFormat: FormatReader = async (context) => {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const kind = issue.path[0] === 'file' ? 'path_escape' : 'malformed_record';
-      log.add(kind, { file, field: [field, ...issue.path].join('.') }, issue.message, isRecord(raw) && typeof raw.id === 'string' ? raw.id : undefined);
+      log.add(
+        kind,
+        { file, field: [field, ...issue.path].join('.') },
+        issue.message,
+        isRecord(raw) && typeof raw.id === 'string' ? raw.id : undefined,
+      );
       return;
     }
     const item = parsed.data;
     if (!collector.addImage(item.id, item.file, { file, field }, item.split)) return;
     item.captions.forEach((caption, j) => {
-      collector.addCaption(item.id, caption, { file, field: `${field}.captions[${j}]` }, { suspectReplacement: !validUtf8 });
+      collector.addCaption(
+        item.id,
+        caption,
+        { file, field: `${field}.captions[${j}]` },
+        { suspectReplacement: !validUtf8 },
+      );
     });
   });
   const imagesRoot = context.imagesRoot ?? path.resolve(path.dirname(file), json.imagesRoot);

@@ -15,7 +15,8 @@ export function gatherRows(original: KernelConfig): KernelConfig {
     const { axis, batchDims } = args.attrs as unknown as GatherV2Attrs;
     const rows = x.shape[0];
     const rowOnly = util.parseAxisParam(axis, x.shape)[0] === 0 && (batchDims ?? 0) === 0;
-    if (!rowOnly || indices.dtype !== 'int32' || (x.dtype !== 'float32' && x.dtype !== 'int32')) return original.kernelFunc(args);
+    if (!rowOnly || indices.dtype !== 'int32' || (x.dtype !== 'float32' && x.dtype !== 'int32'))
+      return original.kernelFunc(args);
     const { backend } = args;
     const ids = backend.typedArrayFromHeap(indices) as Int32Array;
     if (ids.some((id) => id < 0 || id >= rows)) return original.kernelFunc(args);

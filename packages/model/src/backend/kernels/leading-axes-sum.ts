@@ -14,7 +14,8 @@ export function leadingAxesSum(original: KernelConfig): KernelConfig {
     const { axis, keepDims } = args.attrs as unknown as SumAttrs;
     const axes = util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
     const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
-    if (!leading || x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return original.kernelFunc(args);
+    if (!leading || x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0)
+      return original.kernelFunc(args);
     const { backend } = args;
     const [outShape, reduceShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
     const rows = util.sizeFromShape(reduceShape);

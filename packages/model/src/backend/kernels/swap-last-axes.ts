@@ -33,7 +33,13 @@ export function swapLastAxes(original: KernelConfig): KernelConfig {
   return { ...original, kernelFunc };
 }
 
-function transposeTiled(source: Float32Array | Int32Array, target: Float32Array | Int32Array, offset: number, rows: number, cols: number): void {
+function transposeTiled(
+  source: Float32Array | Int32Array,
+  target: Float32Array | Int32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+): void {
   for (let r0 = 0; r0 < rows; r0 += TILE) {
     const r1 = Math.min(r0 + TILE, rows);
     for (let c0 = 0; c0 < cols; c0 += TILE) {

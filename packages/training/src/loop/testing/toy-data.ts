@@ -5,7 +5,13 @@ import type { TrainingData } from '../types';
  * A toy captioning data set for tests: each image has a colour and a shape (and, for grid features, a side),
  * encoded in its features through a fixed random projection plus noise; its caption names them.
  */
-export function toyCaptionData(options: { images: number; valImages: number; seed: number; gridPositions?: number; channels?: number }): TrainingData & { words: string[] } {
+export function toyCaptionData(options: {
+  images: number;
+  valImages: number;
+  seed: number;
+  gridPositions?: number;
+  channels?: number;
+}): TrainingData & { words: string[] } {
   const colours = ['red', 'green', 'blue'];
   const shapes = ['circle', 'square', 'triangle'];
   const sides = ['left', 'right'];
@@ -27,7 +33,7 @@ export function toyCaptionData(options: { images: number; valImages: number; see
       const active = [colour, colours.length + shape, colours.length + shapes.length + side];
       for (let g = 0; g < G; g++) {
         // The object sits in the grid positions of its side; the other positions hold only noise.
-        const occupied = (g < G / 2) === (side === 0);
+        const occupied = g < G / 2 === (side === 0);
         for (let c = 0; c < C; c++) {
           let v = 0.1 * random.normal();
           if (occupied) for (const a of active.slice(0, 2)) v += projection[a * C + c];
@@ -52,14 +58,28 @@ export function toyCaptionData(options: { images: number; valImages: number; see
     words,
     vocabSize: words.length,
     featureShape: { pooledSize: C, gridPositions: G, gridChannels: C },
-    train: { pooled: train.pooled, grid: train.grid, images: options.images, captions: tokens, captionLength: T, captionImage: Int32Array.from({ length: options.images }, (_, i) => i) },
-    val: { pooled: val.pooled, grid: val.grid, images: options.valImages, references: val.captions.map((c) => [c.map((w) => words[w]).join(' ')]) },
+    train: {
+      pooled: train.pooled,
+      grid: train.grid,
+      images: options.images,
+      captions: tokens,
+      captionLength: T,
+      captionImage: Int32Array.from({ length: options.images }, (_, i) => i),
+    },
+    val: {
+      pooled: val.pooled,
+      grid: val.grid,
+      images: options.valImages,
+      references: val.captions.map((c) => [c.map((w) => words[w]).join(' ')]),
+    },
     decodeTokens: (ids) => ids.map((w) => words[w] ?? '<unk>').join(' '),
   };
 }
 
 /** Fraction of candidates equal to one of their references: a simple validation metric for tests. */
-export function exactMatchScorer(input: { refs: Record<string, string[]>; cands: Record<string, string> }): { corpus: Record<string, number> } {
+export function exactMatchScorer(input: { refs: Record<string, string[]>; cands: Record<string, string> }): {
+  corpus: Record<string, number>;
+} {
   const ids = Object.keys(input.cands);
   const hits = ids.filter((id) => input.refs[id].includes(input.cands[id])).length;
   const value = ids.length ? hits / ids.length : 0;

@@ -11,7 +11,14 @@ const [checkpointsDir, resume] = process.argv.slice(2);
 await initBackend('wasm');
 const result = await trainCaptioner({
   modelConfig: resumeModelConfig(),
-  trainingConfig: trainingConfigSchema.parse({ epochs: 3, batchSize: 10, learningRate: 0.01, checkpointEverySteps: 3, keepLastCheckpoints: 2, scheduledSampling: { enabled: true, startEpoch: 1 } }),
+  trainingConfig: trainingConfigSchema.parse({
+    epochs: 3,
+    batchSize: 10,
+    learningRate: 0.01,
+    checkpointEverySteps: 3,
+    keepLastCheckpoints: 2,
+    scheduledSampling: { enabled: true, startEpoch: 1 },
+  }),
   data: toyCaptionData({ images: 60, valImages: 10, seed: 3 }),
   checkpointsDir,
   resume: resume === '1',
@@ -24,5 +31,7 @@ process.stdout.write(`done ${result.steps} ${result.last.dir}\n`);
 
 function resumeModelConfig() {
   // Dropout and attention on, so that the test covers their random draws and extra weights.
-  return modelConfigSchema.parse({ decoder: { embeddingSize: 16, hiddenSize: 32, attentionSize: 16, attention: true, dropout: 0.3 } });
+  return modelConfigSchema.parse({
+    decoder: { embeddingSize: 16, hiddenSize: 32, attentionSize: 16, attention: true, dropout: 0.3 },
+  });
 }
