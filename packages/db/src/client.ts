@@ -6,7 +6,7 @@ import { ConnectionError, describeError } from '@captioner/core';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client';
 import type { DatabaseProvider, DbClient } from './client-type';
-import { applyMigrations } from './migrate';
+import { applyMigrations, MigrationChangedError } from './migrate';
 
 export type { DatabaseProvider, DbClient } from './client-type';
 
@@ -54,6 +54,8 @@ export async function openDatabase(
     await applyMigrations(client, provider);
   } catch (error) {
     await client.$disconnect().catch(() => {});
+    // Not a connection problem, and retrying cannot help: say which migration.
+    if (error instanceof MigrationChangedError) throw error;
     throw new ConnectionError(`cannot open database ${displayUrl}: ${describeError(error)}`, {
       cause: error,
     });
