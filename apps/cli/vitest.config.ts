@@ -1,3 +1,8 @@
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import { sharedTestConfig } from '../../vitest.shared.ts';
 
-export default sharedTestConfig;
+/** The fast tests (`test` target); the end-to-end suites have their own config and target (`test-e2e`). */
+export default mergeConfig(
+  sharedTestConfig,
+  defineConfig({ test: { exclude: [...configDefaults.exclude, 'src/**/*.e2e.test.ts'] } }),
+);
