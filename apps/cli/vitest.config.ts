@@ -1,3 +1,8 @@
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import { servicesTestConfig } from '../../vitest.shared.ts';
 
-export default servicesTestConfig;
+/** The fast tests (`test` target); the end-to-end suites have their own config and target (`test-e2e`). */
+export default mergeConfig(
+  servicesTestConfig,
+  defineConfig({ test: { exclude: [...configDefaults.exclude, 'src/**/*.e2e.test.ts'] } }),
+);

@@ -11,6 +11,7 @@ import { registerRunCommands } from './commands/run';
 import { registerScoreCommand } from './commands/score';
 import { registerWorkerCommand } from './commands/worker';
 import { EXIT_USAGE, reportError } from './errors';
+import { exitQuietlyWhenOutputCloses } from './output';
 
 function buildProgram(): Command {
   const program = new Command('captioner')
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+exitQuietlyWhenOutputCloses();
 process.exitCode = await main(process.argv);
 // Open handles (database pools, tfjs) must not keep a finished command alive.
 setTimeout(() => process.exit(), 200).unref();

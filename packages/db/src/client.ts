@@ -5,15 +5,10 @@ import path from 'node:path';
 import { ConnectionError, describeError } from '@captioner/core';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client';
-import { applyMigrations } from './migrate';
+import type { DatabaseProvider, DbClient } from './client-type';
+import { applyMigrations, MigrationChangedError } from './migrate';
 
-/**
- * The Prisma client type the repositories use. Both providers are generated from one model file
- * (prisma/models.prisma), so their model APIs are identical; the SQLite client's type names them.
- */
-export type DbClient = InstanceType<typeof SqliteClient>;
-
-export type DatabaseProvider = 'sqlite' | 'postgresql';
+export type { DatabaseProvider, DbClient } from './client-type';
 
 export interface Database {
   client: DbClient;
@@ -60,6 +55,8 @@ export async function openDatabase(
   } catch (error) {
     // The migration error below is what matters; a client that failed to migrate may also fail to disconnect.
     await client.$disconnect().catch(() => {});
+    // Not a connection problem, and retrying cannot help: say which migration.
+    if (error instanceof MigrationChangedError) throw error;
     throw new ConnectionError(`cannot open database ${displayUrl}: ${describeError(error)}`, {
       cause: error,
     });

@@ -1,6 +1,6 @@
 export { openDatabase, providerOf, redactUrl } from './client';
 export type { Database, DbClient, DatabaseProvider } from './client';
-export { applyMigrations } from './migrate';
+export { applyMigrations, MigrationChangedError } from './migrate';
 export { newId } from './ids';
 export { upsertDataset, listDatasets, getDataset } from './repositories/datasets';
 export type { DatasetRecordInput } from './repositories/datasets';

@@ -192,7 +192,7 @@ async function serve(
   files: Record<string, { body: Uint8Array | string; type: string }>,
   dirs: Record<string, string>,
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = files[urlPath];
     if (file) {
@@ -212,6 +212,10 @@ async function serve(
     } catch {
       res.writeHead(404).end();
     }
+  };
+  // A request that fails before its own try (a malformed URL) still gets an answer.
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => res.writeHead(400).end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

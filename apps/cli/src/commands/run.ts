@@ -7,6 +7,7 @@ import { formatScore, printJson, printLine, printTable } from '../output';
 import { positiveIntOption } from '../options';
 import { readRunConfigInput } from '../services/run-config-input';
 import { operationContext, waitOptions } from '../services/runs';
+import { showRun } from './run-show';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -86,17 +87,18 @@ export function registerRunCommands(program: Command): void {
     .command('show <id>')
     .description('a run with its stages, checkpoints, metrics and evaluations')
     .option('--watch', 'refresh until the run ends')
-    .option('--json', 'print as JSON')
+    .option('--shards', 'one line per stage and shard (default: one line per stage)')
+    .option('--json', 'print as JSON (every stage and shard)')
     .action(async (id: string, opts) =>
       withContext(async (ctx) => {
         const db = (await ctx.db()).client;
         if (!opts.watch) {
-          await showRun(db, id, Boolean(opts.json));
+          await showRun(db, id, { json: Boolean(opts.json), shards: Boolean(opts.shards) });
           return;
         }
         for (;;) {
           if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-          await showRun(db, id, Boolean(opts.json));
+          await showRun(db, id, { json: Boolean(opts.json), shards: Boolean(opts.shards) });
           const status = (await getRun(db, id)).status;
           if (isFinishedRunStatus(status) || status === 'stopped') return;
           await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -130,71 +132,4 @@ export function registerRunCommands(program: Command): void {
         );
       }),
     );
-}
-
-async function showRun(db: DbClient, id: string, json: boolean): Promise<void> {
-  const run = await runDetailsView(db, id);
-  if (json) {
-    printJson(run);
-    return;
-  }
-  const { evaluations } = run;
-  printLine(`run ${run.id}${run.name ? ` (${run.name})` : ''}: ${run.status}`);
-  printLine(`  data set  ${run.dataset.name} (${run.dataset.id})`);
-  printLine(`  executor  ${run.executor}${run.backend ? `, backend ${run.backend}` : ''}`);
-  printLine(
-    `  created   ${run.createdAt.toISOString()}${run.finishedAt ? `, finished ${run.finishedAt.toISOString()}` : ''}`,
-  );
-  if (run.error) printLine(`  error     ${run.error}`);
-  printLine();
-  printTable(
-    ['STAGE', 'SHARD', 'STATUS', 'PROGRESS', 'ATTEMPTS', 'MESSAGE'],
-    run.stages.map((s) => [
-      s.stage,
-      s.shard >= 0 ? s.shard : '-',
-      s.status,
-      `${Math.round(s.progress * 100)}%`,
-      s.attempts,
-      s.error ?? s.message,
-    ]),
-  );
-  if (run.checkpoints.length) {
-    printLine();
-    printTable(
-      ['CHECKPOINT', 'STEP', 'EPOCH', 'KIND', 'VAL', 'BEST', 'ON DISK'],
-      run.checkpoints.map((c) => [
-        c.id,
-        c.step,
-        c.epoch,
-        c.kind,
-        c.valScore === null ? '-' : `${c.valMetric} ${formatScore(c.valScore)}`,
-        c.isBest ? 'yes' : '',
-        c.onDisk ? 'yes' : 'pruned',
-      ]),
-    );
-  }
-  const byName = new Map<string, { step: number; value: number }>();
-  for (const m of run.metrics) byName.set(m.name, { step: m.step, value: m.value });
-  if (byName.size) {
-    printLine();
-    printTable(
-      ['METRIC', 'LAST STEP', 'LAST VALUE'],
-      [...byName.entries()].map(([name, m]) => [name, m.step, formatScore(m.value)]),
-    );
-  }
-  if (evaluations.length) {
-    printLine();
-    printTable(
-      ['EVALUATION', 'SPLIT', 'STATUS', 'IMAGES', 'BLEU-4', 'CIDEr-D', 'ROUGE-L'],
-      evaluations.map((e) => [
-        e.id,
-        e.split,
-        e.status,
-        e.imageCount,
-        formatScore(e.scores?.Bleu_4),
-        formatScore(e.scores?.CIDEr),
-        formatScore(e.scores?.ROUGE_L),
-      ]),
-    );
-  }
 }

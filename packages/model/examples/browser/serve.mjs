@@ -16,6 +16,7 @@ if (!bundleDir) {
   console.error('usage: node serve.mjs <bundle-dir> [port]');
   process.exit(2);
 }
+/** @type {Record<string, string>} */
 const TYPES = {
   '.html': 'text/html',
   '.js': 'text/javascript',
@@ -23,7 +24,11 @@ const TYPES = {
   '.map': 'application/json',
 };
 
-/** The file a URL path names, or undefined (never outside the served directories). */
+/**
+ * The file a URL path names, or undefined (never outside the served directories).
+ * @param {string} urlPath
+ * @returns {string | undefined}
+ */
 function fileFor(urlPath) {
   if (urlPath === '/' || urlPath === '/index.html') return path.join(here, 'index.html');
   if (urlPath.startsWith('/captioner-model.browser.js')) return path.join(dist, urlPath.slice(1));
@@ -36,15 +41,15 @@ function fileFor(urlPath) {
 }
 
 http
-  .createServer(async (req, res) => {
-    const file = fileFor(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    try {
+  .createServer((req, res) => {
+    // Any failure (a malformed URL, a missing file) is a 404; nothing is left unanswered.
+    const answer = async () => {
+      const file = fileFor(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
       if (!file) throw new Error('not served');
       const body = await fs.readFile(file);
       res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
       res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
+    };
+    answer().catch(() => res.writeHead(404).end());
   })
   .listen(Number(port), '127.0.0.1', () => console.log(`http://127.0.0.1:${port}/?bundle=./bundle/`));
