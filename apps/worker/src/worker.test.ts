@@ -1,3 +1,4 @@
+import { testRedisUrl } from '@captioner/test-services';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { createProducerConnection, queueStatus } from '@captioner/pipeline';
 import { createStageHandlers } from './handlers';
 import { runWorker } from './worker';
 
-const REDIS_URL = process.env.CAPTIONER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testRedisUrl();
 const WORKER_PROCESS = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
   'testing',

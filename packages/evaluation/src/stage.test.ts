@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, artifactPaths, createLogger, loadConfig } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
 import { createRun, openDatabase, recordCheckpoint, recordShard, upsertDataset } from '@captioner/db';
-import type { Database, StageContext } from '@captioner/db';
+import type { Database } from '@captioner/db';
+import type { StageContext } from '@captioner/stage-contract';
 import { buildVocabulary, saveVocabulary, writeFeatureShard, writeManifest } from '@captioner/dataset';
 import type { DatasetManifest } from '@captioner/dataset';
 import { scoreCaptions } from '@captioner/metrics';
@@ -147,13 +148,13 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
     const testItems = manifest.items.filter((i) => i.split === 'test');
     expect(evaluation.samples.map((s) => s.imageId)).toEqual(testItems.map((i) => i.id));
     for (const [i, sample] of evaluation.samples.entries())
-      expect(JSON.parse(sample.references)).toEqual(testItems[i].captions);
+      expect(sample.references).toEqual(testItems[i].captions);
 
     // Scoring the stored captions against the stored references gives the stored scores.
-    const refs = Object.fromEntries(evaluation.samples.map((s) => [s.imageId, JSON.parse(s.references)]));
+    const refs = Object.fromEntries(evaluation.samples.map((s) => [s.imageId, s.references as string[]]));
     const cands = Object.fromEntries(evaluation.samples.map((s) => [s.imageId, s.candidate]));
     const expected = scoreCaptions({ refs, cands });
-    const stored = JSON.parse(evaluation.scores ?? 'null') as Record<string, number>;
+    const stored = evaluation.scores as Record<string, number>;
     for (const metric of ['Bleu_4', 'CIDEr', 'ROUGE_L'] as const)
       expect(stored[metric]).toBeCloseTo(expected.corpus[metric], 10);
     for (const sample of evaluation.samples)

@@ -15,7 +15,8 @@ import {
   upsertDataset,
   WHOLE_RUN,
 } from '@captioner/db';
-import type { Database, StageContext, StageKey } from '@captioner/db';
+import type { Database, StageKey } from '@captioner/db';
+import type { StageContext } from '@captioner/stage-contract';
 import type { StageHandlers } from './handlers';
 import { StageFailedError, runStage } from './stage-runner';
 import type { StageRunDeps } from './stage-runner';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { getRun, isFinishedRunStatus, runDetailsView, runListView } from '@captioner/db';
-import type { DbClient } from '@captioner/db';
+import { getRun, isFinishedRunStatus, runListView } from '@captioner/db';
 import { cancelRun, resumeRun, startRun, waitForRun } from '@captioner/pipeline';
 import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
