@@ -161,7 +161,9 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
       expect(sample.cider).toBeCloseTo(expected.perImage[sample.imageId].CIDEr, 10);
   });
 
-  it('fails the evaluation, with the reason, when no checkpoint matches', async () => {
+  // The handler throws a permanent error; recording the failure is the stage runner's job (it knows
+  // whether the job will be retried), tested in packages/pipeline (stage-runner, operations).
+  it('throws a permanent error naming the selector when no checkpoint matches', async () => {
     const run = evaluateStage(
       {
         runId,
@@ -174,12 +176,14 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
       ctx(),
     );
     await expect(run).rejects.toBeInstanceOf(NotFoundError);
+    await expect(run).rejects.toThrow(/no checkpoint matches "ckpt-missing"/);
+    await expect(run).rejects.toMatchObject({ permanent: true });
     const evaluation = await database.client.evaluation.findUniqueOrThrow({ where: { id: 'eval-none' } });
-    expect(evaluation.status).toBe('failed');
-    expect(evaluation.error).toMatch(/no checkpoint matches "ckpt-missing"/);
+    expect(evaluation.status).toBe('running');
+    expect(evaluation.scores).toBeNull();
   });
 
-  it('fails the evaluation when the checkpoint recorded is gone from disk', async () => {
+  it('throws a permanent error naming the path when the checkpoint recorded is gone from disk', async () => {
     const recorded = await database.client.checkpoint.findFirstOrThrow({ where: { runId } });
     await fs.rename(recorded.path, `${recorded.path}.moved`);
     try {
@@ -188,9 +192,9 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
         ctx(),
       );
       await expect(run).rejects.toBeInstanceOf(NotFoundError);
+      await expect(run).rejects.toThrow(recorded.path);
       const evaluation = await database.client.evaluation.findUniqueOrThrow({ where: { id: 'eval-gone' } });
-      expect(evaluation.status).toBe('failed');
-      expect(evaluation.error).toContain(recorded.path);
+      expect(evaluation.status).toBe('running');
       expect(await database.client.evaluationSample.count({ where: { evaluationId: 'eval-gone' } })).toBe(0);
     } finally {
       await fs.rename(`${recorded.path}.moved`, recorded.path);
