@@ -77,9 +77,10 @@ describe('a tiny run through the local executor (SQLite)', () => {
     expect(evaluation).toMatchObject({ status: 'succeeded', split: 'val', imageCount: 6 });
     expect(evaluation.best.length).toBeGreaterThan(0);
 
-    // Running it again skips every stage: nothing is recorded twice.
-    const resumed = await runCliJson<{ status: string }>(['run', 'resume', started.id], env);
-    expect(resumed.status).toBe('succeeded');
+    // A succeeded run is finished history: resuming it is refused, and nothing is recorded twice.
+    const resumed = await runCli(['run', 'resume', started.id], env);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr.trim()).toMatch(/is succeeded: it cannot become queued/);
     const again = await runCliJson<RunJson>(['run', 'show', started.id], env);
     expect(again.stages.every((s) => s.attempts === 1)).toBe(true);
     expect(again.checkpoints.length).toBe(run.checkpoints.length);
