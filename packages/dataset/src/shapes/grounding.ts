@@ -35,7 +35,7 @@ export interface ParsedCaption {
 }
 
 /** What one caption gets right about its scene. */
-export interface CaptionGrounding {
+export type CaptionGrounding = {
   objectsNamed: number;
   objectsRight: number;
   objectsAbsent: number;
@@ -43,10 +43,11 @@ export interface CaptionGrounding {
   relationsRight: number;
   countsStated: number;
   countsRight: number;
-}
+};
 
+// Type aliases, not interfaces: they are stored in a JSON column typed with an index signature.
 /** Corpus totals and the figures derived from them (rates in [0, 1]; null when nothing was stated). */
-export interface GroundingFigures extends CaptionGrounding {
+export type GroundingFigures = CaptionGrounding & {
   images: number;
   /** Images whose caption names at least one object and every object it names right. */
   imagesAllObjectsRight: number;
@@ -55,7 +56,7 @@ export interface GroundingFigures extends CaptionGrounding {
   relationsRightRate: number | null;
   countsRightRate: number | null;
   imagesAllObjectsRightRate: number | null;
-}
+};
 
 const KINDS: ReadonlySet<string> = new Set(SHAPE_KINDS);
 const COLORS: ReadonlySet<string> = new Set(COLOR_NAMES);
