@@ -255,6 +255,7 @@ describe('API', () => {
       status: 'queued',
       settings: { checkpoint: 'last', beamSize: 2 },
       scores: null,
+      grounding: null,
       best: [],
       worst: [],
     });

@@ -16,6 +16,7 @@ interface RunJson {
     status: string;
     imageCount: number;
     scores: Record<string, number> | null;
+    grounding: Record<string, number | null> | null;
   }>;
 }
 
@@ -63,6 +64,9 @@ describe('a tiny run through the local executor (SQLite)', () => {
     expect(run.evaluations).toHaveLength(1);
     expect(run.evaluations[0]).toMatchObject({ status: 'succeeded', imageCount: 6 });
     expect(run.evaluations[0].scores?.CIDEr).toBeGreaterThanOrEqual(0);
+    // A shapes data set: the captions were checked against the scenes of the 6 test images.
+    expect(run.evaluations[0].grounding?.images).toBe(6);
+    expect(Object.values(run.evaluations[0].scores ?? {}).every((v) => typeof v === 'number')).toBe(true);
 
     const list = await runCliJson<Array<{ id: string; status: string }>>(['run', 'list'], env);
     expect(list.map((r) => r.id)).toContain(started.id);

@@ -41,3 +41,13 @@ export {
   UNK_ID,
 } from './vocabulary';
 export type { VocabularyOptions, VocabularyJson } from './vocabulary';
+export { sceneSchema, sceneObjectSchema, relationHolds, RELATIONS } from './shapes/scene-record';
+export type { Scene, SceneObject, Relation } from './shapes/scene-record';
+export { groundCaption, groundCaptions, parseShapesCaption } from './shapes/grounding';
+export type {
+  CaptionGrounding,
+  GroundingFigures,
+  Mention,
+  ParsedCaption,
+  StatedRelation,
+} from './shapes/grounding';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InvalidInputError, NotFoundError, writeJsonAtomic } from '@captioner/core';
 import { z } from 'zod';
 import { isContainedRelativePath, toPortableRelative } from './paths';
+import { sceneSchema } from './shapes/scene-record';
 
 /** The splits an item can belong to; `restval` is Karpathy's extra training data (see `splitItems`). */
 export const SPLITS = ['train', 'restval', 'val', 'test'] as const;
@@ -29,6 +30,11 @@ export const manifestItemSchema = z.object({
   split: z.enum(SPLITS),
   /** Raw captions as written by the source (not tokenized). */
   captions: z.array(z.string()),
+  /**
+   * What the image shows, for synthetic data sets (shapes): lets evaluation check captions against it.
+   * Optional, so manifests written before it (and imported ones) stay valid.
+   */
+  scene: sceneSchema.optional(),
 });
 export type ManifestItem = z.infer<typeof manifestItemSchema>;
 

@@ -52,10 +52,10 @@ export {
   findEvaluation,
   listEvaluationSamples,
 } from './repositories/evaluations';
-export type { EvaluationSampleInput } from './repositories/evaluations';
+export type { EvaluationSampleInput, StoredScores } from './repositories/evaluations';
 export { createScratchDatabase, testPostgresAdminUrl } from './scratch';
 export type { ScratchDatabase } from './scratch';
 export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
 export type { JsonValue } from './json-columns';
-export { summarizeStages, runListView, runDetailsView, evaluationView } from './views';
-export type { Scores, StageSummary, RunListEntry, RunDetails } from './views';
+export { summarizeStages, runListView, runDetailsView, evaluationView, readScores } from './views';
+export type { Scores, Grounding, StageSummary, RunListEntry, RunDetails } from './views';

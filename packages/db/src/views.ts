@@ -2,11 +2,36 @@ import type { DbClient } from './client';
 import { getEvaluation, getEvaluationExtremes } from './repositories/evaluations';
 import { getRunDetails, listRuns } from './repositories/runs';
 import { jsonColumn, readRunConfig } from './json-columns';
+import type { JsonValue } from './json-columns';
 import { STAGE_KINDS } from './repositories/stages';
 
 /** What the CLI's `--json`, the API and the dashboard show: database rows with their JSON columns typed. */
 
 export type Scores = Record<string, number>;
+/** Grounding figures of a shapes evaluation (counts and rates; a rate is null when nothing was stated). */
+export type Grounding = Record<string, number | null>;
+
+/**
+ * Splits the `scores` column into the metric numbers and the grounding figures, so that `scores` keeps
+ * holding only numbers for every reader (the dashboard, `run list`) and grounding is shown where asked.
+ */
+export function readScores(column: JsonValue | null | undefined): {
+  scores: Scores | null;
+  grounding: Grounding | null;
+} {
+  const raw = jsonColumn<Record<string, unknown> | null>(column, null);
+  if (!raw) return { scores: null, grounding: null };
+  const scores: Scores = {};
+  for (const [key, value] of Object.entries(raw)) if (typeof value === 'number') scores[key] = value;
+  const grounding = raw.grounding;
+  return {
+    scores,
+    grounding:
+      typeof grounding === 'object' && grounding !== null && !Array.isArray(grounding)
+        ? (grounding as Grounding)
+        : null,
+  };
+}
 export interface StageSummary {
   status: string;
   done: number;
@@ -51,7 +76,7 @@ export async function runListView(db: DbClient, limit: number) {
     where: { runId: { in: runs.map((r) => r.id) }, isFinal: true },
   });
   const finalScores = new Map<string, Scores | null>();
-  for (const e of evaluations) finalScores.set(e.runId, jsonColumn<Scores | null>(e.scores, null));
+  for (const e of evaluations) finalScores.set(e.runId, readScores(e.scores).scores);
   return runs.map((r) => ({
     id: r.id,
     name: r.name,
@@ -81,7 +106,7 @@ export async function runDetailsView(db: DbClient, id: string) {
     evaluations: run.evaluations.map((e) => ({
       ...e,
       settings: jsonColumn<Record<string, unknown>>(e.settings, {}),
-      scores: jsonColumn<Scores | null>(e.scores, null),
+      ...readScores(e.scores),
     })),
     stageSummary: summarizeStages(run.stages),
   };
@@ -109,7 +134,7 @@ export async function evaluationView(db: DbClient, id: string, samples: number) 
       ? { id: evaluation.checkpoint.id, step: evaluation.checkpoint.step }
       : null,
     settings: jsonColumn<Record<string, unknown>>(evaluation.settings, {}),
-    scores: jsonColumn<Scores | null>(evaluation.scores, null),
+    ...readScores(evaluation.scores),
     imageCount: evaluation.imageCount,
     error: evaluation.error,
     createdAt: evaluation.createdAt,

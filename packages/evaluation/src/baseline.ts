@@ -2,11 +2,11 @@ import { artifactPaths } from '@captioner/core';
 import { getRun, readRunConfig } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { loadVocabulary } from '@captioner/dataset';
-import type { CorpusScores } from '@captioner/metrics';
 import { CaptionModel, computeFeatureNorm, createDecoderParams, initBackend } from '@captioner/model';
 import { runConfigSection } from '@captioner/stage-contract';
 import type { BackendName } from '@captioner/core';
 import { captionAndScore, loadSplitData } from './split-data';
+import type { CaptionedSplit } from './split-data';
 
 /**
  * Scores a decoder with the run's architecture but untrained (initial, seeded) weights on a split:
@@ -16,7 +16,7 @@ export async function scoreUntrainedDecoder(
   db: DbClient,
   home: string,
   options: { runId: string; split: 'val' | 'test'; beamSize: number; backend?: BackendName },
-): Promise<CorpusScores> {
+): Promise<CaptionedSplit> {
   const run = await getRun(db, options.runId);
   const runConfig = readRunConfig(run);
   const modelConfig = runConfigSection(runConfig, 'model');
@@ -39,7 +39,7 @@ export async function scoreUntrainedDecoder(
     computeFeatureNorm(featureShape, features.pooled, withGrid ? features.grid : undefined),
   );
   try {
-    return (await captionAndScore(model, data, vocabulary, { beamSize: options.beamSize })).scores.corpus;
+    return await captionAndScore(model, data, vocabulary, { beamSize: options.beamSize });
   } finally {
     model.dispose();
   }

@@ -2,7 +2,8 @@ import { NotFoundError } from '@captioner/core';
 import { listShards } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { readFeatureSet, readImageSet, readManifest, splitItems } from '@captioner/dataset';
-import type { FeatureSet, Vocabulary } from '@captioner/dataset';
+import { groundCaptions } from '@captioner/dataset';
+import type { FeatureSet, GroundingFigures, Scene, Vocabulary } from '@captioner/dataset';
 import { scoreCaptions } from '@captioner/metrics';
 import type { CaptionScores } from '@captioner/metrics';
 import { encodeImages } from '@captioner/model';
@@ -14,6 +15,8 @@ import { decodeFeatureSet } from './caption-split';
 export interface SplitData {
   features: FeatureSet;
   references: Map<string, string[]>;
+  /** Each image's scene, for synthetic data sets whose manifest records them (shapes); empty otherwise. */
+  scenes: Map<string, Scene>;
 }
 
 /**
@@ -35,7 +38,11 @@ export async function loadSplitData(
     ? await encodeSplit(db, run.id, wanted, options.encoder, options)
     : await readFeatureSet(await shardPaths(db, run.id, 'features'), wanted);
   if (features.ids.length === 0) throw new NotFoundError(`run ${run.id}: the ${split} split has no images`);
-  return { features, references: new Map(items.map((item) => [item.id, item.captions])) };
+  // Only images that were captioned: a feature shard may lack an image that failed extraction.
+  const captioned = new Set(features.ids);
+  const scenes = new Map<string, Scene>();
+  for (const item of items) if (item.scene && captioned.has(item.id)) scenes.set(item.id, item.scene);
+  return { features, references: new Map(items.map((item) => [item.id, item.captions])), scenes };
 }
 
 async function shardPaths(db: DbClient, runId: string, kind: 'images' | 'features'): Promise<string[]> {
@@ -64,24 +71,44 @@ async function encodeSplit(
   };
 }
 
-/** Captions every image of the split and scores the captions against the references, as coco-caption does. */
+/** What `captionAndScore` returns: the captions, their coco-caption scores and, with scenes, their grounding. */
+export interface CaptionedSplit {
+  refs: Record<string, string[]>;
+  cands: Record<string, string>;
+  scores: CaptionScores;
+  /** Present when the split's images have scenes (shapes): how true the captions are to them. */
+  grounding?: GroundingFigures;
+}
+
+/**
+ * Scores captions against the split's references as coco-caption does and, where the manifest records
+ * scenes, checks them against the scenes.
+ */
+export function scoreSplitCaptions(data: SplitData, cands: Record<string, string>): CaptionedSplit {
+  const refs: Record<string, string[]> = {};
+  for (const id of data.features.ids) refs[id] = data.references.get(id) ?? [];
+  const scores = scoreCaptions({ refs, cands });
+  return data.scenes.size > 0
+    ? { refs, cands, scores, grounding: groundCaptions(cands, data.scenes) }
+    : { refs, cands, scores };
+}
+
+/** Captions every image of the split and scores the captions (see `scoreSplitCaptions`). */
 export async function captionAndScore(
   model: CaptionModel,
   data: SplitData,
   vocabulary: Vocabulary,
   options: { beamSize: number; onProgress?: ProgressListener; signal?: AbortSignal },
-): Promise<{ refs: Record<string, string[]>; cands: Record<string, string>; scores: CaptionScores }> {
+): Promise<CaptionedSplit> {
   const tokens = await decodeFeatureSet(model, data.features, {
     beamSize: options.beamSize,
     withGrid: model.config.decoder.attention,
     onProgress: options.onProgress,
     signal: options.signal,
   });
-  const refs: Record<string, string[]> = {};
   const cands: Record<string, string> = {};
   data.features.ids.forEach((id, row) => {
-    refs[id] = data.references.get(id) ?? [];
     cands[id] = vocabulary.decode(tokens[row]);
   });
-  return { refs, cands, scores: scoreCaptions({ refs, cands }) };
+  return scoreSplitCaptions(data, cands);
 }

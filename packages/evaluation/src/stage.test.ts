@@ -7,8 +7,14 @@ import type { CaptionerConfig } from '@captioner/core';
 import { createRun, openDatabase, recordCheckpoint, recordShard, upsertDataset } from '@captioner/db';
 import type { Database } from '@captioner/db';
 import type { StageContext } from '@captioner/stage-contract';
-import { buildVocabulary, saveVocabulary, writeFeatureShard, writeManifest } from '@captioner/dataset';
-import type { DatasetManifest } from '@captioner/dataset';
+import {
+  buildVocabulary,
+  groundCaptions,
+  saveVocabulary,
+  writeFeatureShard,
+  writeManifest,
+} from '@captioner/dataset';
+import type { DatasetManifest, Scene } from '@captioner/dataset';
 import { scoreCaptions } from '@captioner/metrics';
 import {
   computeFeatureNorm,
@@ -31,6 +37,7 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
   let database: Database;
   let runId: string;
   let manifest: DatasetManifest;
+  let manifestPath: string;
 
   const ctx = (): StageContext => ({
     config,
@@ -47,7 +54,8 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
     config = loadConfig({ CAPTIONER_HOME: home, CAPTIONER_BACKEND: 'cpu' });
     database = await openDatabase(config.databaseUrl);
     const db = database.client;
-    const words = ['red', 'green', 'blue', 'circle', 'square'];
+    const colors = ['red', 'green', 'blue'] as const;
+    const kinds = ['circle', 'square'] as const;
     manifest = {
       formatVersion: 1,
       name: 'tiny',
@@ -57,10 +65,12 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
         id: `img-${i}`,
         file: `img-${i}.png`,
         split: i < 4 ? 'train' : 'test',
-        captions: [`a ${words[i % 3]} ${words[3 + (i % 2)]}`, `one ${words[i % 3]} shape`],
+        captions: [`a ${colors[i % 3]} ${kinds[i % 2]}`, `one ${colors[i % 3]} shape`],
+        // A shapes-like scene per image, so that the stage checks the captions against it.
+        scene: { objects: [{ kind: kinds[i % 2], color: colors[i % 3], size: 'small', row: 1, col: 1 }] },
       })),
     };
-    const manifestPath = path.join(home, 'manifest.json');
+    manifestPath = path.join(home, 'manifest.json');
     await writeManifest(manifestPath, manifest);
     const dataset = await upsertDataset(db, {
       name: 'tiny',
@@ -159,6 +169,31 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
       expect(stored[metric]).toBeCloseTo(expected.corpus[metric], 10);
     for (const sample of evaluation.samples)
       expect(sample.cider).toBeCloseTo(expected.perImage[sample.imageId].CIDEr, 10);
+
+    // The manifest records scenes: the grounding of the stored captions is stored under `grounding`.
+    const scenes = new Map<string, Scene>(testItems.map((i) => [i.id, i.scene!]));
+    expect((evaluation.scores as { grounding?: unknown }).grounding).toEqual(groundCaptions(cands, scenes));
+    expect(groundCaptions(cands, scenes).images).toBe(TEST_IMAGES);
+  });
+
+  it('stores no grounding for a data set whose manifest has no scenes', async () => {
+    await writeManifest(manifestPath, {
+      ...manifest,
+      items: manifest.items.map(({ scene: _scene, ...item }) => item),
+    });
+    try {
+      await evaluateStage(
+        { runId, evaluationId: 'eval-plain', checkpoint: 'best', split: 'test', beamSize: 1, maxImages: 0 },
+        ctx(),
+      );
+    } finally {
+      await writeManifest(manifestPath, manifest);
+    }
+    const evaluation = await database.client.evaluation.findUniqueOrThrow({ where: { id: 'eval-plain' } });
+    expect(evaluation.status).toBe('succeeded');
+    expect(Object.keys(evaluation.scores as object).sort()).toEqual(
+      ['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'CIDEr', 'ROUGE_L'].sort(),
+    );
   });
 
   // The handler throws a permanent error; recording the failure is the stage runner's job (it knows

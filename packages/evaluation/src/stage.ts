@@ -76,11 +76,12 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
   } finally {
     model.dispose();
   }
-  const { refs, cands, scores } = result;
+  const { refs, cands, scores, grounding } = result;
   const ids = data.features.ids;
   await completeEvaluation(ctx.db, payload.evaluationId, {
     checkpointId: checkpoint.id,
-    scores: scores.corpus as unknown as Record<string, number>,
+    // Grounding goes under its own key, so readers of the metric numbers (Bleu_4, CIDEr…) are unaffected.
+    scores: grounding ? { ...scores.corpus, grounding } : { ...scores.corpus },
     samples: ids.map((id) => ({
       imageId: id,
       candidate: cands[id],

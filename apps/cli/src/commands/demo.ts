@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { artifactPaths, createLogger } from '@captioner/core';
-import { getRunDetails, listEvaluationSamples } from '@captioner/db';
+import { getRunDetails, listEvaluationSamples, readScores } from '@captioner/db';
+import type { Grounding } from '@captioner/db';
 import { startRun } from '@captioner/pipeline';
 import { synthesizeShapes } from '@captioner/dataset';
-import { scoreUntrainedDecoder } from '@captioner/evaluation';
+import { scoreConstantCaption, scoreUntrainedDecoder } from '@captioner/evaluation';
 import { withContext } from '../context';
-import { formatScore, jsonColumn, printJson, printLine } from '../output';
+import { formatScore, jsonColumn, printJson, printLine, printTable } from '../output';
+import { GROUNDING_HEADERS, groundingCells } from '../grounding';
 import { positiveIntOption, intOption } from '../options';
 import { ProgressView } from '../progress';
 import { registerDataset } from '../services/datasets';
@@ -66,13 +68,19 @@ export function registerDemoCommand(program: Command): void {
         });
         const run = await getRunDetails(db, plan.runId);
         const evaluation = run.evaluations.find((e) => e.id === plan.evaluation.evaluationId);
-        const scores = jsonColumn<Record<string, number>>(evaluation?.scores, {});
+        const stored = readScores(evaluation?.scores);
+        const scores = stored.scores ?? {};
         process.stderr.write('scoring an untrained decoder for comparison…\n');
         const untrained = await scoreUntrainedDecoder(db, ctx.config.home, {
           runId: plan.runId,
           split: plan.evaluation.split,
           beamSize: plan.evaluation.beamSize,
           backend: ctx.config.backend,
+        });
+        process.stderr.write('scoring the best constant caption for comparison…\n');
+        const constant = await scoreConstantCaption(db, {
+          runId: plan.runId,
+          split: plan.evaluation.split,
         });
         const samples = await listEvaluationSamples(db, plan.evaluation.evaluationId, 5);
         const seconds = (Date.now() - started) / 1000;
@@ -83,8 +91,13 @@ export function registerDemoCommand(program: Command): void {
             runId: plan.runId,
             status: run.status,
             seconds,
-            trained: scores,
-            untrained,
+            trained: { ...scores, grounding: stored.grounding },
+            untrained: { ...untrained.scores.corpus, grounding: untrained.grounding ?? null },
+            constantCaption: {
+              caption: constant.caption,
+              ...constant.scores.corpus,
+              grounding: constant.grounding ?? null,
+            },
             bestCheckpoint: best ? { id: best.id, step: best.step, path: best.path } : null,
             samples: samples.map((s) => ({
               imageId: s.imageId,
@@ -101,11 +114,22 @@ export function registerDemoCommand(program: Command): void {
           `Run ${plan.runId}: ${run.status} in ${seconds.toFixed(0)} s (backend ${run.backend ?? '-'})`,
         );
         printLine(`Test split, beam ${plan.evaluation.beamSize}, ${evaluation?.imageCount ?? 0} images:`);
-        printLine(
-          `  trained (best checkpoint${best ? `, step ${best.step}` : ''})   BLEU-4 ${formatScore(scores.Bleu_4)}   CIDEr-D ${formatScore(scores.CIDEr)}`,
-        );
-        printLine(
-          `  untrained (initial weights)          BLEU-4 ${formatScore(untrained.Bleu_4)}   CIDEr-D ${formatScore(untrained.CIDEr)}`,
+        // The three captioners side by side: grounding says how true the captions are to the image,
+        // which BLEU and CIDEr-D do not (see packages/dataset/README.md, "Grounding").
+        const rows: Array<[string, { Bleu_4?: number; CIDEr?: number }, Grounding | null | undefined]> = [
+          [`trained (best checkpoint${best ? `, step ${best.step}` : ''})`, scores, stored.grounding],
+          ['untrained (initial weights)', untrained.scores.corpus, untrained.grounding],
+          [`constant "${constant.caption}"`, constant.scores.corpus, constant.grounding],
+        ];
+        const withGrounding = rows.some(([, , g]) => g);
+        printTable(
+          ['  captioner', 'BLEU-4', 'CIDEr-D', ...(withGrounding ? GROUNDING_HEADERS : [])],
+          rows.map(([name, s, g]) => [
+            `  ${name}`,
+            formatScore(s.Bleu_4),
+            formatScore(s.CIDEr),
+            ...(withGrounding ? (g ? groundingCells(g) : GROUNDING_HEADERS.map(() => '-')) : []),
+          ]),
         );
         printLine();
         printLine('Five test images:');

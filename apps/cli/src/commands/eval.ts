@@ -5,6 +5,7 @@ import type { DbClient } from '@captioner/db';
 import { requestEvaluation, waitForEvaluation } from '@captioner/pipeline';
 import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
+import { GROUNDING_HEADERS, groundingCells } from '../grounding';
 import { positiveIntOption, intOption } from '../options';
 import { operationContext, waitOptions } from '../services/runs';
 
@@ -80,6 +81,11 @@ export async function showEvaluation(db: DbClient, id: string, json: boolean, sa
   if (scores) {
     printLine();
     printTable([...SCORE_KEYS], [SCORE_KEYS.map((k) => formatScore(scores[k]))]);
+  }
+  if (view.grounding) {
+    printLine();
+    printLine('grounding (captions checked against the scenes; rules in packages/dataset/README.md):');
+    printTable(GROUNDING_HEADERS, [groundingCells(view.grounding)]);
   }
   for (const [title, rows] of [
     ['best', view.best],

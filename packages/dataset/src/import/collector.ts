@@ -1,4 +1,5 @@
 import type { Split } from '../manifest';
+import type { Scene } from '../shapes/scene-record';
 import { isContainedRelativePath, toPortableRelative } from '../paths';
 import type { Location, ProblemLog } from './problems';
 
@@ -17,6 +18,8 @@ export interface CollectedImage {
   /** Where its split was set, for `conflicting_split` messages. */
   splitWhere?: Location;
   captions: string[];
+  /** The scene of a synthetic image, kept from a Captioner manifest (grounding needs it). */
+  scene?: Scene;
 }
 
 /**
@@ -94,6 +97,12 @@ export class ItemCollector {
     if (split !== undefined) this.setSplit(id, split, where);
     this.addCaption(id, caption, where);
     return true;
+  }
+
+  /** Keeps a synthetic image's scene (manifest format). */
+  setScene(id: string, scene: Scene): void {
+    const image = this.images.get(id);
+    if (image !== undefined) image.scene = scene;
   }
 
   /** Sets an image's split; a different split given later is `conflicting_split` and the first one stays. */

@@ -151,6 +151,7 @@ export async function importDataset(
       file: image.file,
       split: split ?? hashSplit(image.id),
       captions: image.captions,
+      ...(image.scene ? { scene: image.scene } : {}),
     });
   });
   items.sort((a, b) => compareIds(a.id, b.id));

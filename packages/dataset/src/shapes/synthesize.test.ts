@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { readManifest, imagePath, splitItems } from '../manifest';
 import { SHAPE_COLORS } from './scene';
 import { synthesizeShapes } from './synthesize';
+import { groundCaption } from './grounding';
 
 async function tempDir(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'shapes-'));
@@ -92,5 +93,27 @@ describe('synthesizeShapes', () => {
       const named = new Set(item.captions.flatMap((c) => c.split(' ')).filter((w) => w in SHAPE_COLORS));
       expect([...named].sort(), item.id).toEqual([...present].sort());
     }
+  });
+
+  it("records each image's scene, which every one of its captions is true of", async () => {
+    const dir = await tempDir();
+    const { manifestFile } = await synthesizeShapes({ outDir: dir, images: 30, seed: 4 });
+    const read = await readManifest(manifestFile);
+    for (const item of read.items) {
+      expect(item.scene, item.id).toBeDefined();
+      for (const caption of item.captions) {
+        const g = groundCaption(caption, item.scene!);
+        expect(g.objectsNamed, caption).toBeGreaterThan(0);
+        expect([g.objectsRight, g.relationsRight, g.countsRight], caption).toEqual([
+          g.objectsNamed,
+          g.relationsStated,
+          g.countsStated,
+        ]);
+      }
+    }
+    const raw = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
+    raw.items[0].scene.objects[0].color = 'pink';
+    await fs.writeFile(manifestFile, JSON.stringify(raw));
+    await expect(readManifest(manifestFile)).rejects.toThrow(/items\.0\.scene\.objects\.0\.color/);
   });
 });

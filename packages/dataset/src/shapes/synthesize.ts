@@ -9,6 +9,7 @@ import { SeededRandom } from '@captioner/core';
 import { captionScene } from './captions';
 import { rasterize } from './raster';
 import { randomScene } from './scene';
+import { sceneOf } from './scene-record';
 import type { Shape } from './scene';
 
 export interface SynthesizeShapesOptions {
@@ -61,7 +62,13 @@ export async function synthesizeShapes(
   for (let i = 0; i < images; i++) {
     const shapes = randomScene(rng, imageSize);
     const id = `shapes-${String(i).padStart(digits, '0')}`;
-    items.push({ id, file: `${id}.png`, split: splitOf(i, images), captions: captionScene(rng, shapes) });
+    items.push({
+      id,
+      file: `${id}.png`,
+      split: splitOf(i, images),
+      captions: captionScene(rng, shapes),
+      scene: sceneOf(shapes),
+    });
     scenes.push(shapes);
   }
 

@@ -59,11 +59,17 @@ export interface EvaluationSampleInput {
   rougeL: number;
 }
 
+/**
+ * The Evaluation `scores` column: corpus metrics by name (`Bleu_4`, `CIDEr`, `ROUGE_L`…) and, for data sets
+ * whose images have scenes, the grounding figures under `grounding` (see `@captioner/dataset`).
+ */
+export type StoredScores = Record<string, number | Record<string, number | null>>;
+
 /** Stores scores and every sample at once; a re-run replaces the previous samples (never twice). */
 export async function completeEvaluation(
   db: DbClient,
   id: string,
-  input: { checkpointId: string | null; scores: Record<string, number>; samples: EvaluationSampleInput[] },
+  input: { checkpointId: string | null; scores: StoredScores; samples: EvaluationSampleInput[] },
 ) {
   await db.$transaction(async (tx) => {
     // The status first: a finished evaluation refuses, and the transaction leaves its samples alone.

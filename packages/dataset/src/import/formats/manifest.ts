@@ -40,6 +40,7 @@ export const readManifestFormat: FormatReader = async (context) => {
     }
     const item = parsed.data;
     if (!collector.addImage(item.id, item.file, { file, field }, item.split)) return;
+    if (item.scene) collector.setScene(item.id, item.scene);
     item.captions.forEach((caption, j) => {
       collector.addCaption(
         item.id,
