@@ -9,9 +9,8 @@ import { sceneSchema } from './shapes/scene-record';
 export const SPLITS = ['train', 'restval', 'val', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
 
-/** Where a data set came from: an importer's format, or `shapes` for the synthetic generator. */
-export const SOURCE_FORMATS = [
-  'shapes',
+/** The formats `dataset import` reads (see src/import/). */
+export const IMPORT_FORMATS = [
   'flickr8k',
   'flickr30k',
   'coco',
@@ -20,6 +19,9 @@ export const SOURCE_FORMATS = [
   'csv',
   'manifest',
 ] as const;
+
+/** Where a data set came from: an importer's format, or `shapes` for the synthetic generator. */
+export const SOURCE_FORMATS = ['shapes', ...IMPORT_FORMATS] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 export const manifestItemSchema = z.object({

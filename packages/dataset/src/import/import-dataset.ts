@@ -4,7 +4,7 @@ import type { ProgressListener } from '@captioner/core';
 import { InvalidInputError, NotFoundError, ignoreProgress } from '@captioner/core';
 import { z } from 'zod';
 import type { DatasetManifest, ManifestItem } from '../manifest';
-import { compareIds } from '../manifest';
+import { IMPORT_FORMATS, compareIds } from '../manifest';
 import { resolveInside } from '../paths';
 import { checkImage, mapLimit } from './check-images';
 import type { ImageCheckMode } from './check-images';
@@ -21,15 +21,7 @@ import { hashSplit } from './hash-split';
 import type { ImportReport, Problem } from './problems';
 import { ProblemLog, countByKind, describeLocation, emptySplitCounts } from './problems';
 
-export const IMPORT_FORMATS = [
-  'flickr8k',
-  'flickr30k',
-  'coco',
-  'karpathy',
-  'jsonl',
-  'csv',
-  'manifest',
-] as const;
+export { IMPORT_FORMATS };
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 const READERS: Record<ImportFormat, FormatReader> = {
