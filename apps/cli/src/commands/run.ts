@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '@captioner/core';
 import { getRun, isFinishedRunStatus, runListView } from '@captioner/db';
 import { cancelRun, resumeRun, startRun, waitForRun } from '@captioner/pipeline';
 import { withContext } from '../context';
@@ -35,7 +36,14 @@ export function registerRunCommands(program: Command): void {
         const db = (await ctx.db()).client;
         const runConfig = await readRunConfigInput(opts.config, opts.set);
         const operations = operationContext(ctx.config, db);
-        const plan = await startRun(operations, { dataset: opts.dataset, runConfig, name: opts.name });
+        const plan = await startRun(operations, { dataset: opts.dataset, runConfig, name: opts.name }).catch(
+          (error: unknown) => {
+            // The schema names the field; with a config file, name the file too, so the user knows where to look.
+            if (error instanceof ConfigError && opts.config)
+              throw new ConfigError(`${opts.config}: ${error.message}`, { cause: error });
+            throw error;
+          },
+        );
         if (ctx.config.redisUrl && opts.wait)
           await waitForRun(operations, plan.runId, waitOptions(opts.timeout));
         const record = await getRun(db, plan.runId);
