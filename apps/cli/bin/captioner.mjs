@@ -29,7 +29,9 @@ function builtFilesAreCurrent() {
       if (stat === undefined || stat.mtimeMs > manifest.builtAt) return false;
     }
     for (const dependency of manifest.dependencies) {
-      if (!seen.has(dependency)) (seen.add(dependency), pending.push(dependency));
+      if (seen.has(dependency)) continue;
+      seen.add(dependency);
+      pending.push(dependency);
     }
   }
   return true;
