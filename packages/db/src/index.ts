@@ -4,7 +4,15 @@ export { applyMigrations, MigrationChangedError } from './migrate';
 export { newId } from './ids';
 export { upsertDataset, listDatasets, getDataset } from './repositories/datasets';
 export type { DatasetRecordInput } from './repositories/datasets';
-export { createRun, getRun, getRunDetails, listRuns, setRunStatus, setRunBackend } from './repositories/runs';
+export {
+  createRun,
+  getRun,
+  getRunDetails,
+  listRuns,
+  setRunStatus,
+  setRunBackend,
+  recordRunAutoBatch,
+} from './repositories/runs';
 export { markRunCancelled, markRunResumable } from './repositories/run-lifecycle';
 export {
   RUN_STATUSES,

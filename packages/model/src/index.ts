@@ -15,6 +15,8 @@ export {
 export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 export { teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
 export type { CaptionBatch, LossOptions } from './decoder/teacher-forcing';
+export { trainingPathFor } from './decoder/training-path';
+export type { TrainingPath } from './decoder/training-path';
 export { matMul, embeddingLookup } from './decoder/ops';
 export type { Beam, DecodeFeatures, DecodeOptions } from './search/types';
 export { CaptionModel, decoderFromArrays, decoderToArrays } from './caption-model';
