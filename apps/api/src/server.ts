@@ -4,6 +4,7 @@ import type { CaptionerConfig } from '@captioner/core';
 import type { DbClient } from '@captioner/db';
 import { requireTokenForWrites } from './auth';
 import { handleError } from './errors';
+import { registerAssetRoutes } from './dashboard/assets';
 import { registerDashboardRoutes } from './routes/dashboard';
 import { registerDatasetRoutes } from './routes/datasets';
 import { registerEvaluationRoutes } from './routes/evaluations';
@@ -32,6 +33,7 @@ export function buildServer({ config, db, log = false }: ServerOptions): Fastify
   registerRunRoutes(app, context);
   registerEvaluationRoutes(app, context);
   registerQueueRoutes(app, context);
+  registerAssetRoutes(app);
   registerDashboardRoutes(app, context);
   return app;
 }

@@ -59,3 +59,12 @@ export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
 export type { JsonValue } from './json-columns';
 export { summarizeStages, runListView, runDetailsView, evaluationView, readScores } from './views';
 export type { Scores, Grounding, StageSummary, RunListEntry, RunDetails } from './views';
+export {
+  metricsSince,
+  flattenConfig,
+  diffConfigs,
+  compareRunsView,
+  galleryView,
+  sampleImageSource,
+} from './dashboard-views';
+export type { MetricPoint, RunComparison, SampleOrder } from './dashboard-views';

@@ -1,6 +1,12 @@
 import type { RunDetails } from '@captioner/db';
 import { escapeHtml, formatScore, page, status, table } from './html';
 
+/** uPlot and the curves script: the run and comparison pages. */
+export const CURVE_ASSETS = {
+  scripts: ['/assets/uPlot.iife.min.js', '/assets/curves.js'],
+  styles: ['/assets/uPlot.min.css'],
+};
+
 function progressBar(progress: number): string {
   const value = Math.min(1, Math.max(0, progress));
   return `<progress value="${value}" max="1"></progress> ${Math.round(value * 100)}%`;
@@ -42,7 +48,7 @@ ${run.error ? `<p class="failed">${escapeHtml(run.error)}</p>` : ''}`;
     ? table(
         ['Evaluation', 'Split', 'Status', 'Images', 'BLEU-4', 'CIDEr-D', 'ROUGE-L'],
         run.evaluations.map((e) => [
-          `<a href="/api/evaluations/${encodeURIComponent(e.id)}">${escapeHtml(e.id)}</a>`,
+          `<a href="/evaluations/${encodeURIComponent(e.id)}">${escapeHtml(e.id)}</a> <a class="muted" href="/api/evaluations/${encodeURIComponent(e.id)}">json</a>`,
           escapeHtml(e.split),
           status(e.status),
           escapeHtml(e.imageCount),
@@ -52,8 +58,11 @@ ${run.error ? `<p class="failed">${escapeHtml(run.error)}</p>` : ''}`;
         ]),
       )
     : '<p>none yet</p>';
+  const curves = `<h2>Curves</h2>
+<div id="curves" class="curves" data-runs="${escapeHtml(JSON.stringify([run.id]))}" data-labels="${escapeHtml(JSON.stringify([run.name ?? run.id]))}"></div>`;
   return page(
     `Captioner run ${run.id}`,
-    `${header}\n<h2>Stages</h2>\n${stages}\n<h2>Checkpoints</h2>\n${checkpoints}\n<h2>Evaluations</h2>\n${evaluations}`,
+    `${header}\n${curves}\n<div id="live">\n<h2>Stages</h2>\n${stages}\n<h2>Checkpoints</h2>\n${checkpoints}\n<h2>Evaluations</h2>\n${evaluations}\n</div>\n<p><a href="/compare?ids=${encodeURIComponent(run.id)}">compare with other runs</a></p>`,
+    CURVE_ASSETS,
   );
 }

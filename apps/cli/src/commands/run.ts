@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '@captioner/core';
 import { getRun, isFinishedRunStatus, runListView } from '@captioner/db';
 import { cancelRun, resumeRun, startRun, waitForRun } from '@captioner/pipeline';
 import { withContext } from '../context';
@@ -7,6 +8,7 @@ import { positiveIntOption } from '../options';
 import { readRunConfigInput } from '../services/run-config-input';
 import { operationContext, waitOptions } from '../services/runs';
 import { showRun } from './run-show';
+import { compareRuns } from './run-compare';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -102,6 +104,19 @@ export function registerRunCommands(program: Command): void {
           if (isFinishedRunStatus(status) || status === 'stopped') return;
           await new Promise((resolve) => setTimeout(resolve, 2000));
         }
+      }),
+    );
+
+  run
+    .command('compare <ids...>')
+    .description(
+      'runs side by side: final scores, curves (last values), and where their resolved configs differ',
+    )
+    .option('--json', 'print as JSON (as GET /api/runs/compare)')
+    .action(async (ids: string[], opts) =>
+      withContext(async (ctx) => {
+        if (ids.length < 2) throw new UsageError('run compare: name at least two runs');
+        await compareRuns((await ctx.db()).client, ids, { json: Boolean(opts.json) });
       }),
     );
 
