@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordMetric } from '@captioner/db';
+import { recordMetric, recordRunLog } from '@captioner/db';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './server';
 import { createDashboardFixture } from './testing/fixture';
@@ -126,7 +126,71 @@ describe.skipIf(!found.path)('dashboard in Chromium', () => {
     expect(cards.length).toBeGreaterThan(0);
     expect(cards.every((c) => /\bred\b/i.test(c))).toBe(true);
     const phone = await open(`/evaluations/${fixture.evaluationId}`, 'phone');
-    await phone.evaluate(() => Promise.all(Array.from(document.images).slice(0, 4).map((img) => img.decode())));
+    await phone.evaluate(() =>
+      Promise.all(
+        Array.from(document.images)
+          .slice(0, 4)
+          .map((img) => img.decode()),
+      ),
+    );
     await phone.screenshot({ path: path.join(ARTIFACTS, 'gallery-phone.png') });
+  });
+});
+
+describe.skipIf(!found.path)('dashboard in Chromium, reads protected by the token', () => {
+  const TOKEN = 'browser-test-token-0123456789';
+  let fixture: DashboardFixture;
+  let server: FastifyInstance;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    fixture = await createDashboardFixture({ CAPTIONER_API_TOKEN: TOKEN, CAPTIONER_API_PROTECT_READS: '1' });
+    await recordRunLog(fixture.database.client, {
+      runId: fixture.runs[0],
+      level: 'warn',
+      stage: 'preprocess',
+      shard: 0,
+      message: 'image skipped: <b>bad</b> EXIF',
+    });
+    server = buildServer({ config: fixture.config, db: fixture.database.client });
+    base = await server.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch({ executablePath: found.path, args: ['--no-sandbox'] });
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await fixture?.close();
+  });
+
+  it('refuses a read without the token, logs in through the form, then archives and deletes from the run page', async () => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+    const refused = await context.request.get(`${base}/api/runs`);
+    expect(refused.status()).toBe(401);
+    const page = await context.newPage();
+    const [a] = fixture.runs;
+    await page.goto(`${base}/runs/${a}`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'login-desktop.png') });
+    await page.fill('input[name=token]', TOKEN);
+    await Promise.all([page.waitForURL(`${base}/runs/${a}`), page.click('button[type=submit]')]);
+    expect(await page.textContent('h1')).toContain(a);
+    // The stored log line, escaped.
+    expect(await page.locator('.log-warn').count()).toBe(1);
+    expect(await page.textContent('#live')).toContain('image skipped: <b>bad</b> EXIF');
+    expect((await context.request.get(`${base}/api/runs`)).status()).toBe(200);
+    await page.waitForSelector('#curves[data-ready="1"] .curve canvas');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'run-logs-desktop.png'), fullPage: true });
+
+    await Promise.all([page.waitForURL(`${base}/runs/${a}`), page.click('button:has-text("archive")')]);
+    expect(await page.textContent('body')).toContain('hidden from the run list');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await Promise.all([
+      page.waitForURL(`${base}/`),
+      page.click('button:has-text("delete with its artifacts")'),
+    ]);
+    expect(await fixture.database.client.run.findUnique({ where: { id: a } })).toBeNull();
+    await context.close();
   });
 });

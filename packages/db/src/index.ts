@@ -68,3 +68,5 @@ export {
   sampleImageSource,
 } from './dashboard-views';
 export type { MetricPoint, RunComparison, SampleOrder } from './dashboard-views';
+export { recordRunLog, listRunLogs, setRunArchived, deleteRunRows } from './repositories/run-logs';
+export type { RunLogLevel } from './repositories/run-logs';

@@ -155,4 +155,11 @@ function main(): void {
   void tick();
 }
 
+/** Forms with `data-confirm` (deleting a run) ask first; the run page is where they are. */
+document.addEventListener('submit', (event) => {
+  const form = event.target as HTMLFormElement;
+  const question = form.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
 main();

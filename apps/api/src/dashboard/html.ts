@@ -33,7 +33,7 @@ nav a{margin-right:1rem}.curves{display:grid;grid-template-columns:repeat(auto-f
 .gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.8rem}
 .card{border:1px solid #ddd;border-radius:6px;padding:.5rem;margin:0}.card img{width:100%;height:auto;image-rendering:pixelated;background:#eee}
 .card .cand{font-weight:600}.card ul{margin:.2rem 0;padding-left:1.1rem;color:#555}.muted{color:#777}
-form.inline{display:inline}input,select,button{font:inherit}
+form.inline{display:inline;margin-right:.5rem}.log-warn{color:#b45309}.log-error{color:#b91c1c}button.danger{color:#b91c1c}input,select,button{font:inherit}
 @media (max-width:700px){body{margin:.5rem}.curves{grid-template-columns:1fr}progress{width:5rem}}`;
 
 /**

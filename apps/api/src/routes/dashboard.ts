@@ -9,7 +9,14 @@ import type { CaptionerConfig } from '@captioner/core';
 import { queueStatus } from '@captioner/pipeline';
 import { parseInput } from '../validation';
 import path from 'node:path';
-import { compareRunsView, galleryView, runDetailsView, runListView, sampleImageSource } from '@captioner/db';
+import {
+  compareRunsView,
+  galleryView,
+  listRunLogs,
+  runDetailsView,
+  runListView,
+  sampleImageSource,
+} from '@captioner/db';
 import { renderGalleryPage } from '../dashboard/gallery-page';
 import { renderComparePage } from '../dashboard/compare-page';
 import { compareQuery } from './runs';
@@ -43,14 +50,20 @@ async function dashboardQueues(config: CaptionerConfig): Promise<QueuesPanel> {
 }
 
 export function registerDashboardRoutes(app: FastifyInstance, { config, db }: RouteContext): void {
-  app.get('/', async (_request, reply) => {
+  app.get('/', async (request, reply) => {
+    const includeArchived = (request.query as { archived?: string }).archived === '1';
     const queues = await dashboardQueues(config);
-    return reply.type('text/html; charset=utf-8').send(renderRunsPage(await runListView(db, 100), queues));
+    const runs = await runListView(db, 100, { includeArchived });
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(renderRunsPage(runs, queues, { includeArchived, tokenConfigured: Boolean(config.apiToken) }));
   });
 
   app.get('/runs/:id', async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'params');
-    return reply.type('text/html; charset=utf-8').send(renderRunPage(await runDetailsView(db, id)));
+    const run = await runDetailsView(db, id);
+    const logs = await listRunLogs(db, id, { limit: 500 });
+    return reply.type('text/html; charset=utf-8').send(renderRunPage(run, logs));
   });
 
   app.get('/compare', async (request, reply) => {
