@@ -25,6 +25,8 @@ export function sessionValue(token: string): string {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Always reachable: the login form itself, the static assets and the health check (load balancers). */
 const OPEN_PATHS = [/^\/login$/, /^\/assets\//, /^\/health$/];
+/** Always behind the token, reads too: the queue board shows job payloads and can change jobs. */
+const ALWAYS_PROTECTED = /^\/queues\/board(\/|$)/;
 
 function bearerOf(request: FastifyRequest): string {
   return /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
@@ -84,7 +86,7 @@ export function registerAccessControl(app: FastifyInstance, { token, protectRead
     if (bearerOf(request) && sameToken(bearerOf(request), token)) return;
     const hasSession = sameToken(cookieOf(request, SESSION_COOKIE), session);
     if (read) {
-      if (!protectReads || hasSession) return;
+      if ((!protectReads && !ALWAYS_PROTECTED.test(path)) || hasSession) return;
       return refuse(request, reply, READ_AUTH_MESSAGE);
     }
     if (hasSession) {

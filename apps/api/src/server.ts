@@ -14,6 +14,7 @@ import { registerEvaluationRoutes } from './routes/evaluations';
 import { registerHealthRoutes } from './routes/health';
 import { registerHousekeepingRoutes } from './routes/housekeeping';
 import { registerQueueRoutes } from './routes/queues';
+import { registerQueueBoard } from './routes/queue-board';
 import { registerRunRoutes } from './routes/runs';
 
 export interface ServerOptions {
@@ -52,6 +53,7 @@ export function buildServer({ config, db, log = false }: ServerOptions): Fastify
   registerHousekeepingRoutes(app, context);
   registerEvaluationRoutes(app, context);
   registerQueueRoutes(app, context);
+  registerQueueBoard(app, context);
   registerAssetRoutes(app);
   registerDashboardRoutes(app, context);
   return app;
