@@ -108,6 +108,16 @@ describe.skipIf(!found.path)('dashboard in Chromium', () => {
     await phone.screenshot({ path: path.join(ARTIFACTS, 'compare-phone.png'), fullPage: true });
   });
 
+  it('the runs list fits a desktop and a phone window', async () => {
+    for (const viewport of ['desktop', 'phone'] as const) {
+      const page = await open('/', viewport);
+      expect(await page.locator('tbody tr').count()).toBe(fixture.runs.length);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, `runs-${viewport}.png`), fullPage: true });
+    }
+  });
+
   it("the gallery's thumbnails load, and it sorts and filters", async () => {
     const page = await open(`/evaluations/${fixture.evaluationId}`);
     const images = page.locator('.card img');

@@ -58,7 +58,7 @@ export function page(
 ${head}${styles}
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
-<nav><a href="/">Runs</a><a href="/compare">Compare</a><a href="/caption">Caption an image</a></nav>
+<nav><a href="/">Runs</a><a href="/compare">Compare</a></nav>
 ${body}
 </body></html>
 `;
