@@ -67,3 +67,14 @@ export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
 export type { JsonValue } from './json-columns';
 export { summarizeStages, runListView, runDetailsView, evaluationView, readScores } from './views';
 export type { Scores, Grounding, StageSummary, RunListEntry, RunDetails } from './views';
+export {
+  metricsSince,
+  flattenConfig,
+  diffConfigs,
+  compareRunsView,
+  galleryView,
+  sampleImageSource,
+} from './dashboard-views';
+export type { MetricPoint, RunComparison, SampleOrder } from './dashboard-views';
+export { recordRunLog, listRunLogs, setRunArchived, deleteRunRows } from './repositories/run-logs';
+export type { RunLogLevel } from './repositories/run-logs';

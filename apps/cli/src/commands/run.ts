@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { ConfigError } from '@captioner/core';
+import { ConfigError, UsageError } from '@captioner/core';
 import { getRun, isFinishedRunStatus, runListView } from '@captioner/db';
 import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
 import { positiveIntOption } from '../options';
 import { readRunConfigInput } from '../services/run-config-input';
 import { showRun } from './run-show';
+import { compareRuns } from './run-compare';
 
 /**
  * The run operations (BullMQ, and every stage for the local executor), imported by the subcommands
@@ -119,6 +120,19 @@ export function registerRunCommands(program: Command): void {
           if (isFinishedRunStatus(status) || status === 'stopped') return;
           await new Promise((resolve) => setTimeout(resolve, 2000));
         }
+      }),
+    );
+
+  run
+    .command('compare <ids...>')
+    .description(
+      'runs side by side: final scores, curves (last values), and where their resolved configs differ',
+    )
+    .option('--json', 'print as JSON (as GET /api/runs/compare)')
+    .action(async (ids: string[], opts) =>
+      withContext(async (ctx) => {
+        if (ids.length < 2) throw new UsageError('run compare: name at least two runs');
+        await compareRuns((await ctx.db()).client, ids, { json: Boolean(opts.json) });
       }),
     );
 

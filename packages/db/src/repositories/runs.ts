@@ -48,8 +48,10 @@ export async function getRunDetails(db: DbClient, runId: string) {
   return { ...run, stages: inPipelineOrder(run.stages), metrics };
 }
 
-export async function listRuns(db: DbClient, options: { limit?: number } = {}) {
+/** Runs newest first; archived runs only with `includeArchived`. */
+export async function listRuns(db: DbClient, options: { limit?: number; includeArchived?: boolean } = {}) {
   const runs = await db.run.findMany({
+    where: options.includeArchived ? {} : { archivedAt: null },
     orderBy: { createdAt: 'desc' },
     take: options.limit ?? 50,
     include: {
