@@ -46,3 +46,13 @@ export {
   loadFineTunedEncoder,
   encoderWeightName,
 } from './checkpoint/encoder-weights';
+export {
+  layersModelToOnnx,
+  ONNX_ENCODER_INPUT,
+  ONNX_POOLED_OUTPUT,
+  ONNX_GRID_OUTPUT,
+} from './onnx/layers-to-onnx';
+export { OnnxImageEncoder, createOnnxSession } from './onnx/onnx-encoder';
+export type { OnnxSessionOptions } from './onnx/onnx-encoder';
+export { benchFeatures, benchFeaturesOptionsSchema } from './bench/bench-features';
+export type { BenchFeaturesOptions, BenchFeaturesResult } from './bench/bench-features';
