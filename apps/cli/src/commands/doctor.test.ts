@@ -96,7 +96,7 @@ describe('captioner doctor', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^redis\s+fail\s+cannot reach Redis/m);
     expect(text.stdout).toContain('1 needed check(s) failed: redis');
-  });
+  }, 240_000); // two doctor processes, each initialising tfjs
 
   it('exits 1 on a CAPTIONER_BACKEND that is not a backend, and checks the rest with the default', async () => {
     const { code, report } = await doctor({ ...env, CAPTIONER_BACKEND: 'tpu' });
