@@ -256,6 +256,7 @@ describe('API', () => {
       settings: { checkpoint: 'last', beamSize: 2 },
       scores: null,
       grounding: null,
+      diversity: null,
       best: [],
       worst: [],
     });

@@ -17,6 +17,7 @@ interface RunJson {
     imageCount: number;
     scores: Record<string, number> | null;
     grounding: Record<string, number | null> | null;
+    diversity: Record<string, number | null> | null;
   }>;
 }
 
@@ -66,6 +67,9 @@ describe('a tiny run through the local executor (SQLite)', () => {
     expect(run.evaluations[0].scores?.CIDEr).toBeGreaterThanOrEqual(0);
     // A shapes data set: the captions were checked against the scenes of the 6 test images.
     expect(run.evaluations[0].grounding?.images).toBe(6);
+    // Every evaluation measures the diversity of its captions, novelty against the training captions.
+    expect(run.evaluations[0].diversity).toMatchObject({ captions: 6 });
+    expect(run.evaluations[0].diversity?.novelRate).toBeGreaterThanOrEqual(0);
     expect(Object.values(run.evaluations[0].scores ?? {}).every((v) => typeof v === 'number')).toBe(true);
 
     const list = await runCliJson<Array<{ id: string; status: string }>>(['run', 'list'], env);
@@ -73,6 +77,7 @@ describe('a tiny run through the local executor (SQLite)', () => {
 
     // An evaluation on demand, in process, of the last checkpoint on the val split.
     const evaluation = await runCliJson<{
+      id: string;
       status: string;
       split: string;
       imageCount: number;
@@ -80,6 +85,9 @@ describe('a tiny run through the local executor (SQLite)', () => {
     }>(['eval', started.id, '--checkpoint', 'last', '--split', 'val', '--beam', '1'], env);
     expect(evaluation).toMatchObject({ status: 'succeeded', split: 'val', imageCount: 6 });
     expect(evaluation.best.length).toBeGreaterThan(0);
+    const shown = await runCli(['eval', 'show', evaluation.id], env);
+    expect(shown.stdout).toMatch(/diversity/);
+    expect(shown.stdout).toMatch(/distinct-2/);
 
     // A succeeded run is finished history: resuming it is refused, and nothing is recorded twice.
     const resumed = await runCli(['run', 'resume', started.id], env);

@@ -76,12 +76,13 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
   } finally {
     model.dispose();
   }
-  const { refs, cands, scores, grounding } = result;
+  const { refs, cands, scores, grounding, diversity } = result;
   const ids = data.features.ids;
   await completeEvaluation(ctx.db, payload.evaluationId, {
     checkpointId: checkpoint.id,
-    // Grounding goes under its own key, so readers of the metric numbers (Bleu_4, CIDEr…) are unaffected.
-    scores: grounding ? { ...scores.corpus, grounding } : { ...scores.corpus },
+    // Grounding and diversity go under their own keys, so readers of the metric numbers (Bleu_4,
+    // CIDEr…) are unaffected.
+    scores: grounding ? { ...scores.corpus, diversity, grounding } : { ...scores.corpus, diversity },
     samples: ids.map((id) => ({
       imageId: id,
       candidate: cands[id],

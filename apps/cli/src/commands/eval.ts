@@ -6,6 +6,7 @@ import { requestEvaluation, waitForEvaluation } from '@captioner/pipeline';
 import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
 import { GROUNDING_HEADERS, groundingCells } from '../grounding';
+import { DIVERSITY_HEADERS, diversityCells } from '../diversity';
 import { positiveIntOption, intOption } from '../options';
 import { operationContext, waitOptions } from '../services/runs';
 
@@ -81,6 +82,11 @@ export async function showEvaluation(db: DbClient, id: string, json: boolean, sa
   if (scores) {
     printLine();
     printTable([...SCORE_KEYS], [SCORE_KEYS.map((k) => formatScore(scores[k]))]);
+  }
+  if (view.diversity) {
+    printLine();
+    printLine('diversity (unique captions, distinct n-grams, captions not in the training set):');
+    printTable(DIVERSITY_HEADERS, [diversityCells(view.diversity)]);
   }
   if (view.grounding) {
     printLine();
