@@ -86,8 +86,36 @@ describe('a tiny run through the local executor (SQLite)', () => {
     expect(evaluation).toMatchObject({ status: 'succeeded', split: 'val', imageCount: 6 });
     expect(evaluation.best.length).toBeGreaterThan(0);
     const shown = await runCli(['eval', 'show', evaluation.id], env);
+    expect(shown.stdout).toMatch(/decoding: beam 1, length penalty 0, no repeated --grams/);
     expect(shown.stdout).toMatch(/diversity/);
     expect(shown.stdout).toMatch(/distinct-2/);
+
+    // The decoding controls at their defaults reproduce the final evaluation's scores exactly (beam 2
+    // as in TINY_RUN_CONFIG); banning repeated words gives captions without a repeated word.
+    const same = await runCliJson<{ scores: Record<string, number> }>(
+      ['eval', started.id, '--beam', '2', '--length-penalty', '0', '--ban-repeated-ngram', '0'],
+      env,
+    );
+    expect(same.scores).toEqual(run.evaluations[0].scores);
+    const banned = await runCliJson<{ id: string; settings: Record<string, unknown> }>(
+      ['eval', started.id, '--beam', '2', '--ban-repeated-ngram', '1', '--max-length', '6'],
+      env,
+    );
+    expect(banned.settings).toMatchObject({
+      beamSize: 2,
+      noRepeatNgramSize: 1,
+      maxLength: 6,
+      lengthPenalty: 0,
+    });
+    const bannedSamples = await runCliJson<{ best: Array<{ candidate: string }> }>(
+      ['eval', 'show', banned.id, '--samples', '6'],
+      env,
+    );
+    for (const { candidate } of bannedSamples.best) {
+      const words = candidate.split(' ');
+      expect(new Set(words).size).toBe(words.length);
+      expect(words.length).toBeLessThanOrEqual(6);
+    }
 
     // A succeeded run is finished history: resuming it is refused, and nothing is recorded twice.
     const resumed = await runCli(['run', 'resume', started.id], env);

@@ -7,7 +7,7 @@ import type { FeatureSet, GroundingFigures, Scene, Vocabulary } from '@captioner
 import { captionDiversity, scoreCaptions } from '@captioner/metrics';
 import type { CaptionScores, DiversityFigures } from '@captioner/metrics';
 import { encodeImages } from '@captioner/model';
-import type { CaptionModel, ImageEncoder } from '@captioner/model';
+import type { CaptionModel, DecodeOptions, ImageEncoder } from '@captioner/model';
 import type { ProgressListener } from '@captioner/core';
 import { decodeFeatureSet } from './caption-split';
 
@@ -112,10 +112,13 @@ export async function captionAndScore(
   model: CaptionModel,
   data: SplitData,
   vocabulary: Vocabulary,
-  options: { beamSize: number; onProgress?: ProgressListener; signal?: AbortSignal },
+  options: DecodeOptions & { beamSize: number; onProgress?: ProgressListener; signal?: AbortSignal },
 ): Promise<CaptionedSplit> {
   const tokens = await decodeFeatureSet(model, data.features, {
     beamSize: options.beamSize,
+    lengthPenalty: options.lengthPenalty,
+    noRepeatNgramSize: options.noRepeatNgramSize,
+    maxLength: options.maxLength,
     withGrid: model.config.decoder.attention,
     onProgress: options.onProgress,
     signal: options.signal,

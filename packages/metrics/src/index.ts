@@ -6,3 +6,4 @@ export { benchScore, benchScoreOptionsSchema } from './bench';
 export type { BenchScoreOptions, BenchScoreResult } from './bench';
 export { captionDiversity } from './diversity';
 export type { DiversityFigures } from './diversity';
+export { CiderDReward } from './cider-reward';

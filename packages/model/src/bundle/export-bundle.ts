@@ -8,6 +8,7 @@ import { loadEncoder, saveEncoder } from '../encoder/encoder-files';
 import { sha256Hex } from '../io/artifact-reader';
 import { BUNDLE_FILE, BUNDLE_FORMAT } from './bundle-format';
 import type { BundleManifest } from './bundle-format';
+import type { DecodingSettings } from '../config';
 
 export interface ExportModelBundleOptions {
   /** Bundle directory to create (replaced atomically if it exists). */
@@ -18,6 +19,8 @@ export interface ExportModelBundleOptions {
   checkpointDir: string;
   /** Written as `vocabulary.json` and `preprocessing.json`. */
   extras: { vocabulary: unknown; preprocessing: unknown };
+  /** Decoding settings recorded as the bundle's defaults (`bundle.json` `decoding`). */
+  decoding?: DecodingSettings;
 }
 
 /** The files of a saved encoder: its LayersModel (model.json + weight files) and encoder.json. */
@@ -110,6 +113,7 @@ export async function exportModelBundle(
       vocabSize: meta.vocabSize,
       step: meta.step,
       decoderWeights,
+      ...(options.decoding ? { decoding: options.decoding } : {}),
       files,
     };
     await fs.writeFile(path.join(temporary, BUNDLE_FILE), json(manifest));
