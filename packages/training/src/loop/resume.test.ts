@@ -120,5 +120,5 @@ describe('resume', () => {
       await fs.rm(root, { recursive: true, force: true });
     }
     // Three training processes on a shared machine.
-  }, 400_000);
+  }, 900_000);
 });
