@@ -60,6 +60,9 @@ export async function requestEvaluation(
     checkpoint?: string;
     split?: 'val' | 'test';
     beamSize?: number;
+    lengthPenalty?: number;
+    noRepeatNgramSize?: number;
+    maxLength?: number;
     maxImages?: number;
   },
 ) {

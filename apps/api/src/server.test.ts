@@ -242,7 +242,7 @@ describe('API', () => {
     const res = await server.inject({
       method: 'POST',
       url: '/api/evaluations',
-      payload: { runId, checkpoint: 'last', split: 'val', beamSize: 2 },
+      payload: { runId, checkpoint: 'last', split: 'val', beamSize: 2, noRepeatNgramSize: 2 },
     });
     expect(res.statusCode).toBe(202);
     const { id } = res.json();
@@ -253,9 +253,10 @@ describe('API', () => {
       runId,
       split: 'val',
       status: 'queued',
-      settings: { checkpoint: 'last', beamSize: 2 },
+      settings: { checkpoint: 'last', beamSize: 2, lengthPenalty: 0, noRepeatNgramSize: 2 },
       scores: null,
       grounding: null,
+      diversity: null,
       best: [],
       worst: [],
     });

@@ -17,6 +17,7 @@ interface RunJson {
     imageCount: number;
     scores: Record<string, number> | null;
     grounding: Record<string, number | null> | null;
+    diversity: Record<string, number | null> | null;
   }>;
 }
 
@@ -66,6 +67,9 @@ describe('a tiny run through the local executor (SQLite)', () => {
     expect(run.evaluations[0].scores?.CIDEr).toBeGreaterThanOrEqual(0);
     // A shapes data set: the captions were checked against the scenes of the 6 test images.
     expect(run.evaluations[0].grounding?.images).toBe(6);
+    // Every evaluation measures the diversity of its captions, novelty against the training captions.
+    expect(run.evaluations[0].diversity).toMatchObject({ captions: 6 });
+    expect(run.evaluations[0].diversity?.novelRate).toBeGreaterThanOrEqual(0);
     expect(Object.values(run.evaluations[0].scores ?? {}).every((v) => typeof v === 'number')).toBe(true);
 
     const list = await runCliJson<Array<{ id: string; status: string }>>(['run', 'list'], env);
@@ -73,6 +77,7 @@ describe('a tiny run through the local executor (SQLite)', () => {
 
     // An evaluation on demand, in process, of the last checkpoint on the val split.
     const evaluation = await runCliJson<{
+      id: string;
       status: string;
       split: string;
       imageCount: number;
@@ -80,6 +85,37 @@ describe('a tiny run through the local executor (SQLite)', () => {
     }>(['eval', started.id, '--checkpoint', 'last', '--split', 'val', '--beam', '1'], env);
     expect(evaluation).toMatchObject({ status: 'succeeded', split: 'val', imageCount: 6 });
     expect(evaluation.best.length).toBeGreaterThan(0);
+    const shown = await runCli(['eval', 'show', evaluation.id], env);
+    expect(shown.stdout).toMatch(/decoding: beam 1, length penalty 0, no repeated --grams/);
+    expect(shown.stdout).toMatch(/diversity/);
+    expect(shown.stdout).toMatch(/distinct-2/);
+
+    // The decoding controls at their defaults reproduce the final evaluation's scores exactly (beam 2
+    // as in TINY_RUN_CONFIG); banning repeated words gives captions without a repeated word.
+    const same = await runCliJson<{ scores: Record<string, number> }>(
+      ['eval', started.id, '--beam', '2', '--length-penalty', '0', '--ban-repeated-ngram', '0'],
+      env,
+    );
+    expect(same.scores).toEqual(run.evaluations[0].scores);
+    const banned = await runCliJson<{ id: string; settings: Record<string, unknown> }>(
+      ['eval', started.id, '--beam', '2', '--ban-repeated-ngram', '1', '--max-length', '6'],
+      env,
+    );
+    expect(banned.settings).toMatchObject({
+      beamSize: 2,
+      noRepeatNgramSize: 1,
+      maxLength: 6,
+      lengthPenalty: 0,
+    });
+    const bannedSamples = await runCliJson<{ best: Array<{ candidate: string }> }>(
+      ['eval', 'show', banned.id, '--samples', '6'],
+      env,
+    );
+    for (const { candidate } of bannedSamples.best) {
+      const words = candidate.split(' ');
+      expect(new Set(words).size).toBe(words.length);
+      expect(words.length).toBeLessThanOrEqual(6);
+    }
 
     // A succeeded run is finished history: resuming it is refused, and nothing is recorded twice.
     const resumed = await runCli(['run', 'resume', started.id], env);

@@ -66,7 +66,7 @@ export type { ScratchDatabase } from './scratch';
 export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
 export type { JsonValue } from './json-columns';
 export { summarizeStages, runListView, runDetailsView, evaluationView, readScores } from './views';
-export type { Scores, Grounding, StageSummary, RunListEntry, RunDetails } from './views';
+export type { Scores, Grounding, Diversity, StageSummary, RunListEntry, RunDetails } from './views';
 export {
   metricsSince,
   flattenConfig,

@@ -10,27 +10,35 @@ import { STAGE_KINDS } from './repositories/stages';
 export type Scores = Record<string, number>;
 /** Grounding figures of a shapes evaluation (counts and rates; a rate is null when nothing was stated). */
 export type Grounding = Record<string, number | null>;
+/**
+ * Diversity figures of an evaluation's captions (`captionDiversity` of `@captioner/metrics`: captions,
+ * uniqueRate, vocabularyUsed, distinct1, distinct2, novelRate, meanLength); absent from evaluations
+ * stored before they were measured.
+ */
+export type Diversity = Record<string, number | null>;
+
+function objectUnder(raw: Record<string, unknown>, key: string): Record<string, number | null> | null {
+  const value = raw[key];
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, number | null>)
+    : null;
+}
 
 /**
- * Splits the `scores` column into the metric numbers and the grounding figures, so that `scores` keeps
- * holding only numbers for every reader (the dashboard, `run list`) and grounding is shown where asked.
+ * Splits the `scores` column into the metric numbers, the grounding figures and the diversity figures,
+ * so that `scores` keeps holding only numbers for every reader (the dashboard, `run list`) and the
+ * others are shown where asked.
  */
 export function readScores(column: JsonValue | null | undefined): {
   scores: Scores | null;
   grounding: Grounding | null;
+  diversity: Diversity | null;
 } {
   const raw = jsonColumn<Record<string, unknown> | null>(column, null);
-  if (!raw) return { scores: null, grounding: null };
+  if (!raw) return { scores: null, grounding: null, diversity: null };
   const scores: Scores = {};
   for (const [key, value] of Object.entries(raw)) if (typeof value === 'number') scores[key] = value;
-  const grounding = raw.grounding;
-  return {
-    scores,
-    grounding:
-      typeof grounding === 'object' && grounding !== null && !Array.isArray(grounding)
-        ? (grounding as Grounding)
-        : null,
-  };
+  return { scores, grounding: objectUnder(raw, 'grounding'), diversity: objectUnder(raw, 'diversity') };
 }
 export interface StageSummary {
   status: string;

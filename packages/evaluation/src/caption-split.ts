@@ -1,16 +1,21 @@
 import { CancelledError } from '@captioner/core';
 import type { ProgressListener } from '@captioner/core';
 import type { FeatureSet } from '@captioner/dataset';
-import type { CaptionModel } from '@captioner/model';
+import type { CaptionModel, DecodeOptions } from '@captioner/model';
 
 /** Images decoded per call: large enough to batch the matmuls, small enough to report progress. */
 const DECODE_BATCH = 64;
 
-/** Decodes a caption (token ids) for every image of a feature set, batch by batch. */
+/** Decodes a caption (token ids) for every image of a feature set, batch by batch, as `options` say. */
 export async function decodeFeatureSet(
   model: CaptionModel,
   features: FeatureSet,
-  options: { beamSize: number; withGrid: boolean; onProgress?: ProgressListener; signal?: AbortSignal },
+  options: DecodeOptions & {
+    beamSize: number;
+    withGrid: boolean;
+    onProgress?: ProgressListener;
+    signal?: AbortSignal;
+  },
 ): Promise<number[][]> {
   const n = features.ids.length;
   const gridSize = features.gridPositions * features.gridChannels;
@@ -26,7 +31,12 @@ export async function decodeFeatureSet(
           : undefined,
         count,
       },
-      { beamSize: options.beamSize },
+      {
+        beamSize: options.beamSize,
+        lengthPenalty: options.lengthPenalty,
+        noRepeatNgramSize: options.noRepeatNgramSize,
+        maxLength: options.maxLength,
+      },
     );
     out.push(...tokens);
     options.onProgress?.({ fraction: (start + count) / n, message: `${start + count}/${n} images decoded` });

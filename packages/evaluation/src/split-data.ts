@@ -4,10 +4,10 @@ import type { DbClient } from '@captioner/db';
 import { readFeatureSet, readImageSet, readManifest, splitItems } from '@captioner/dataset';
 import { groundCaptions } from '@captioner/dataset';
 import type { FeatureSet, GroundingFigures, Scene, Vocabulary } from '@captioner/dataset';
-import { scoreCaptions } from '@captioner/metrics';
-import type { CaptionScores } from '@captioner/metrics';
+import { captionDiversity, scoreCaptions } from '@captioner/metrics';
+import type { CaptionScores, DiversityFigures } from '@captioner/metrics';
 import { encodeImages } from '@captioner/model';
-import type { CaptionModel, ImageEncoder } from '@captioner/model';
+import type { CaptionModel, DecodeOptions, ImageEncoder } from '@captioner/model';
 import type { ProgressListener } from '@captioner/core';
 import { decodeFeatureSet } from './caption-split';
 
@@ -17,6 +17,8 @@ export interface SplitData {
   references: Map<string, string[]>;
   /** Each image's scene, for synthetic data sets whose manifest records them (shapes); empty otherwise. */
   scenes: Map<string, Scene>;
+  /** Every reference caption of the training split: a generated caption equal to one is not novel. */
+  trainingCaptions: string[];
 }
 
 /**
@@ -42,7 +44,13 @@ export async function loadSplitData(
   const captioned = new Set(features.ids);
   const scenes = new Map<string, Scene>();
   for (const item of items) if (item.scene && captioned.has(item.id)) scenes.set(item.id, item.scene);
-  return { features, references: new Map(items.map((item) => [item.id, item.captions])), scenes };
+  const trainingCaptions = splitItems(manifest, 'train').flatMap((item) => item.captions);
+  return {
+    features,
+    references: new Map(items.map((item) => [item.id, item.captions])),
+    scenes,
+    trainingCaptions,
+  };
 }
 
 async function shardPaths(db: DbClient, runId: string, kind: 'images' | 'features'): Promise<string[]> {
@@ -76,21 +84,27 @@ export interface CaptionedSplit {
   refs: Record<string, string[]>;
   cands: Record<string, string>;
   scores: CaptionScores;
+  /** How varied the captions are (unique share, distinct-n, novel share against the training captions). */
+  diversity: DiversityFigures;
   /** Present when the split's images have scenes (shapes): how true the captions are to them. */
   grounding?: GroundingFigures;
 }
 
 /**
  * Scores captions against the split's references as coco-caption does and, where the manifest records
- * scenes, checks them against the scenes.
+ * scenes, checks them against the scenes. Measures their diversity too.
  */
 export function scoreSplitCaptions(data: SplitData, cands: Record<string, string>): CaptionedSplit {
   const refs: Record<string, string[]> = {};
   for (const id of data.features.ids) refs[id] = data.references.get(id) ?? [];
   const scores = scoreCaptions({ refs, cands });
+  const diversity = captionDiversity(
+    data.features.ids.map((id) => cands[id]),
+    data.trainingCaptions,
+  );
   return data.scenes.size > 0
-    ? { refs, cands, scores, grounding: groundCaptions(cands, data.scenes) }
-    : { refs, cands, scores };
+    ? { refs, cands, scores, diversity, grounding: groundCaptions(cands, data.scenes) }
+    : { refs, cands, scores, diversity };
 }
 
 /** Captions every image of the split and scores the captions (see `scoreSplitCaptions`). */
@@ -98,10 +112,13 @@ export async function captionAndScore(
   model: CaptionModel,
   data: SplitData,
   vocabulary: Vocabulary,
-  options: { beamSize: number; onProgress?: ProgressListener; signal?: AbortSignal },
+  options: DecodeOptions & { beamSize: number; onProgress?: ProgressListener; signal?: AbortSignal },
 ): Promise<CaptionedSplit> {
   const tokens = await decodeFeatureSet(model, data.features, {
     beamSize: options.beamSize,
+    lengthPenalty: options.lengthPenalty,
+    noRepeatNgramSize: options.noRepeatNgramSize,
+    maxLength: options.maxLength,
     withGrid: model.config.decoder.attention,
     onProgress: options.onProgress,
     signal: options.signal,

@@ -15,7 +15,7 @@ import {
   writeManifest,
 } from '@captioner/dataset';
 import type { DatasetManifest, Scene } from '@captioner/dataset';
-import { scoreCaptions } from '@captioner/metrics';
+import { captionDiversity, scoreCaptions } from '@captioner/metrics';
 import {
   computeFeatureNorm,
   createDecoderParams,
@@ -174,6 +174,18 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
     const scenes = new Map<string, Scene>(testItems.map((i) => [i.id, i.scene!]));
     expect((evaluation.scores as { grounding?: unknown }).grounding).toEqual(groundCaptions(cands, scenes));
     expect(groundCaptions(cands, scenes).images).toBe(TEST_IMAGES);
+
+    // Diversity of the stored captions, novelty measured against the training split's captions.
+    const training = manifest.items.filter((i) => i.split === 'train').flatMap((i) => i.captions);
+    const diversity = captionDiversity(
+      evaluation.samples.map((s) => s.candidate),
+      training,
+    );
+    // Compared to 12 digits: SQLite's JSON may round the last digit of a double.
+    const storedDiversity = (evaluation.scores as { diversity: Record<string, number> }).diversity;
+    expect(Object.keys(storedDiversity).sort()).toEqual(Object.keys(diversity).sort());
+    for (const [key, value] of Object.entries(diversity))
+      expect(storedDiversity[key]).toBeCloseTo(value!, 12);
   });
 
   it('stores no grounding for a data set whose manifest has no scenes', async () => {
@@ -192,7 +204,7 @@ describe('evaluateStage (real SQLite, a tiny seeded decoder)', () => {
     const evaluation = await database.client.evaluation.findUniqueOrThrow({ where: { id: 'eval-plain' } });
     expect(evaluation.status).toBe('succeeded');
     expect(Object.keys(evaluation.scores as object).sort()).toEqual(
-      ['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'CIDEr', 'ROUGE_L'].sort(),
+      ['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'CIDEr', 'ROUGE_L', 'diversity'].sort(),
     );
   });
 

@@ -8,6 +8,7 @@ import {
   getRun,
   setEvaluationStatus,
 } from '@captioner/db';
+import { decodingSettingsOf } from '@captioner/stage-contract';
 import type { StageContext } from '@captioner/stage-contract';
 import { loadVocabulary } from '@captioner/dataset';
 import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
@@ -20,6 +21,10 @@ export interface EvaluateStageInput {
   checkpoint: string;
   split: 'val' | 'test';
   beamSize: number;
+  /** Decoding controls (see `decodingSettingsSchema`); absent: 0, 0 and the decoder's maxLength. */
+  lengthPenalty?: number;
+  noRepeatNgramSize?: number;
+  maxLength?: number;
   maxImages: number;
 }
 
@@ -36,7 +41,11 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
       runId: run.id,
       checkpointId: null,
       split: payload.split,
-      settings: { checkpoint: payload.checkpoint, beamSize: payload.beamSize, maxImages: payload.maxImages },
+      settings: {
+        checkpoint: payload.checkpoint,
+        ...decodingSettingsOf({ lengthPenalty: 0, noRepeatNgramSize: 0, ...payload }),
+        maxImages: payload.maxImages,
+      },
     });
   }
   // Its failure is recorded by the stage runner, which knows whether it will be retried.
@@ -70,18 +79,22 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
     }
     result = await captionAndScore(model, data, vocabulary, {
       beamSize: payload.beamSize,
+      lengthPenalty: payload.lengthPenalty,
+      noRepeatNgramSize: payload.noRepeatNgramSize,
+      maxLength: payload.maxLength,
       signal: ctx.signal,
       onProgress: report(encoder ? 0.3 : 0, 0.95),
     });
   } finally {
     model.dispose();
   }
-  const { refs, cands, scores, grounding } = result;
+  const { refs, cands, scores, grounding, diversity } = result;
   const ids = data.features.ids;
   await completeEvaluation(ctx.db, payload.evaluationId, {
     checkpointId: checkpoint.id,
-    // Grounding goes under its own key, so readers of the metric numbers (Bleu_4, CIDEr…) are unaffected.
-    scores: grounding ? { ...scores.corpus, grounding } : { ...scores.corpus },
+    // Grounding and diversity go under their own keys, so readers of the metric numbers (Bleu_4,
+    // CIDEr…) are unaffected.
+    scores: grounding ? { ...scores.corpus, diversity, grounding } : { ...scores.corpus, diversity },
     samples: ids.map((id) => ({
       imageId: id,
       candidate: cands[id],

@@ -4,3 +4,6 @@ export type { CaptionSet, CaptionScores, CorpusScores, ImageScores, ScoreOptions
 export { parseScoreFile, scoreFileSchema } from './score-file';
 export { benchScore, benchScoreOptionsSchema } from './bench';
 export type { BenchScoreOptions, BenchScoreResult } from './bench';
+export { captionDiversity } from './diversity';
+export type { DiversityFigures } from './diversity';
+export { CiderDReward } from './cider-reward';

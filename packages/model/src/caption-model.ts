@@ -32,6 +32,12 @@ export class CaptionModel {
   async decodeBeams(features: DecodeFeatures, options: DecodeOptions = {}): Promise<Beam[][]> {
     const beamSize = options.beamSize ?? 1;
     const maxLength = options.maxLength ?? this.config.decoder.maxLength;
+    const noRepeat = options.noRepeatNgramSize ?? 0;
+    const lengthPenalty = options.lengthPenalty ?? 0;
+    if (!Number.isInteger(noRepeat) || noRepeat < 0)
+      throw new InvalidInputError(`noRepeatNgramSize must be a non-negative integer, got ${noRepeat}`);
+    if (!Number.isFinite(lengthPenalty) || lengthPenalty < 0)
+      throw new InvalidInputError(`lengthPenalty must be a non-negative number, got ${lengthPenalty}`);
     if (!Number.isInteger(beamSize) || beamSize < 1)
       throw new InvalidInputError(`beam size must be a positive integer, got ${beamSize}`);
     if (!Number.isInteger(maxLength) || maxLength < 1)
@@ -53,11 +59,10 @@ export class CaptionModel {
           `pooled features: expected ${features.count}x${P} values, got ${features.pooled.length}`,
         );
       }
-      if (beamSize === 1) out.push(...(await decodeGreedy(this.math, part, maxLength)).map((b) => [b]));
+      if (beamSize === 1)
+        out.push(...(await decodeGreedy(this.math, part, maxLength, noRepeat)).map((b) => [b]));
       else
-        out.push(
-          ...(await decodeBeamSearch(this.math, part, beamSize, maxLength, options.lengthPenalty ?? 0)),
-        );
+        out.push(...(await decodeBeamSearch(this.math, part, beamSize, maxLength, lengthPenalty, noRepeat)));
     }
     return out;
   }

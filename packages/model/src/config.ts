@@ -58,3 +58,21 @@ export const featureShapeSchema = z.object({
   gridChannels: z.number().int().nonnegative(),
 });
 export type FeatureShape = z.infer<typeof featureShapeSchema>;
+
+/**
+ * How captions are decoded: the run config's `evaluation` section, `eval`, `caption`, the API and the
+ * bundle's defaults all use these fields. The defaults are those decoding had before they existed, so
+ * scores recorded earlier are reproduced exactly.
+ */
+export const decodingSettingsSchema = z.strictObject({
+  /** Beams per image; 1 is greedy decoding. @defaultValue 3 */
+  beamSize: z.number().int().min(1).max(20).default(3),
+  /** Beams ranked by logProb / length^lengthPenalty (0: by log-probability). @defaultValue 0 */
+  lengthPenalty: z.number().min(0).max(5).default(0),
+  /** Never repeat an n-gram of this many words within a caption; 0 allows repeats. @defaultValue 0 */
+  noRepeatNgramSize: z.number().int().min(0).max(10).default(0),
+  /** Longest caption in words; absent: the model's `decoder.maxLength`. */
+  maxLength: z.number().int().min(1).max(100).optional(),
+});
+export type DecodingSettings = z.output<typeof decodingSettingsSchema>;
+export type DecodingSettingsInput = z.input<typeof decodingSettingsSchema>;

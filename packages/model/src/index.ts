@@ -1,7 +1,21 @@
 export { initBackend, currentBackend } from '@captioner/tfjs-backend';
 export { PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from '@captioner/core/special-tokens';
-export { modelConfigSchema, encoderConfigSchema, decoderConfigSchema, featureShapeSchema } from './config';
-export type { ModelConfig, ModelConfigInput, EncoderConfig, DecoderConfig, FeatureShape } from './config';
+export {
+  modelConfigSchema,
+  encoderConfigSchema,
+  decoderConfigSchema,
+  featureShapeSchema,
+  decodingSettingsSchema,
+} from './config';
+export type {
+  ModelConfig,
+  ModelConfigInput,
+  EncoderConfig,
+  DecoderConfig,
+  FeatureShape,
+  DecodingSettings,
+  DecodingSettingsInput,
+} from './config';
 export { deriveSeed, SeededRandom } from '@captioner/core/random';
 export { DecoderMath } from './decoder/decoder';
 export type { DecoderState } from './decoder/decoder';
@@ -67,3 +81,5 @@ export {
   releaseInferenceSessions,
 } from './onnx/inference-engine';
 export type { FeatureEncoder, InferenceSetting } from './onnx/inference-engine';
+export { sampleCaptions } from './search/sample';
+export type { SampledCaption } from './search/sample';

@@ -23,6 +23,7 @@ import {
   setRunStatus,
 } from '@captioner/db';
 import type { DbClient, StageKind } from '@captioner/db';
+import { decodingSettingsOf } from '@captioner/stage-contract';
 import type { Redis } from 'ioredis';
 import { enqueueEvaluation, enqueueRunFlow, removeRunJobs } from './executors/bullmq';
 import { evaluatePayloadSchema } from './payloads';
@@ -169,6 +170,9 @@ export async function requestEvaluation(
     checkpoint?: string;
     split?: 'val' | 'test';
     beamSize?: number;
+    lengthPenalty?: number;
+    noRepeatNgramSize?: number;
+    maxLength?: number;
     maxImages?: number;
   },
 ): Promise<EvaluatePayload> {
@@ -191,7 +195,11 @@ export async function requestEvaluation(
       runId: run.id,
       checkpointId: null,
       split: payload.split,
-      settings: { checkpoint: payload.checkpoint, beamSize: payload.beamSize, maxImages: payload.maxImages },
+      settings: {
+        checkpoint: payload.checkpoint,
+        ...decodingSettingsOf(payload),
+        maxImages: payload.maxImages,
+      },
     });
   if (ctx.config.redisUrl)
     return withProducer(ctx, async (connection) => {

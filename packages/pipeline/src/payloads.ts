@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodingSettingsSchema } from '@captioner/stage-contract';
 
 /** Job payloads: what crosses from the producer to a worker process. */
 export const shardPayloadSchema = z.object({
@@ -17,7 +18,8 @@ export const evaluatePayloadSchema = z.object({
   /** `best`, `last` or a checkpoint id. @defaultValue `best` */
   checkpoint: z.string().min(1).default('best'),
   split: z.enum(['val', 'test']).default('test'),
-  beamSize: z.number().int().min(1).max(20).default(3),
+  /** beamSize (3), lengthPenalty (0), noRepeatNgramSize (0), maxLength (the decoder's). */
+  ...decodingSettingsSchema.shape,
   /** Score at most this many images (0 = all). @defaultValue 0 */
   maxImages: z.number().int().nonnegative().default(0),
   /** True for the evaluation that ends a run's pipeline: it updates the run's stage row and status. */

@@ -11,7 +11,12 @@ import {
 } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { readManifest, splitItems } from '@captioner/dataset';
-import { resolveRunConfig, runConfigSection, shardItems } from '@captioner/stage-contract';
+import {
+  decodingSettingsOf,
+  resolveRunConfig,
+  runConfigSection,
+  shardItems,
+} from '@captioner/stage-contract';
 import type { RunConfig } from '@captioner/stage-contract';
 import type { RunPlan } from './run-plan';
 import { planStageKeys } from './run-plan';
@@ -52,7 +57,7 @@ export async function createRunWithPlan(
       evaluationId,
       checkpoint: 'best',
       split: config.evaluation.split,
-      beamSize: config.evaluation.beamSize,
+      ...decodingSettingsOf(config.evaluation),
       maxImages: 0,
       trackStage: true,
     },
@@ -64,7 +69,7 @@ export async function createRunWithPlan(
     checkpointId: null,
     split: plan.evaluation.split,
     isFinal: true,
-    settings: { checkpoint: 'best', beamSize: plan.evaluation.beamSize, maxImages: 0 },
+    settings: { checkpoint: 'best', ...decodingSettingsOf(plan.evaluation), maxImages: 0 },
   });
   return { plan, config };
 }
@@ -85,7 +90,7 @@ export async function loadRunPlan(db: DbClient, runId: string): Promise<RunPlan>
       evaluationId: evaluation.id,
       checkpoint: 'best',
       split: finalEvaluation.split,
-      beamSize: finalEvaluation.beamSize,
+      ...decodingSettingsOf(finalEvaluation),
       maxImages: 0,
       trackStage: true,
     },

@@ -6,8 +6,12 @@ export { runConfigSchema, runConfigSections, resolveRunConfig, runConfigSection 
 export type { RunConfig, RunConfigInput, RunConfigSection } from './run-config';
 export { configErrorFrom } from './config-error';
 export { seedSchema } from './sections/seed';
-export { finalEvaluationSchema } from './sections/final-evaluation';
-export type { FinalEvaluationSettings } from './sections/final-evaluation';
+export {
+  finalEvaluationSchema,
+  decodingSettingsSchema,
+  decodingSettingsOf,
+} from './sections/final-evaluation';
+export type { FinalEvaluationSettings, DecodingSettings } from './sections/final-evaluation';
 export { preprocessSettingsSchema, augmentSettingsSchema } from './sections/preprocess';
 export type { PreprocessSettings, PreprocessSettingsInput, AugmentSettings } from './sections/preprocess';
 export {
@@ -15,7 +19,8 @@ export {
   lrDecaySchema,
   scheduledSamplingSchema,
   validationSchema,
+  selfCriticalSchema,
 } from './sections/training';
-export type { TrainingConfig, TrainingConfigInput } from './sections/training';
+export type { TrainingConfig, TrainingConfigInput, SelfCriticalConfig } from './sections/training';
 export { shardItems, shardSizeSchema, DEFAULT_SHARD_SIZE } from './shard-items';
 export type { StageContext } from './stage-context';

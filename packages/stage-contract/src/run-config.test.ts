@@ -9,14 +9,28 @@ describe('resolveRunConfig', () => {
       seed: 1,
       shardSize: 256,
       vocabulary: { minCount: 5, maxLength: 16 },
-      evaluation: { split: 'test', beamSize: 3 },
+      evaluation: { split: 'test', beamSize: 3, lengthPenalty: 0, noRepeatNgramSize: 0 },
       training: { epochs: 3, batchSize: 32, seed: 42 },
       model: { encoder: { kind: 'small-resnet', imageSize: 64 }, decoder: { cell: 'lstm' } },
     });
     // preprocess.imageSize follows the encoder's; resizeShorterTo follows imageSize.
     expect(config.preprocess).toMatchObject({ imageSize: 64, resizeShorterTo: 73 });
+    // maxLength absent: the decoder's own.
+    expect(config.evaluation.maxLength).toBeUndefined();
     expect(Object.keys(config).sort()).toEqual(
       ['evaluation', 'model', 'preprocess', 'seed', 'shardSize', 'training', 'vocabulary'].sort(),
+    );
+  });
+
+  it('reads a config stored before the decoding controls existed with their defaults', () => {
+    expect(runConfigSection({ evaluation: { split: 'val', beamSize: 2 } }, 'evaluation')).toEqual({
+      split: 'val',
+      beamSize: 2,
+      lengthPenalty: 0,
+      noRepeatNgramSize: 0,
+    });
+    expect(() => resolveRunConfig({ evaluation: { noRepeatNgramSize: -1 } })).toThrow(
+      /evaluation\.noRepeatNgramSize/,
     );
   });
 

@@ -8,6 +8,8 @@ export {
 } from './loop/config';
 export type { TrainingConfig, TrainingConfigInput } from './loop/config';
 export { trainCaptioner } from './loop/train-captioner';
+export { trainSelfCritical, SELF_CRITICAL_DIR } from './loop/self-critical';
+export type { SelfCriticalOptions } from './loop/self-critical';
 export type {
   TrainCaptionerOptions,
   TrainCaptionerResult,

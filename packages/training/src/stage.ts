@@ -23,6 +23,8 @@ import { ptbTokenizeToString } from '@captioner/metrics';
 import { initBackend } from '@captioner/model';
 import { runConfigSection } from '@captioner/stage-contract';
 import { trainCaptioner } from './loop/train-captioner';
+import { trainSelfCritical } from './loop/self-critical';
+import type { TrainCaptionerOptions } from './loop/types';
 import { loadRunFineTuneInput } from './fine-tune-input';
 
 /**
@@ -41,6 +43,7 @@ export async function loadOrBuildRunVocabulary(file: string, build: () => Vocabu
  * decoder, with checkpoints and metrics recorded in the database. Resumes from the newest checkpoint.
  * With `encoder.trainable` the features come from the image shards through the encoder, whose last
  * blocks train too (their weights go into the checkpoints; the run's encoder directory stays as it was).
+ * With `training.selfCritical`, self-critical training follows (`trainSelfCritical`).
  */
 export async function trainStage(payload: { runId: string }, ctx: StageContext): Promise<void> {
   const run = await getRun(ctx.db, payload.runId);
@@ -84,7 +87,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
       })
     : undefined;
   try {
-    await trainCaptioner({
+    const options: TrainCaptionerOptions = {
       modelConfig,
       trainingConfig,
       data: {
@@ -131,7 +134,11 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
       onCheckpointPruned: (dir) => markCheckpointPruned(ctx.db, run.id, dir).then(() => {}),
       onAutoBatch: (choice) => recordRunAutoBatch(ctx.db, run.id, choice),
       fineTune,
-    });
+    };
+    const crossEntropy = await trainCaptioner(options);
+    // Self-critical training continues from the best cross-entropy checkpoint (it is idempotent to
+    // resume: a finished cross-entropy phase returns at once from its last checkpoint).
+    if (trainingConfig.selfCritical) await trainSelfCritical({ ...options, crossEntropy });
   } finally {
     fineTune?.encoder.dispose();
   }

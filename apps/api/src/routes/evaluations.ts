@@ -13,6 +13,9 @@ const requestBody = z.strictObject({
   checkpoint: z.string().min(1).optional(),
   split: z.enum(['val', 'test']).optional(),
   beamSize: z.number().int().min(1).max(20).optional(),
+  lengthPenalty: z.number().min(0).max(5).optional(),
+  noRepeatNgramSize: z.number().int().min(0).max(10).optional(),
+  maxLength: z.number().int().min(1).max(100).optional(),
   maxImages: z.number().int().nonnegative().optional(),
 });
 

@@ -6,10 +6,11 @@ import { initBackend, loadCaptionModel, loadFineTunedEncoder, loadModelBundle } 
 import type { CaptionModel, ImageEncoder } from '@captioner/model';
 import { parsePreprocessSettings, prepareImage } from '@captioner/preprocessing';
 import type { PreprocessSettings } from '@captioner/preprocessing';
-import { runConfigSection } from '@captioner/stage-contract';
+import { decodingSettingsOf, decodingSettingsSchema, runConfigSection } from '@captioner/stage-contract';
+import type { DecodingSettings } from '@captioner/stage-contract';
 import { withContext } from '../context';
 import { printJson, printLine } from '../output';
-import { positiveIntOption } from '../options';
+import { decodingOptions, withDecodingOptions, positiveIntOption } from '../options';
 import { NotFoundError } from '@captioner/core';
 
 interface Captioner {
@@ -17,16 +18,24 @@ interface Captioner {
   model: CaptionModel;
   decodeWords: (ids: number[]) => string;
   preprocess: PreprocessSettings;
+  /** The run's (evaluation section) or the bundle's decoding settings: the defaults of the flags. */
+  decoding: DecodingSettings;
 }
 
 export function registerCaptionCommand(program: Command): void {
-  program
-    .command('caption <images...>')
-    .description('caption image files with a run (its best checkpoint) or an exported model bundle')
-    .option('--run <id>', 'a trained run')
-    .option('--checkpoint <which>', 'with --run: best, last or a checkpoint id', 'best')
-    .option('--model <dir>', 'an exported model bundle (captioner export)')
-    .option('--beam <k>', 'beam size (1 = greedy)', positiveIntOption, 3)
+  withDecodingOptions(
+    program
+      .command('caption <images...>')
+      .description('caption image files with a run (its best checkpoint) or an exported model bundle')
+      .option('--run <id>', 'a trained run')
+      .option('--checkpoint <which>', 'with --run: best, last or a checkpoint id', 'best')
+      .option('--model <dir>', 'an exported model bundle (captioner export)')
+      .option(
+        '--beam <k>',
+        "beam size (1 = greedy; default: the run's or bundle's, else 3)",
+        positiveIntOption,
+      ),
+  )
     .option('--json', 'print as JSON')
     .action(async (images: string[], opts) =>
       withContext(async (ctx) => {
@@ -42,16 +51,24 @@ export function registerCaptionCommand(program: Command): void {
             throw new NotFoundError(`run ${run.id}: no checkpoint matches "${opts.checkpoint}"`);
           const paths = artifactPaths(ctx.config.home);
           const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
+          const runConfig = readRunConfig(run);
           captioner = {
             // The run's encoder, with the checkpoint's fine-tuned weights when it has any.
             encoder: await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path),
             model: await loadCaptionModel(checkpoint.path),
             decodeWords: (ids) => vocabulary.decode(ids),
-            preprocess: runConfigSection(readRunConfig(run), 'preprocess'),
+            preprocess: runConfigSection(runConfig, 'preprocess'),
+            decoding: decodingSettingsOf(runConfigSection(runConfig, 'evaluation')),
           };
         } else {
           captioner = await loadBundleCaptioner(opts.model);
         }
+        // Flags given win over the run's or the bundle's settings.
+        const decoding = {
+          ...captioner.decoding,
+          ...(opts.beam === undefined ? {} : { beamSize: opts.beam as number }),
+          ...decodingOptions(opts),
+        };
         const results = [];
         try {
           for (const image of images) {
@@ -63,7 +80,7 @@ export function registerCaptionCommand(program: Command): void {
             const attention = captioner.model.config.decoder.attention;
             const [tokens] = await captioner.model.decode(
               { pooled: features.pooled, grid: attention ? features.grid : undefined, count: 1 },
-              { beamSize: opts.beam },
+              decoding,
             );
             results.push({ image, caption: captioner.decodeWords(tokens) });
           }
@@ -85,5 +102,7 @@ async function loadBundleCaptioner(dir: string): Promise<Captioner> {
     model: bundle.captioner,
     decodeWords: (ids) => vocabulary.decode(ids),
     preprocess: parsePreprocessSettings(bundle.preprocessing),
+    // Bundles written before decoding settings were recorded decode with the defaults.
+    decoding: bundle.manifest.decoding ?? decodingSettingsSchema.parse({}),
   };
 }

@@ -6,19 +6,22 @@ import { requestEvaluation, waitForEvaluation } from '@captioner/pipeline';
 import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
 import { GROUNDING_HEADERS, groundingCells } from '../grounding';
-import { positiveIntOption, intOption } from '../options';
+import { DIVERSITY_HEADERS, diversityCells } from '../diversity';
+import { decodingOptions, withDecodingOptions, positiveIntOption, intOption } from '../options';
 import { operationContext, waitOptions } from '../services/runs';
 
 const SCORE_KEYS = ['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'ROUGE_L', 'CIDEr'] as const;
 
 export function registerEvalCommands(program: Command): void {
-  const evaluation = program
-    .command('eval')
-    .description('evaluate a checkpoint of a run (eval RUN), or show an evaluation (eval show ID)')
-    .argument('[run]', 'run id')
-    .option('--checkpoint <which>', 'best, last, or a checkpoint id', 'best')
-    .addOption(new Option('--split <split>', 'which split').choices(['val', 'test']).default('test'))
-    .option('--beam <k>', 'beam size (1 = greedy)', positiveIntOption, 3)
+  const evaluation = withDecodingOptions(
+    program
+      .command('eval')
+      .description('evaluate a checkpoint of a run (eval RUN), or show an evaluation (eval show ID)')
+      .argument('[run]', 'run id')
+      .option('--checkpoint <which>', 'best, last, or a checkpoint id', 'best')
+      .addOption(new Option('--split <split>', 'which split').choices(['val', 'test']).default('test'))
+      .option('--beam <k>', 'beam size (1 = greedy)', positiveIntOption, 3),
+  )
     .option('--max-images <n>', 'score at most this many images (0 = all)', intOption, 0)
     .option('--wait', 'with REDIS_URL: wait for the result (exit 1 if the evaluation fails)')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this long (exit 1)', positiveIntOption)
@@ -36,6 +39,7 @@ export function registerEvalCommands(program: Command): void {
           checkpoint: opts.checkpoint,
           split: opts.split,
           beamSize: opts.beam,
+          ...decodingOptions(opts),
           maxImages: opts.maxImages,
         });
         const id = payload.evaluationId;
@@ -76,11 +80,25 @@ export async function showEvaluation(db: DbClient, id: string, json: boolean, sa
   printLine(
     `  split ${view.split}, ${view.imageCount} images, checkpoint ${view.checkpoint ? `${view.checkpoint.id} (step ${view.checkpoint.step})` : '-'}`,
   );
+  const settings = view.settings;
+  if (typeof settings.beamSize === 'number') {
+    // Evaluations stored before the other controls existed decoded with their defaults.
+    const maxLength = typeof settings.maxLength === 'number' ? settings.maxLength : "decoder's";
+    printLine(
+      `  decoding: beam ${settings.beamSize}, length penalty ${Number(settings.lengthPenalty ?? 0)}, ` +
+        `no repeated ${Number(settings.noRepeatNgramSize ?? 0) || '-'}-grams, max length ${maxLength}`,
+    );
+  }
   if (view.error) printLine(`  error: ${view.error}`);
   const { scores } = view;
   if (scores) {
     printLine();
     printTable([...SCORE_KEYS], [SCORE_KEYS.map((k) => formatScore(scores[k]))]);
+  }
+  if (view.diversity) {
+    printLine();
+    printLine('diversity (unique captions, distinct n-grams, captions not in the training set):');
+    printTable(DIVERSITY_HEADERS, [diversityCells(view.diversity)]);
   }
   if (view.grounding) {
     printLine();

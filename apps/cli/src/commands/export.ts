@@ -4,7 +4,7 @@ import { NotFoundError, artifactPaths } from '@captioner/core';
 import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
 import { loadVocabulary } from '@captioner/dataset';
 import { exportModelBundle, initBackend } from '@captioner/model';
-import { runConfigSection } from '@captioner/stage-contract';
+import { decodingSettingsOf, runConfigSection } from '@captioner/stage-contract';
 import { withContext } from '../context';
 import { printJson, printLine } from '../output';
 
@@ -26,6 +26,7 @@ export function registerExportCommand(program: Command): void {
         if (!checkpoint) throw new NotFoundError(`run ${run.id}: no checkpoint matches "${opts.checkpoint}"`);
         const paths = artifactPaths(ctx.config.home);
         const vocabulary = await loadVocabulary(paths.vocabulary(run.id));
+        const runConfig = readRunConfig(run);
         const outDir = path.resolve(opts.out ?? paths.exportDir(run.id));
         // A fine-tuned checkpoint's encoder is rebuilt with tfjs to be saved with its trained weights.
         await initBackend(ctx.config.backend);
@@ -36,8 +37,10 @@ export function registerExportCommand(program: Command): void {
           onnx: Boolean(opts.onnx),
           extras: {
             vocabulary: vocabulary.toJSON(),
-            preprocessing: runConfigSection(readRunConfig(run), 'preprocess'),
+            preprocessing: runConfigSection(runConfig, 'preprocess'),
           },
+          // The run's own decoding becomes the bundle's default (`caption --model` flags override it).
+          decoding: decodingSettingsOf(runConfigSection(runConfig, 'evaluation')),
         });
         if (opts.json)
           printJson({ dir: outDir, checkpoint: checkpoint.id, files: Object.keys(manifest.files).length });

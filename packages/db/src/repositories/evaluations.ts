@@ -61,7 +61,8 @@ export interface EvaluationSampleInput {
 
 /**
  * The Evaluation `scores` column: corpus metrics by name (`Bleu_4`, `CIDEr`, `ROUGE_L`…) and, for data sets
- * whose images have scenes, the grounding figures under `grounding` (see `@captioner/dataset`).
+ * whose images have scenes, the grounding figures under `grounding` (see `@captioner/dataset`), and the
+ * captions' diversity under `diversity` (see `captionDiversity` in `@captioner/metrics`).
  */
 export type StoredScores = Record<string, number | Record<string, number | null>>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { featureShapeSchema, modelConfigSchema } from '../config';
+import { decodingSettingsSchema, featureShapeSchema, modelConfigSchema } from '../config';
 
 /** Name of the bundle's manifest file. */
 export const BUNDLE_FILE = 'bundle.json';
@@ -27,6 +27,11 @@ export const bundleManifestSchema = z.object({
   step: z.number().int().nonnegative(),
   /** Decoder arrays in `decoder/weights.bin` (`decoder/<param>` and `norm/<stat>`). */
   decoderWeights: z.array(weightEntrySchema),
+  /**
+   * How the exporting run decoded (its `evaluation` settings): what `caption --model` uses unless told
+   * otherwise. Absent from bundles written before it existed (then: the schema's defaults).
+   */
+  decoding: decodingSettingsSchema.optional(),
   /** Every file of the bundle (paths relative to it, `/`-separated) with its SHA-256 in hex. */
   files: z.record(z.string(), z.string().length(64)),
 });

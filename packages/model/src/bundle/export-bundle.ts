@@ -9,6 +9,7 @@ import { sha256Hex } from '../io/artifact-reader';
 import { layersModelToOnnx } from '../onnx/layers-to-onnx';
 import { BUNDLE_FILE, BUNDLE_FORMAT } from './bundle-format';
 import type { BundleManifest } from './bundle-format';
+import type { DecodingSettings } from '../config';
 
 export interface ExportModelBundleOptions {
   /** Bundle directory to create (replaced atomically if it exists). */
@@ -21,6 +22,8 @@ export interface ExportModelBundleOptions {
   extras: { vocabulary: unknown; preprocessing: unknown };
   /** Also write `encoder.onnx` (pooled and grid outputs, NHWC input), for ONNX Runtime and onnxruntime-web. */
   onnx?: boolean;
+  /** Decoding settings recorded as the bundle's defaults (`bundle.json` `decoding`). */
+  decoding?: DecodingSettings;
 }
 
 /** The files of a saved encoder: its LayersModel (model.json + weight files) and encoder.json. */
@@ -123,6 +126,7 @@ export async function exportModelBundle(
       vocabSize: meta.vocabSize,
       step: meta.step,
       decoderWeights,
+      ...(options.decoding ? { decoding: options.decoding } : {}),
       files,
     };
     await fs.writeFile(path.join(temporary, BUNDLE_FILE), json(manifest));

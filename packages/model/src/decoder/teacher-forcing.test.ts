@@ -57,6 +57,47 @@ describe('teacherForcedLoss', () => {
     tf.dispose([...Object.values(params), ...Object.values(norm)]);
   });
 
+  it('weights each caption by captionWeights (the self-critical loss), fused or not', () => {
+    for (const attention of [false, true]) {
+      const config = modelConfigSchema.parse({
+        decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 4, attention, dropout: 0 },
+      });
+      const featureShape = {
+        pooledSize: 6,
+        gridPositions: attention ? 2 : 0,
+        gridChannels: attention ? 6 : 0,
+      };
+      const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
+      const params = createDecoderParams(spec, 4);
+      const norm = identityFeatureNorm(featureShape);
+      const math = new DecoderMath(spec, params, norm);
+      const random = new SeededRandom(9);
+      const b = batch(4, 10, 25, 6, 7);
+      if (attention) b.grid = Float32Array.from({ length: 4 * 12 }, () => random.normal());
+      const options = { seed: 1, training: false, samplingProbability: 0, attentionRegularization: 0 };
+      const loss = (batchOf: CaptionBatch, fused: boolean) =>
+        tf.tidy(() => teacherForcedLoss(math, batchOf, { ...options, fused }).dataSync()[0]);
+      // Sum of per-token losses of one caption, as the mean over the batch's tokens weighs it.
+      const tokens = timeMajorTokens(b).tokens;
+      const single = (row: number, fused: boolean) => {
+        const weights = new Float32Array(4);
+        weights[row] = 1;
+        return loss({ ...b, captionWeights: weights }, fused) * tokens;
+      };
+      const weights = Float32Array.from([1.5, -0.5, 0, 2]);
+      for (const fused of [true, false]) {
+        expect(loss({ ...b, captionWeights: new Float32Array(4).fill(1) }, fused)).toBeCloseTo(
+          loss(b, fused),
+          5,
+        );
+        let expected = 0;
+        for (let row = 0; row < 4; row++) expected += weights[row] * single(row, fused);
+        expect(loss({ ...b, captionWeights: weights }, fused) * tokens).toBeCloseTo(expected, 3);
+      }
+      tf.dispose([...Object.values(params), ...Object.values(norm)]);
+    }
+  });
+
   it('masks padding: time-major targets count only real tokens', () => {
     const b = batch(3, 8, 20, 4, 1);
     const tm = timeMajorTokens(b);

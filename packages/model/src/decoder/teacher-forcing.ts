@@ -25,6 +25,12 @@ export interface CaptionBatch {
    * with the encoder inside the gradient scope, so the loss reaches the encoder's weights.
    */
   featureTensors?: { pooled: tf.Tensor2D; grid?: tf.Tensor2D };
+  /**
+   * [B] weight of each caption's tokens in the loss (default 1). Self-critical training passes the
+   * advantage (reward minus baseline, possibly negative) of each sampled caption: the weighted
+   * cross-entropy is then the REINFORCE loss -(r - b) log p(caption).
+   */
+  captionWeights?: Float32Array;
 }
 
 export interface LossOptions {
@@ -198,6 +204,12 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
   // Teacher forcing scores only the real tokens (realRows); scheduled sampling scores every row, masked.
   const scored =
     options.samplingProbability <= 0 ? compactTargets(tm) : { targets: tm.targets, mask: tm.mask };
+  if (batch.captionWeights) {
+    // Row k of `scored` is caption (position % B) of the time-major layout, compacted or not.
+    const positions = scored.mask.length === tm.mask.length ? undefined : realPositions(tm);
+    const weights = batch.captionWeights;
+    scored.mask = Float32Array.from(scored.mask, (m, k) => m * weights[(positions ? positions[k] : k) % B]);
+  }
   let loss: tf.Scalar;
   if (path === 'wasm') {
     loss = maskedCrossEntropy(logits, scored.targets, scored.mask, tm.tokens);

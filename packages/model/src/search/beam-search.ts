@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderMath } from '../decoder/decoder';
 import { END_ID, START_ID } from '@captioner/core/special-tokens';
-import { disposeState, initialDecodeState, retireState, stepLogProbs } from './common';
+import { disposeState, initialDecodeState, repeatedNgramBans, retireState, stepLogProbs } from './common';
 import type { Beam, DecodeFeatures } from './types';
 
 interface LiveBeam {
@@ -44,7 +44,8 @@ function topK(values: Float32Array, offset: number, length: number, k: number): 
 /**
  * Beam search over a batch of images, all beams of all images stepped together. An image stops when it
  * has `beamSize` finished captions; at `maxLength` the live beams are returned as unfinished, so every
- * image gets `beamSize` captions (ranked best first) even if the model never produces `<end>`.
+ * image gets `beamSize` captions (ranked best first) even if the model never produces `<end>`. With
+ * `noRepeatNgramSize` > 0, no beam is extended by a word that would repeat an n-gram of that size.
  */
 export async function decodeBeamSearch(
   math: DecoderMath,
@@ -52,6 +53,7 @@ export async function decodeBeamSearch(
   beamSize: number,
   maxLength: number,
   lengthPenalty: number,
+  noRepeatNgramSize = 0,
 ): Promise<Beam[][]> {
   const n = features.count;
   const V = math.spec.vocabSize;
@@ -75,7 +77,11 @@ export async function decodeBeamSearch(
       for (let i = 0; i < n; i++) {
         const candidates: Candidate[] = [];
         for (const beam of live[i]) {
-          for (const token of topK(logProbs, beam.row * V, V, 2 * beamSize)) {
+          const banned = repeatedNgramBans(beam.tokens, noRepeatNgramSize);
+          const allowed = topK(logProbs, beam.row * V, V, 2 * beamSize + banned.size)
+            .filter((token) => !banned.has(token))
+            .slice(0, 2 * beamSize);
+          for (const token of allowed) {
             candidates.push({ parent: beam, token, logProb: beam.logProb + logProbs[beam.row * V + token] });
           }
         }

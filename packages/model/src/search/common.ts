@@ -66,3 +66,19 @@ export function stepLogProbs(
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * The words that would repeat an n-gram of `n` words already in `tokens` if produced next: for every
+ * earlier occurrence of the last n - 1 words, the word that followed it. Empty for n = 0 (no ban).
+ */
+export function repeatedNgramBans(tokens: readonly number[], n: number): Set<number> {
+  const banned = new Set<number>();
+  if (n < 1 || tokens.length < n - 1) return banned;
+  const prefixStart = tokens.length - (n - 1);
+  for (let i = 0; i + n - 1 < tokens.length; i++) {
+    let same = true;
+    for (let j = 0; j < n - 1 && same; j++) same = tokens[i + j] === tokens[prefixStart + j];
+    if (same) banned.add(tokens[i + n - 1]);
+  }
+  return banned;
+}

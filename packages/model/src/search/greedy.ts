@@ -1,14 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderMath } from '../decoder/decoder';
 import { END_ID, START_ID } from '@captioner/core/special-tokens';
-import { disposeState, initialDecodeState, retireState, stepLogProbs } from './common';
+import { disposeState, initialDecodeState, repeatedNgramBans, retireState, stepLogProbs } from './common';
 import type { Beam, DecodeFeatures } from './types';
 
-/** Greedy decoding of a batch: the most likely word at each step, until `<end>` or `maxLength` words. */
+/**
+ * Greedy decoding of a batch: the most likely word at each step, until `<end>` or `maxLength` words.
+ * With `noRepeatNgramSize` > 0, the most likely word that repeats no n-gram of that size.
+ */
 export async function decodeGreedy(
   math: DecoderMath,
   features: DecodeFeatures,
   maxLength: number,
+  noRepeatNgramSize = 0,
 ): Promise<Beam[]> {
   const n = features.count;
   const results: Beam[] = Array.from({ length: n }, () => ({
@@ -25,11 +29,23 @@ export async function decodeGreedy(
       const step = stepLogProbs(math, state, tokens, t === 0);
       retireState(state, step.state);
       state = step.state;
-      const [best, bestLogProb] = tf.tidy(() => [tf.argMax(step.logProbs, 1), tf.max(step.logProbs, 1)]);
-      step.logProbs.dispose();
-      const ids = (await best.data()) as Int32Array;
-      const lps = (await bestLogProb.data()) as Float32Array;
-      tf.dispose([best, bestLogProb]);
+      let ids: Int32Array;
+      let lps: Float32Array;
+      if (noRepeatNgramSize > 0) {
+        ({ ids, lps } = bestAllowed(
+          (await step.logProbs.data()) as Float32Array,
+          math.spec.vocabSize,
+          results.map((r) => repeatedNgramBans(r.tokens, noRepeatNgramSize)),
+        ));
+        step.logProbs.dispose();
+      } else {
+        // Without bans the argmax stays on the backend: only n numbers cross to the CPU.
+        const [best, bestLogProb] = tf.tidy(() => [tf.argMax(step.logProbs, 1), tf.max(step.logProbs, 1)]);
+        step.logProbs.dispose();
+        ids = (await best.data()) as Int32Array;
+        lps = (await bestLogProb.data()) as Float32Array;
+        tf.dispose([best, bestLogProb]);
+      }
       tokens = new Int32Array(ids);
       for (let i = 0; i < n; i++) {
         if (done[i]) continue;
@@ -47,4 +63,26 @@ export async function decodeGreedy(
   }
   for (const r of results) r.score = r.logProb;
   return results;
+}
+
+/** Per row, the most likely word not in that row's bans (ties: the lower id, as `tf.argMax`). */
+function bestAllowed(
+  logProbs: Float32Array,
+  V: number,
+  bans: ReadonlyArray<ReadonlySet<number>>,
+): { ids: Int32Array; lps: Float32Array } {
+  const ids = new Int32Array(bans.length);
+  const lps = new Float32Array(bans.length);
+  for (let i = 0; i < bans.length; i++) {
+    let best = -1;
+    let bestValue = -Infinity;
+    for (let j = 0; j < V; j++) {
+      const v = logProbs[i * V + j];
+      if (v > bestValue && !bans[i].has(j)) [best, bestValue] = [j, v];
+    }
+    // Everything banned cannot happen with a real vocabulary; end the caption rather than repeat.
+    ids[i] = best < 0 ? END_ID : best;
+    lps[i] = best < 0 ? 0 : bestValue;
+  }
+  return { ids, lps };
 }

@@ -15,6 +15,11 @@ export interface DecodeOptions {
    * the words plus `<end>` when produced. 0 ranks by total log-probability. @defaultValue 0
    */
   lengthPenalty?: number;
+  /**
+   * Bans repeating any n-gram of this many words within a caption (the word that would complete an
+   * n-gram already produced is never chosen); 0 allows repeats. @defaultValue 0
+   */
+  noRepeatNgramSize?: number;
 }
 
 /** One decoded caption with its scores. */

@@ -99,6 +99,8 @@ async function enqueuedRun(): Promise<RunPlan> {
       checkpoint: 'best',
       split: 'test',
       beamSize: 1,
+      lengthPenalty: 0,
+      noRepeatNgramSize: 0,
       maxImages: 0,
       trackStage: true,
     },

@@ -65,6 +65,8 @@ describe('the local executor and the stage runner on errors that cannot succeed'
           checkpoint: 'best',
           split: 'test',
           beamSize: 1,
+          lengthPenalty: 0,
+          noRepeatNgramSize: 0,
           maxImages: 0,
           trackStage: true,
         },

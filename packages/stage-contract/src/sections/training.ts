@@ -37,6 +37,38 @@ export const validationSchema = z.strictObject({
   maxImages: z.number().int().positive().default(250),
 });
 
+/**
+ * Self-critical sequence training (Rennie et al. 2017), a phase after cross-entropy: from the best
+ * cross-entropy checkpoint, captions sampled from the model are rewarded with their CIDEr-D against the
+ * training references (document frequencies of the training split) and trained by policy gradient with
+ * a baseline. Absent: no such phase.
+ */
+export const selfCriticalSchema = z
+  .strictObject({
+    /** Passes over the training images. @defaultValue 2 */
+    epochs: z.number().int().positive().default(2),
+    /** Captions sampled per image and step. @defaultValue 5 */
+    samples: z.number().int().min(1).max(20).default(5),
+    /**
+     * `mean`: a sample's baseline is the mean reward of the image's other samples ("new self-critical",
+     * Luo 2020); `greedy`: the reward of the greedy caption (Rennie et al.). @defaultValue 'mean'
+     */
+    baseline: z.enum(['greedy', 'mean']).default('mean'),
+    /** The reward metric. @defaultValue 'CIDEr' */
+    reward: z.enum(['CIDEr']).default('CIDEr'),
+    /** Adam step size of this phase (constant). @defaultValue 0.0001 */
+    learningRate: z.number().positive().default(0.0001),
+    /** Images per step (each sampled `samples` times). @defaultValue 16 */
+    batchSize: z.number().int().positive().default(16),
+    /** Training images per epoch, the first N of each epoch's order (0 = all). @defaultValue 0 */
+    imagesPerEpoch: z.number().int().nonnegative().default(0),
+  })
+  .refine((s) => s.baseline !== 'mean' || s.samples >= 2, {
+    message: 'the mean baseline needs samples >= 2',
+    path: ['samples'],
+  });
+export type SelfCriticalConfig = z.output<typeof selfCriticalSchema>;
+
 /** The run config's `training` section: every default written here, once. */
 export const trainingConfigSchema = z.strictObject({
   /**
@@ -92,6 +124,8 @@ export const trainingConfigSchema = z.strictObject({
   earlyStoppingPatience: z.number().int().nonnegative().default(4),
   /** Training loss/throughput metrics are reported every N steps. @defaultValue 10 */
   logEverySteps: z.number().int().positive().default(10),
+  /** Self-critical training after cross-entropy (see `selfCriticalSchema`); absent: none. */
+  selfCritical: selfCriticalSchema.optional(),
 });
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
 export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;

@@ -9,6 +9,8 @@ export interface TrainStepOptions {
   gradClipNorm: number;
   samplingProbability: number;
   attentionRegularization: number;
+  /** Dropout on (cross-entropy); self-critical steps score their samples without it. @defaultValue true */
+  training?: boolean;
   /** Per-variable learning rate override (see Adam.apply). */
   learningRateOf?: (name: string) => number | undefined;
   /**
@@ -40,7 +42,7 @@ export function trainStep(
       () =>
         teacherForcedLoss(math, features ? { ...batch, featureTensors: features() } : batch, {
           seed: options.seed,
-          training: true,
+          training: options.training ?? true,
           samplingProbability: options.samplingProbability,
           attentionRegularization: options.attentionRegularization,
           path,

@@ -1,32 +1,40 @@
 /**
- * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1>`.
+ * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1> [scst]`
+ * (`scst`: a self-critical phase follows the cross-entropy one).
  * Prints `checkpoint <step>` after each checkpoint so the test can kill it at a known point.
  */
 import { initBackend, modelConfigSchema } from '@captioner/model';
 import { trainCaptioner } from '../train-captioner';
+import { trainSelfCritical } from '../self-critical';
 import { trainingConfigSchema } from '../config';
 import { exactMatchScorer, toyCaptionData } from './toy-data';
 
-const [checkpointsDir, resume] = process.argv.slice(2);
+const [checkpointsDir, resume, phase] = process.argv.slice(2);
 await initBackend('wasm');
-const result = await trainCaptioner({
+const options = {
   modelConfig: resumeModelConfig(),
   trainingConfig: trainingConfigSchema.parse({
-    epochs: 3,
+    // One cross-entropy epoch before a self-critical phase: that phase is what its test resumes.
+    epochs: phase === 'scst' ? 1 : 3,
     batchSize: 10,
     learningRate: 0.01,
     checkpointEverySteps: 3,
     keepLastCheckpoints: 2,
     scheduledSampling: { enabled: true, startEpoch: 1 },
+    ...(phase === 'scst'
+      ? { selfCritical: { epochs: 2, samples: 3, batchSize: 10, learningRate: 0.001 } }
+      : {}),
   }),
   data: toyCaptionData({ images: 60, valImages: 10, seed: 3 }),
   checkpointsDir,
   resume: resume === '1',
   scoreCaptions: exactMatchScorer,
-  onCheckpoint: (c) => {
+  onCheckpoint: (c: { step: number }) => {
     process.stdout.write(`checkpoint ${c.step}\n`);
   },
-});
+};
+const crossEntropy = await trainCaptioner(options);
+const result = phase === 'scst' ? await trainSelfCritical({ ...options, crossEntropy }) : crossEntropy;
 process.stdout.write(`done ${result.steps} ${result.last.dir}\n`);
 
 function resumeModelConfig() {
