@@ -19,7 +19,11 @@ export const encoderConfigSchema = z.strictObject({
   trainable: z.boolean().default(false),
   /** How many of the last residual blocks train when `trainable`. @defaultValue 1 */
   trainableBlocks: z.number().int().min(0).default(1),
-  /** Directory or URL of a tfjs LayersModel (`model.json` + weight files) holding pretrained weights. */
+  /**
+   * Pretrained weights: a torchvision state dict (`.pth`/`.pt`/`.safetensors` file or URL) for
+   * resnet18/34/50, or the directory or URL of a tfjs LayersModel (`model.json` + weight files, Keras
+   * layer names) for the other kinds.
+   */
   weights: z.string().optional(),
 });
 export type EncoderConfig = z.infer<typeof encoderConfigSchema>;

@@ -14,7 +14,14 @@ const BN_EPSILON = 1.001e-5;
 
 class LayerFactory {
   private counter = 0;
-  constructor(private readonly seed: number) {}
+  /** `seed` undefined: zero kernels, for weights about to be overwritten (He init of 20M values costs seconds). */
+  constructor(private readonly seed: number | undefined) {}
+
+  private kernelInitializer(): ReturnType<typeof tf.initializers.zeros> {
+    return this.seed === undefined
+      ? tf.initializers.zeros()
+      : tf.initializers.heNormal({ seed: this.seed + this.counter++ });
+  }
   conv(
     name: string,
     filters: number,
@@ -28,7 +35,7 @@ class LayerFactory {
       kernelSize: kernel,
       strides,
       padding,
-      kernelInitializer: tf.initializers.heNormal({ seed: this.seed + this.counter++ }),
+      kernelInitializer: this.kernelInitializer(),
     });
   }
   bn(name: string): tf.layers.Layer {
@@ -90,7 +97,11 @@ function bottleneckBlock(
 }
 
 /** Builds a Keras-flavoured feature-map model [n, S, S, 3] -> [n, h, w, C]; He-initialised from `seed`. */
-export function buildKerasResNet(arch: Architecture, config: EncoderConfig, seed: number): tf.LayersModel {
+export function buildKerasResNet(
+  arch: Architecture,
+  config: EncoderConfig,
+  seed: number | undefined,
+): tf.LayersModel {
   const f = new LayerFactory(seed);
   const input = tf.input({ shape: [config.imageSize, config.imageSize, 3], name: 'image' });
   let x: tf.SymbolicTensor;

@@ -23,7 +23,14 @@ const BN_EPSILON = 1e-5;
 
 class LayerFactory {
   private counter = 0;
-  constructor(private readonly seed: number) {}
+  /** `seed` undefined: zero kernels, for weights about to be overwritten (He init of 20M values costs seconds). */
+  constructor(private readonly seed: number | undefined) {}
+
+  private kernelInitializer(): ReturnType<typeof tf.initializers.zeros> {
+    return this.seed === undefined
+      ? tf.initializers.zeros()
+      : tf.initializers.heNormal({ seed: this.seed + this.counter++ });
+  }
 
   /** A k x k conv with torchvision's `padding=k//2` (explicit, symmetric) and no bias. */
   conv(
@@ -48,7 +55,7 @@ class LayerFactory {
         strides,
         padding: 'valid',
         useBias: false,
-        kernelInitializer: tf.initializers.heNormal({ seed: this.seed + this.counter++ }),
+        kernelInitializer: this.kernelInitializer(),
       })
       .apply(padded) as tf.SymbolicTensor;
   }
@@ -110,7 +117,7 @@ function bottleneckBlock(
 export function buildTorchvisionResNet(
   arch: Architecture,
   config: EncoderConfig,
-  seed: number,
+  seed: number | undefined,
 ): tf.LayersModel {
   const f = new LayerFactory(seed);
   const input = tf.input({ shape: [config.imageSize, config.imageSize, 3], name: 'image' });
