@@ -48,13 +48,34 @@ export function torchvisionWeightName(weight: string): string | undefined {
   return bn ? `${module}.${bn}` : undefined;
 }
 
+/**
+ * PyTorch's OIHW kernel layout <-> tfjs' HWIO, in plain JavaScript (tf.transpose of 4-D tensors takes a
+ * slow path on wasm: seconds per ResNet).
+ */
+export function oihwToHwio(data: Float32Array, [o, i, h, w]: number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  let from = 0;
+  for (let a = 0; a < o; a++)
+    for (let b = 0; b < i; b++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) out[((y * w + x) * i + b) * o + a] = data[from++];
+  return out;
+}
+
+export function hwioToOihw(data: Float32Array, [h, w, i, o]: number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  let to = 0;
+  for (let a = 0; a < o; a++)
+    for (let b = 0; b < i; b++)
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[to++] = data[((y * w + x) * i + b) * o + a];
+  return out;
+}
+
 /** The tfjs value of a stored tensor for a weight of shape `shape` (OIHW kernels transposed to HWIO). */
 function toTfjs(tensor: StoredTensor, shape: number[]): tf.Tensor {
-  if (shape.length === 4) {
-    const [o, i, h, w] = tensor.shape;
-    return tf.tidy(() => tf.transpose(tf.tensor4d(tensor.data, [o, i, h, w]), [2, 3, 1, 0]));
-  }
-  return tf.tensor(tensor.data, tensor.shape);
+  return shape.length === 4
+    ? tf.tensor(oihwToHwio(tensor.data, tensor.shape), shape)
+    : tf.tensor(tensor.data, shape);
 }
 
 /** The shape a weight of tfjs shape `shape` has in the state dict (HWIO -> OIHW). */
@@ -106,4 +127,19 @@ export function loadTorchvisionStateDict(model: tf.LayersModel, stateDict: State
     value.dispose();
   }
   return assignments.length;
+}
+
+/** The inverse of `loadTorchvisionStateDict`: the model's weights under torchvision's names and shapes (OIHW). */
+export function torchvisionStateDictOf(model: tf.LayersModel): StateDict {
+  const out: StateDict = new Map();
+  for (const variable of model.weights) {
+    const name = torchvisionWeightName(variable.originalName);
+    if (!name)
+      throw new InvalidInputError(`${model.name}: weight ${variable.originalName} has no torchvision name`);
+    const shape = variable.shape as number[];
+    const values = variable.read().dataSync() as Float32Array;
+    const data = shape.length === 4 ? hwioToOihw(values, shape) : Float32Array.from(values);
+    out.set(name, { dtype: 'float32', shape: torchShape(shape), data });
+  }
+  return out;
 }

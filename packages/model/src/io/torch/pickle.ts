@@ -276,7 +276,7 @@ export function unpickle(bytes: Uint8Array, label: string, hooks: PickleHooks): 
         // GLOBAL "module\nname\n"
         const line = () => {
           const end = bytes.indexOf(0x0a, at);
-          if (end < 0) throw corrupt('GLOBAL without a newline');
+          if (end < 0) throw corrupt(`pickle ends inside an opcode at byte ${at}`);
           const value = new TextDecoder('latin1').decode(bytes.subarray(at, end));
           at = end + 1;
           return value;
