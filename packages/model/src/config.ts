@@ -6,17 +6,24 @@ import { z } from 'zod';
 export const encoderConfigSchema = z.strictObject({
   /**
    * Architecture. `small-resnet` is a 3-stage basic-block ResNet for low-resolution inputs (32-128 px);
-   * the others follow He et al. (ResNet-50 uses Keras' layer names, so converted ImageNet weights load).
+   * `resnet18`/`resnet34`/`resnet50` compute exactly what torchvision's do (their state dicts load, see
+   * `weights`); `keras-resnet50` is keras.applications' ResNet50 v1 (its converted weights load).
    * @defaultValue 'small-resnet'
    */
-  kind: z.enum(['small-resnet', 'resnet18', 'resnet34', 'resnet50']).default('small-resnet'),
+  kind: z
+    .enum(['small-resnet', 'resnet18', 'resnet34', 'resnet50', 'keras-resnet50'])
+    .default('small-resnet'),
   /** Square input size in pixels. @defaultValue 64 */
   imageSize: z.number().int().min(16).max(1024).default(64),
   /** Fine-tune the last `trainableBlocks` residual blocks end to end (reads image shards). @defaultValue false */
   trainable: z.boolean().default(false),
   /** How many of the last residual blocks train when `trainable`. @defaultValue 1 */
   trainableBlocks: z.number().int().min(0).default(1),
-  /** Directory or URL of a tfjs LayersModel (`model.json` + weight files) holding pretrained weights. */
+  /**
+   * Pretrained weights: a torchvision state dict (`.pth`/`.pt`/`.safetensors` file or URL) for
+   * resnet18/34/50, or the directory or URL of a tfjs LayersModel (`model.json` + weight files, Keras
+   * layer names) for the other kinds.
+   */
   weights: z.string().optional(),
 });
 export type EncoderConfig = z.infer<typeof encoderConfigSchema>;

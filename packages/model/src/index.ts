@@ -49,6 +49,14 @@ export type { EncodedImages } from './encoder/image-encoder';
 export { encodeImages } from './encoder/encode-images';
 export { buildResNet, blockNames } from './encoder/resnet';
 export { loadPretrainedWeights } from './encoder/pretrained-weights';
+export {
+  loadTorchvisionStateDict,
+  torchvisionStateDictOf,
+  torchvisionWeightName,
+} from './encoder/torchvision-weights';
+export { parseStateDict } from './io/torch/parse-state-dict';
+export { readStateDictFile, isStateDictLocation } from './io/torch/read-state-dict-file';
+export type { StateDict, StoredTensor, TensorDtype } from './io/torch/state-dict';
 export type { WeightLoadReport } from './encoder/pretrained-weights';
 export { exportModelBundle } from './bundle/export-bundle';
 export type { ExportModelBundleOptions } from './bundle/export-bundle';

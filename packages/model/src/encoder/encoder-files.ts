@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CorruptArtifactError, writeJsonAtomic } from '@captioner/core';
+import type * as tf from '@tensorflow/tfjs';
+import { ConfigError, CorruptArtifactError, writeJsonAtomic } from '@captioner/core';
 import { z } from 'zod';
 import { encoderConfigSchema } from '../config';
 import type { EncoderConfig } from '../config';
@@ -9,6 +10,9 @@ import { loadLayersModelFrom, saveLayersModel } from '../io/layers-model-io';
 import { ImageEncoder } from './image-encoder';
 import { buildResNet } from './resnet';
 import { loadPretrainedWeights } from './pretrained-weights';
+import { ARCHITECTURES } from './architectures';
+import { isStateDictLocation, readStateDictFile } from '../io/torch/read-state-dict-file';
+import { loadTorchvisionStateDict } from './torchvision-weights';
 
 /** `encoder.json`, saved next to the LayersModel files. */
 const encoderFileSchema = z.object({
@@ -35,15 +39,32 @@ export async function saveEncoder(encoder: ImageEncoder, dir: string): Promise<v
 }
 
 /**
+ * Writes pretrained weights into `model`: a torchvision state dict (`.pth`/`.pt`/`.safetensors`, file or
+ * URL) for resnet18/34/50, a tfjs LayersModel directory or URL (Keras names) otherwise.
+ */
+async function loadWeights(model: tf.LayersModel, config: EncoderConfig, location: string): Promise<void> {
+  if (!isStateDictLocation(location)) {
+    await loadPretrainedWeights(model, location);
+    return;
+  }
+  if (ARCHITECTURES[config.kind].flavour !== 'torchvision')
+    throw new ConfigError(
+      `model.encoder.weights: ${location} is a PyTorch state dict, which only kinds resnet18, resnet34 and resnet50 load (kind is ${config.kind})`,
+    );
+  loadTorchvisionStateDict(model, await readStateDictFile(location), location);
+}
+
+/**
  * Builds an encoder: He-initialised from `seed` (the same seed gives the same weights), then overwritten
- * by pretrained weights when `config.weights` names a tfjs LayersModel directory or URL.
+ * by pretrained weights when `config.weights` names a file or directory (see `loadWeights`).
  */
 export async function createEncoder(config: EncoderConfig, seed: number): Promise<ImageEncoder> {
   const parsed = encoderConfigSchema.parse(config);
-  const model = buildResNet(parsed, seed);
+  // With pretrained weights the random initialisation would be overwritten: skip it (it costs seconds).
+  const model = buildResNet(parsed, parsed.weights ? undefined : seed);
   if (parsed.weights) {
     try {
-      await loadPretrainedWeights(model, parsed.weights);
+      await loadWeights(model, parsed, parsed.weights);
     } catch (error) {
       model.dispose();
       throw error;

@@ -53,12 +53,26 @@ describe('ImageEncoder', () => {
   });
 
   it('builds ResNet-18/34/50 with the expected feature sizes and Keras layer names', () => {
-    const expectations = { resnet18: [512, 20], resnet34: [512, 36], resnet50: [2048, 53] } as const;
+    const expectations = {
+      resnet18: [512, 20],
+      resnet34: [512, 36],
+      resnet50: [2048, 53],
+      'keras-resnet50': [2048, 53],
+    } as const;
     for (const [kind, [channels, convs]] of Object.entries(expectations)) {
       const model = buildResNet(encoderConfigSchema.parse({ kind, imageSize: 64 }), 1);
       expect(model.outputs[0].shape).toEqual([null, 2, 2, channels]);
-      expect(model.layers.filter((l) => l.name.endsWith('_conv')).length).toBe(convs);
+      const conv = model.layers.filter((l) => l.name.endsWith('_conv'));
+      expect(conv.length).toBe(convs);
+      // torchvision's convolutions have no bias, Keras' have one.
+      const weightsPerConv = kind === 'keras-resnet50' ? 2 : 1;
+      expect(conv.every((l) => l.weights.length === weightsPerConv)).toBe(true);
       if (kind === 'resnet50') {
+        // v1.5: the stride of a stage's first bottleneck is on the 3x3 conv.
+        const strides = (name: string) => (model.getLayer(name).getConfig().strides as number[])[0];
+        expect([strides('conv3_block1_1_conv'), strides('conv3_block1_2_conv')]).toEqual([1, 2]);
+      }
+      if (kind === 'keras-resnet50') {
         for (const name of [
           'conv1_conv',
           'conv1_bn',
