@@ -17,24 +17,10 @@ interface Architecture {
   filters: number[];
   /** ImageNet stem (7x7/2 conv + 3x3/2 max pool) or the low-resolution stem (3x3/2 conv). */
   stem: 'imagenet' | 'small';
-  /** Stride of each stage's first block; He et al.'s 1, 2, 2, 2 when absent. */
-  strides?: number[];
-  /** Average pooling of the last feature map (`grid_pool`), 1 for none. */
-  gridPool?: number;
 }
 
 const ARCHITECTURES: Record<EncoderConfig['kind'], Architecture> = {
-  // Strides 1, 1, 2 then a 2x2 average: the same 8x8x128 grid (stride 8) as strides 1, 2, 2 but computed at
-  // twice the resolution. A frozen random encoder's colour and kind of a shape are far more linearly
-  // readable that way (packages/model/README.md, "Grounding"); strided random convolutions alias them.
-  'small-resnet': {
-    block: 'basic',
-    stages: [1, 1, 1],
-    filters: [32, 64, 128],
-    stem: 'small',
-    strides: [1, 1, 2],
-    gridPool: 2,
-  },
+  'small-resnet': { block: 'basic', stages: [1, 1, 1], filters: [32, 64, 128], stem: 'small' },
   resnet18: { block: 'basic', stages: [2, 2, 2, 2], filters: [64, 128, 256, 512], stem: 'imagenet' },
   resnet34: { block: 'basic', stages: [3, 4, 6, 3], filters: [64, 128, 256, 512], stem: 'imagenet' },
   resnet50: { block: 'bottleneck', stages: [3, 4, 6, 3], filters: [64, 128, 256, 512], stem: 'imagenet' },
@@ -150,8 +136,7 @@ export function buildResNet(config: EncoderConfig, seed: number): tf.LayersModel
   }
   arch.stages.forEach((count, s) => {
     for (let b = 0; b < count; b++) {
-      const stageStride = arch.strides?.[s] ?? (s > 0 ? 2 : 1);
-      const stride = b === 0 ? stageStride : 1;
+      const stride = b === 0 && s > 0 ? 2 : 1;
       const prefix = `conv${s + 2}_block${b + 1}`;
       x =
         arch.block === 'basic'
@@ -159,9 +144,5 @@ export function buildResNet(config: EncoderConfig, seed: number): tf.LayersModel
           : bottleneckBlock(f, x, prefix, arch.filters[s], stride, b === 0);
     }
   });
-  if (arch.gridPool && arch.gridPool > 1)
-    x = tf.layers
-      .averagePooling2d({ name: 'grid_pool', poolSize: arch.gridPool, strides: arch.gridPool })
-      .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: x, name: config.kind.replace('-', '_') });
 }
