@@ -1,14 +1,20 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
 import type { CaptionerConfig } from '@captioner/core';
 import type { DbClient } from '@captioner/db';
-import { requireTokenForWrites } from './auth';
+import { registerAccessControl } from './auth';
 import { handleError } from './errors';
+import { registerAssetRoutes } from './dashboard/assets';
+import { registerAccessRoutes } from './routes/access';
 import { registerDashboardRoutes } from './routes/dashboard';
 import { registerDatasetRoutes } from './routes/datasets';
 import { registerEvaluationRoutes } from './routes/evaluations';
 import { registerHealthRoutes } from './routes/health';
+import { registerHousekeepingRoutes } from './routes/housekeeping';
 import { registerQueueRoutes } from './routes/queues';
+import { registerQueueBoard } from './routes/queue-board';
 import { registerRunRoutes } from './routes/runs';
 
 export interface ServerOptions {
@@ -25,13 +31,30 @@ export function buildServer({ config, db, log = false }: ServerOptions): Fastify
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: `no route: ${request.method} ${request.url.split('?')[0]}` });
   });
-  requireTokenForWrites(app, config.apiToken);
+  // Security headers on every answer: a Content-Security-Policy that allows scripts from this site only
+  // (the pages have no inline script), no framing, nosniff, no referrer to other sites.
+  // helmet's defaults but two: no upgrade-insecure-requests (the API is served over plain HTTP on loopback
+  // or behind a proxy, and the browser would send the dashboard's forms to https:// and fail), and the
+  // referrer policy `same-origin` instead of `no-referrer`, under which a browser sends `Origin: null`
+  // with the dashboard's own forms and the same-origin check of cookie writes (auth.ts) could not pass.
+  void app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  // The dashboard's forms (login, archive, delete) post application/x-www-form-urlencoded.
+  void app.register(formbody);
+  registerAccessControl(app, { token: config.apiToken, protectReads: config.apiProtectReads });
   const context = { config, db };
   registerHealthRoutes(app, context);
+  registerAccessRoutes(app, context);
   registerDatasetRoutes(app, context);
   registerRunRoutes(app, context);
+  registerHousekeepingRoutes(app, context);
   registerEvaluationRoutes(app, context);
   registerQueueRoutes(app, context);
+  registerQueueBoard(app, context);
+  registerAssetRoutes(app);
   registerDashboardRoutes(app, context);
   return app;
 }

@@ -12,3 +12,9 @@ export function positiveIntOption(value: string): number {
   if (parsed <= 0) throw new InvalidArgumentError(`"${value}" must be positive`);
   return parsed;
 }
+
+export function nonNegativeIntOption(value: string): number {
+  const parsed = intOption(value);
+  if (parsed < 0) throw new InvalidArgumentError(`"${value}" must be 0 or more`);
+  return parsed;
+}

@@ -1,16 +1,3 @@
-/**
- * Makes a closed stdout or stderr end the command quietly: a reader that stops early (`| head -5`)
- * closes the pipe because it has all it wants, which is not an error worth a stack trace.
- */
-export function exitQuietlyWhenOutputCloses(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(0);
-      throw error;
-    });
-  }
-}
-
 /** Prints data as JSON (for `--json`) on stdout. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

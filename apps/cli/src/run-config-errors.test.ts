@@ -34,7 +34,7 @@ describe('run start refuses a bad run config', () => {
     const file = path.join(home, 'run.json');
     await fs.writeFile(file, JSON.stringify({ model: { decoder: { hiden: 8 } }, training: { epochs: 1 } }));
     const result = await runCli(['run', 'start', '--dataset', 'tiny', '--config', file], env);
-    expect(result.stderr).toBe('captioner: error: run config: model.decoder.hiden: unknown key\n');
+    expect(result.stderr).toBe(`captioner: error: ${file}: run config: model.decoder.hiden: unknown key\n`);
     expect(result.code).toBe(2);
     expect(await runCliJson<unknown[]>(['run', 'list'], env)).toEqual([]);
   });

@@ -4,6 +4,7 @@ import type { CaptionerConfig } from '@captioner/core';
 import { openDatabase } from '@captioner/db';
 import type { StageKind } from '@captioner/db';
 import { createWorkerConnection, startWorkerPool } from '@captioner/pipeline';
+import { releaseInferenceSessions } from '@captioner/feature-extraction';
 import { createStageHandlers } from './handlers';
 import { watchRedis } from './redis-watch';
 
@@ -62,6 +63,7 @@ export async function runWorker(config: CaptionerConfig, options: WorkerOptions)
     redis.stop();
     // After giving up, running jobs have nothing to report to: a short deadline is enough.
     await pool.close(1000);
+    await releaseInferenceSessions();
     connection.disconnect();
     await database.close().catch(warnOnFailure(logger, 'closing the database'));
     logger.info('worker stopped');

@@ -50,6 +50,11 @@ export const envSchema = z.object({
    * `Authorization: Bearer <token>`; reads stay open. @defaultValue unset (no authentication)
    */
   CAPTIONER_API_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /**
+   * `1`: the API's reads (pages and JSON) need the token too — a bearer header, or the cookie the
+   * dashboard's login form sets. Needs CAPTIONER_API_TOKEN. @defaultValue `0` (reads open)
+   */
+  CAPTIONER_API_PROTECT_READS: z.enum(['0', '1']).default('0'),
   /** pino level. @defaultValue `info` */
   CAPTIONER_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -69,6 +74,8 @@ export interface CaptionerConfig {
   dbRetryMs: number;
   /** Bearer token the API requires for writes (CAPTIONER_API_TOKEN). */
   apiToken: string | undefined;
+  /** Reads need the token too (CAPTIONER_API_PROTECT_READS=1). */
+  apiProtectReads: boolean;
 }
 
 /** Reads and validates the configuration from an environment (process.env by default). */
@@ -80,6 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaptionerConfi
     throw new ConfigError(`environment variable ${String(issue.path[0])}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.CAPTIONER_API_PROTECT_READS === '1' && !e.CAPTIONER_API_TOKEN)
+    throw new ConfigError('environment variable CAPTIONER_API_PROTECT_READS: needs CAPTIONER_API_TOKEN');
   const home = path.resolve(e.CAPTIONER_HOME);
   const databaseUrl = e.DATABASE_URL ?? `file:${path.join(home, 'captioner.db')}`;
   return {
@@ -97,5 +106,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CaptionerConfi
     },
     dbRetryMs: e.CAPTIONER_DB_RETRY_MS,
     apiToken: e.CAPTIONER_API_TOKEN,
+    apiProtectReads: e.CAPTIONER_API_PROTECT_READS === '1',
   };
 }

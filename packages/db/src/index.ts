@@ -4,7 +4,15 @@ export { applyMigrations, MigrationChangedError } from './migrate';
 export { newId } from './ids';
 export { upsertDataset, listDatasets, getDataset } from './repositories/datasets';
 export type { DatasetRecordInput } from './repositories/datasets';
-export { createRun, getRun, getRunDetails, listRuns, setRunStatus, setRunBackend } from './repositories/runs';
+export {
+  createRun,
+  getRun,
+  getRunDetails,
+  listRuns,
+  setRunStatus,
+  setRunBackend,
+  recordRunAutoBatch,
+} from './repositories/runs';
 export { markRunCancelled, markRunResumable } from './repositories/run-lifecycle';
 export {
   RUN_STATUSES,
@@ -59,3 +67,14 @@ export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
 export type { JsonValue } from './json-columns';
 export { summarizeStages, runListView, runDetailsView, evaluationView, readScores } from './views';
 export type { Scores, Grounding, StageSummary, RunListEntry, RunDetails } from './views';
+export {
+  metricsSince,
+  flattenConfig,
+  diffConfigs,
+  compareRunsView,
+  galleryView,
+  sampleImageSource,
+} from './dashboard-views';
+export type { MetricPoint, RunComparison, SampleOrder } from './dashboard-views';
+export { recordRunLog, listRunLogs, setRunArchived, deleteRunRows } from './repositories/run-logs';
+export type { RunLogLevel } from './repositories/run-logs';

@@ -45,6 +45,7 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
       '0001_init',
       '0002_evaluation_is_final',
       '0003_snake_case_jsonb',
+      '0004_run_log_archive',
     ]);
     await again.close();
   });

@@ -70,8 +70,8 @@ export function summarizeStages(
 }
 
 /** Runs newest first, each with its stage summary and the scores of its final evaluation, if any. */
-export async function runListView(db: DbClient, limit: number) {
-  const runs = await listRuns(db, { limit });
+export async function runListView(db: DbClient, limit: number, options: { includeArchived?: boolean } = {}) {
+  const runs = await listRuns(db, { limit, includeArchived: options.includeArchived });
   const evaluations = await db.evaluation.findMany({
     where: { runId: { in: runs.map((r) => r.id) }, isFinal: true },
   });
@@ -87,6 +87,7 @@ export async function runListView(db: DbClient, limit: number) {
     error: r.error,
     createdAt: r.createdAt,
     finishedAt: r.finishedAt,
+    archivedAt: r.archivedAt,
     stages: summarizeStages(r.stages),
     finalScores: finalScores.get(r.id) ?? null,
   }));

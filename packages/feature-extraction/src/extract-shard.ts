@@ -1,7 +1,7 @@
 import { CancelledError, readShardFile } from '@captioner/core';
 import type { ProgressListener, ShardHeader } from '@captioner/core';
 import { normalizeImages, readImageShard, writeFeatureShard } from '@captioner/dataset';
-import type { ImageEncoder } from '@captioner/model';
+import type { FeatureEncoder } from '@captioner/model';
 
 /** Images encoded per forward pass. */
 export const EXTRACT_BATCH_SIZE = 32;
@@ -23,8 +23,10 @@ async function isCompleteFor(featureFile: string, imagesSha256: string): Promise
 export async function extractFeatureShard(options: {
   imageFile: string;
   featureFile: string;
-  encoder: ImageEncoder;
+  encoder: FeatureEncoder;
   encoderName: string;
+  /** The engine that runs `encoder` ('onnx (cpu)', 'tfjs', ...), recorded in the shard's meta. */
+  engine?: string;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
 }): Promise<{ header: ShardHeader; skipped: boolean; count: number }> {
@@ -68,7 +70,11 @@ export async function extractFeatureShard(options: {
     pooledSize: encoder.pooledSize,
     gridPositions: encoder.gridPositions,
     gridChannels: encoder.gridChannels,
-    meta: { encoder: options.encoderName, imagesSha256: imageHeader.sha256 },
+    meta: {
+      encoder: options.encoderName,
+      imagesSha256: imageHeader.sha256,
+      ...(options.engine ? { engine: options.engine } : {}),
+    },
   });
   return { header, skipped: false, count: n };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { artifactPaths, warnOnFailure } from '@captioner/core';
 import { getRun, readRunConfig, recordShard } from '@captioner/db';
 import type { StageContext } from '@captioner/stage-contract';
-import { initBackend } from '@captioner/model';
+import { inferenceEncoder, initBackend } from '@captioner/model';
 import { runConfigSection } from '@captioner/stage-contract';
 import { loadOrCreateRunEncoder } from './encoder-store';
 import { extractFeatureShard } from './extract-shard';
@@ -18,14 +18,20 @@ export async function extractStage(
   const seed = runConfigSection(runConfig, 'seed');
   await initBackend(ctx.config.backend);
   const paths = artifactPaths(ctx.config.home);
-  const encoder = await loadOrCreateRunEncoder(paths.encoderDir(run.id), model.encoder, seed);
+  const encoderDir = paths.encoderDir(run.id);
+  const encoder = await loadOrCreateRunEncoder(encoderDir, model.encoder, seed);
   try {
+    // ONNX Runtime when it loads (one session per worker process, see releaseInferenceSessions), else tfjs.
+    const inference = await inferenceEncoder(encoder, encoderDir, {
+      onWarning: (message) => ctx.logger.warn({ runId: run.id }, message),
+    });
     const featureFile = paths.featureShard(run.id, payload.shard);
     const result = await extractFeatureShard({
       imageFile: paths.imageShard(run.id, payload.shard),
       featureFile,
-      encoder,
+      encoder: inference.encoder,
       encoderName: model.encoder.kind,
+      engine: inference.engine,
       signal: ctx.signal,
       onProgress: (update) => {
         void ctx.reportProgress(update).catch(warnOnFailure(ctx.logger, 'recording progress'));

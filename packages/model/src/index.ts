@@ -15,6 +15,8 @@ export {
 export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 export { teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
 export type { CaptionBatch, LossOptions } from './decoder/teacher-forcing';
+export { trainingPathFor } from './decoder/training-path';
+export type { TrainingPath } from './decoder/training-path';
 export { matMul, embeddingLookup } from './decoder/ops';
 export type { Beam, DecodeFeatures, DecodeOptions } from './search/types';
 export { CaptionModel, decoderFromArrays, decoderToArrays } from './caption-model';
@@ -46,3 +48,22 @@ export {
   loadFineTunedEncoder,
   encoderWeightName,
 } from './checkpoint/encoder-weights';
+export {
+  layersModelToOnnx,
+  ONNX_ENCODER_INPUT,
+  ONNX_POOLED_OUTPUT,
+  ONNX_GRID_OUTPUT,
+} from './onnx/layers-to-onnx';
+export { OnnxImageEncoder, createOnnxSession } from './onnx/onnx-encoder';
+export type { OnnxSessionOptions } from './onnx/onnx-encoder';
+export { benchFeatures, benchFeaturesOptionsSchema } from './bench/bench-features';
+export type { BenchFeaturesOptions, BenchFeaturesResult } from './bench/bench-features';
+export { benchDecode, benchDecodeOptionsSchema } from './bench/bench-decode';
+export type { BenchDecodeOptions, BenchDecodeResult } from './bench/bench-decode';
+export {
+  inferenceEncoder,
+  inferenceSetting,
+  onnxCudaInstalled,
+  releaseInferenceSessions,
+} from './onnx/inference-engine';
+export type { FeatureEncoder, InferenceSetting } from './onnx/inference-engine';

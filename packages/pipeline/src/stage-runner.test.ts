@@ -6,6 +6,7 @@ import { CancelledError, InvalidInputError, createLogger, loadConfig } from '@ca
 import type { CaptionerConfig, ProgressUpdate } from '@captioner/core';
 import {
   createRun,
+  listRunLogs,
   createStageRuns,
   finishStage,
   markRunCancelled,
@@ -168,6 +169,40 @@ describe('runStage (real SQLite)', () => {
       error: 'train: socket hang up',
     });
     expect(await runRow()).toMatchObject({ status: 'failed', error: 'train: socket hang up' });
+  });
+
+  it("stores the run's log lines: stage events, the retry, the final failure and the handler's warnings", async () => {
+    await runStage(
+      'preprocess',
+      { runId, shard: 0 },
+      deps({
+        preprocess: async (_payload, ctx) => {
+          ctx.logger.child({ file: 'x.jpg' }).warn({ error: 'bad EXIF' }, 'image skipped');
+        },
+      }),
+    );
+    const failing = deps({
+      train: async () => {
+        throw new Error('socket hang up');
+      },
+    });
+    await expect(runStage('train', { runId }, failing)).rejects.toThrow('socket hang up');
+    await expect(runStage('train', { runId }, { ...failing, attempt: 3 })).rejects.toThrow('socket hang up');
+    const lines = (await listRunLogs(database.client, runId)).map((l) => [
+      l.level,
+      l.stage,
+      l.shard,
+      l.message,
+    ]);
+    expect(lines).toEqual([
+      ['info', 'preprocess', 0, 'preprocess shard 0 started (attempt 1 of 3)'],
+      ['warn', 'preprocess', 0, 'image skipped: bad EXIF'],
+      ['info', 'preprocess', 0, 'preprocess shard 0 succeeded'],
+      ['info', 'train', -1, 'train started (attempt 1 of 3)'],
+      ['error', 'train', -1, 'stage failed, will retry (attempt 1 of 3): train: socket hang up'],
+      ['info', 'train', -1, 'train started (attempt 3 of 3)'],
+      ['error', 'train', -1, 'stage failed: train: socket hang up'],
+    ]);
   });
 
   it('fails stage and run at the first attempt on a permanent error', async () => {

@@ -23,6 +23,7 @@ import {
 import type { DbClient, EvaluationStatus, StageKey, StageKind } from '@captioner/db';
 import type { StageHandlers } from './handlers';
 import { payloadSchemas } from './payloads';
+import { runLogFor } from './run-log';
 import type { StagePayloads } from './payloads';
 
 /** Progress is written to the database at most this often (and always at the end). */
@@ -154,7 +155,14 @@ export async function runStage<K extends StageKind>(
   const tracked = tracksStageRow(stage, payload);
   const evaluationId = stage === 'evaluate' ? (payload as StagePayloads['evaluate']).evaluationId : undefined;
   const run = await getRun(deps.db, payload.runId);
-  const logger = deps.logger.child({ stage, runId: key.runId, shard: key.shard, attempt: deps.attempt });
+  const runLog = runLogFor(
+    deps.db,
+    key,
+    deps.logger.child({ stage, runId: key.runId, shard: key.shard, attempt: deps.attempt }),
+  );
+  // Its warnings and errors are also stored on the run (RunLog), for the run's page.
+  const logger = runLog.logger;
+  const where = `${stage}${key.shard === WHOLE_RUN ? '' : ` shard ${key.shard}`}`;
   if (tracked) {
     if (run.status === 'cancelled') throw new CancelledError(`run ${run.id} was cancelled`);
     if (!RUNNABLE_RUN_STATUSES.includes(run.status)) {
@@ -211,6 +219,7 @@ export async function runStage<K extends StageKind>(
   ) => Promise<void>;
   try {
     logger.info('stage started');
+    await runLog.write('info', `${where} started (attempt ${deps.attempt} of ${deps.maxAttempts})`);
     await handler(payload, {
       config: deps.config,
       db: deps.db,
@@ -223,6 +232,7 @@ export async function runStage<K extends StageKind>(
     if (tracked) await finishStage(deps.db, key, 'succeeded');
     if (stage === 'evaluate' && tracked) await setRunStatus(deps.db, run.id, 'succeeded');
     logger.info('stage succeeded');
+    await runLog.write('info', `${where} succeeded`);
     return 'done';
   } catch (error) {
     const message = `${stage}${key.shard === WHOLE_RUN ? '' : ` shard ${key.shard}`}: ${describeError(error)}`;
@@ -242,7 +252,10 @@ export async function runStage<K extends StageKind>(
       throw error instanceof CancelledError ? error : new CancelledError(message);
     }
     const final = isPermanentError(error) || deps.attempt >= deps.maxAttempts;
-    logger.error({ error: message, final }, 'stage failed');
+    logger.error(
+      { error: message, final },
+      final ? 'stage failed' : `stage failed, will retry (attempt ${deps.attempt} of ${deps.maxAttempts})`,
+    );
     if (final) {
       if (evaluationId)
         await record('the failed evaluation', () =>

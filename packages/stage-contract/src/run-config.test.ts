@@ -56,6 +56,31 @@ describe('resolveRunConfig', () => {
       'run config: preprocess.imageSize (32) differs from model.encoder.imageSize (64)',
     );
     expect(() => resolveRunConfig({ preprocess: 'big' })).toThrow(/^run config: preprocess: /);
+    expect(() => resolveRunConfig({ training: { batchSize: 'big' } })).toThrow(
+      /^run config: training\.batchSize: /,
+    );
+    expect(() => resolveRunConfig({ training: { memoryBudgetMB: 0 } })).toThrow(
+      /^run config: training\.memoryBudgetMB: /,
+    );
+  });
+
+  it("takes batchSize 'auto' with a memory budget, and the recorded choice back", () => {
+    const config = resolveRunConfig({ training: { batchSize: 'auto', memoryBudgetMB: 512 } });
+    expect(config.training).toMatchObject({ batchSize: 'auto', memoryBudgetMB: 512 });
+    expect(config.training.autoBatch).toBeUndefined();
+    const recorded = {
+      ...config,
+      training: {
+        ...config.training,
+        autoBatch: { batchSize: 96, peakMB: 501, budgetMB: 512, backend: 'wasm' },
+      },
+    };
+    expect(runConfigSection(JSON.parse(JSON.stringify(recorded)), 'training').autoBatch).toEqual({
+      batchSize: 96,
+      peakMB: 501,
+      budgetMB: 512,
+      backend: 'wasm',
+    });
   });
 });
 

@@ -1,2 +1,4 @@
-export { initBackend, currentBackend } from './init-backend';
+export { initBackend, currentBackend, backendAttempts, wasmThreadsInUse } from './init-backend';
+export type { BackendAttempt } from './init-backend';
+export { wasmThreadCount } from './wasm-threads';
 export { registerWasmTrainingKernels } from './wasm-training-kernels';

@@ -11,6 +11,21 @@ const log = createLogger('tfjs-backend');
 /** The backend initBackend last chose (tfjs alone cannot tell tfjs-node from tfjs-node-gpu). */
 let chosen: BackendName | undefined;
 
+/** One backend initBackend tried: `error` says why it could not be used. */
+export interface BackendAttempt {
+  backend: BackendName;
+  ok: boolean;
+  error?: string;
+}
+
+/** What the last initBackend call tried, in order (for `captioner doctor`). */
+let attempts: BackendAttempt[] = [];
+
+/** The backends the last initBackend call tried, in order, with why each that failed failed. */
+export function backendAttempts(): readonly BackendAttempt[] {
+  return attempts;
+}
+
 /**
  * Selects and initialises the tfjs backend: `preferred` if given (CAPTIONER_BACKEND), otherwise
  * the first that works of tfjs-node-gpu, tfjs-node, wasm, cpu. On wasm it registers the training
@@ -19,14 +34,17 @@ let chosen: BackendName | undefined;
 export async function initBackend(preferred?: BackendName): Promise<BackendName> {
   const candidates = preferred ? [preferred] : AUTO_ORDER;
   const failures: string[] = [];
+  attempts = [];
   for (const name of candidates) {
     try {
       await activate(name);
       chosen = name;
+      attempts.push({ backend: name, ok: true });
       log.debug({ backend: name, tfjsBackend: tf.getBackend() }, 'tfjs backend ready');
       return name;
     } catch (error) {
       // A bad setting (CAPTIONER_WASM_THREADS) is the operator's to fix, not a reason to try the next backend.
+      attempts.push({ backend: name, ok: false, error: describeError(error) });
       if (error instanceof ConfigError) throw error;
       failures.push(`${name}: ${describeError(error)}`);
       log.debug({ backend: name, reason: describeError(error) }, 'tfjs backend unavailable');
@@ -81,15 +99,28 @@ async function setTfjsBackend(tfjsName: string): Promise<void> {
  */
 async function activateWasm(): Promise<void> {
   const threads = wasmThreadCount();
-  if (threads === 1 || tf.engine().registry.wasm != null) return setTfjsBackend('wasm');
+  if (threads === 1 || tf.engine().registry.wasm != null) {
+    wasmThreads ??= 1;
+    return setTfjsBackend('wasm');
+  }
   try {
     const actual = await withWasmThreads(threads, () => setTfjsBackend('wasm'));
+    wasmThreads = actual;
     log.debug({ threads: actual }, 'wasm backend threads');
   } catch (error) {
     log.warn({ reason: describeError(error) }, 'wasm threads unavailable, running single-threaded');
     disableWasmThreads();
     await setTfjsBackend('wasm');
+    wasmThreads = 1;
   }
+}
+
+/** Threads of the wasm backend this process started (undefined before wasm was initialised). */
+let wasmThreads: number | undefined;
+
+/** The wasm backend's threads in this process, once initialised (1 = single-threaded build). */
+export function wasmThreadsInUse(): number | undefined {
+  return wasmThreads;
 }
 
 async function importOptional(specifier: string): Promise<void> {

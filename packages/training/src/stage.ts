@@ -6,6 +6,7 @@ import {
   markCheckpointPruned,
   recordCheckpoint,
   recordMetric,
+  recordRunAutoBatch,
   setRunBackend,
 } from '@captioner/db';
 import type { StageContext } from '@captioner/stage-contract';
@@ -128,6 +129,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
           isBest: checkpoint.isBest,
         }).then(() => {}),
       onCheckpointPruned: (dir) => markCheckpointPruned(ctx.db, run.id, dir).then(() => {}),
+      onAutoBatch: (choice) => recordRunAutoBatch(ctx.db, run.id, choice),
       fineTune,
     });
   } finally {

@@ -32,12 +32,16 @@ function renderQueues(panel: QueuesPanel): string {
 }
 
 /** `GET /`: every run (newest first) with its stage summary and final scores, and the stage queues. */
-export function renderRunsPage(runs: RunListEntry[], queues: QueuesPanel = { kind: 'disabled' }): string {
+export function renderRunsPage(
+  runs: RunListEntry[],
+  queues: QueuesPanel = { kind: 'disabled' },
+  options: { includeArchived?: boolean; tokenConfigured?: boolean } = {},
+): string {
   const rows = runs.map((r) => [
     `<a href="/runs/${encodeURIComponent(r.id)}">${escapeHtml(r.id)}</a>`,
     escapeHtml(r.name),
     escapeHtml(r.dataset),
-    status(r.status),
+    `${status(r.status)}${r.archivedAt ? ' <span class="muted">archived</span>' : ''}`,
     escapeHtml(r.createdAt),
     Object.entries(r.stages)
       .map(
@@ -51,5 +55,15 @@ export function renderRunsPage(runs: RunListEntry[], queues: QueuesPanel = { kin
   const body = runs.length
     ? table(['Run', 'Name', 'Data set', 'Status', 'Created', 'Stages', 'BLEU-4', 'CIDEr-D'], rows)
     : '<p>No runs yet. Start one with <code>captioner run start --dataset NAME</code> or <code>POST /api/runs</code>.</p>';
-  return page('Captioner runs', `<h1>Runs</h1>\n${body}\n${renderQueues(queues)}`);
+  const archivedLink = options.includeArchived
+    ? '<a href="/">hide archived runs</a>'
+    : '<a href="/?archived=1">show archived runs</a>';
+  const account = options.tokenConfigured
+    ? '<form class="inline" method="post" action="/logout"><button type="submit">log out</button></form>'
+    : '';
+  const board = queues.kind === 'disabled' ? '' : ' · <a href="/queues/board">queue board</a>';
+  return page(
+    'Captioner runs',
+    `<h1>Runs</h1>\n<p>${archivedLink}${board} ${account}</p>\n${body}\n${renderQueues(queues)}`,
+  );
 }

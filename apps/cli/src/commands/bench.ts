@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { benchScore } from '@captioner/metrics';
 import { benchPreprocess } from '@captioner/preprocessing';
-import { initBackend } from '@captioner/model';
+import { benchDecode, benchFeatures, initBackend } from '@captioner/model';
 import { loadConfig } from '@captioner/core';
 import { printJson, printLine } from '../output';
 import { positiveIntOption } from '../options';
@@ -50,6 +50,44 @@ export function registerBenchCommands(program: Command): void {
       else
         printLine(
           `${result.tokensPerSecond.toFixed(0)} tokens/s on ${result.backend} (${result.steps} steps)`,
+        );
+    });
+
+  bench
+    .command('features')
+    .description('encoder throughput: ResNet-34, 224x224, batch 16, random weights, pooled features')
+    .option('--engine <engine>', 'onnx or tfjs', 'onnx')
+    .option('--batches <n>', 'timed batches', positiveIntOption, 3)
+    .option('--threads <n>', 'ONNX Runtime intra-op threads', positiveIntOption, 2)
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      await initBackend(loadConfig().backend);
+      const result = await benchFeatures({
+        engine: opts.engine,
+        batches: opts.batches,
+        threads: opts.threads,
+      });
+      if (opts.json) printJson(result);
+      else
+        printLine(
+          `${result.imagesPerSecond.toFixed(2)} images/s on ${result.engine} (${result.kind} ${result.imageSize}px, batch ${result.batchSize}, ${result.batches} batches)`,
+        );
+    });
+
+  bench
+    .command('decode')
+    .description(
+      'greedy decoding: batch 32, 20 words, E256 H512 V3000 LSTM, pooled features 512, no attention',
+    )
+    .option('--batches <n>', 'timed batches', positiveIntOption, 5)
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      await initBackend(loadConfig().backend);
+      const result = await benchDecode({ batches: opts.batches });
+      if (opts.json) printJson(result);
+      else
+        printLine(
+          `${result.captionsPerSecond.toFixed(1)} captions/s on ${result.engine} (batch ${result.batchSize}, ${result.stepsPerBatch} steps per batch)`,
         );
     });
 

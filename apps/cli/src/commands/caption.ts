@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError, artifactPaths } from '@captioner/core';
 import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
-import { loadVocabulary, normalizeImages } from '@captioner/dataset';
-import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
+import { Vocabulary, loadVocabulary, normalizeImages } from '@captioner/dataset';
+import { initBackend, loadCaptionModel, loadFineTunedEncoder, loadModelBundle } from '@captioner/model';
 import type { CaptionModel, ImageEncoder } from '@captioner/model';
 import { parsePreprocessSettings, prepareImage } from '@captioner/preprocessing';
 import type { PreprocessSettings } from '@captioner/preprocessing';
@@ -78,8 +78,6 @@ export function registerCaptionCommand(program: Command): void {
 }
 
 async function loadBundleCaptioner(dir: string): Promise<Captioner> {
-  const { loadModelBundle } = await import('@captioner/model');
-  const { Vocabulary } = await import('@captioner/dataset');
   const bundle = await loadModelBundle(dir);
   const vocabulary = Vocabulary.fromJSON(bundle.vocabulary);
   return {

@@ -16,6 +16,7 @@ export function registerExportCommand(program: Command): void {
     )
     .option('--checkpoint <which>', 'best, last or a checkpoint id', 'best')
     .option('--out <dir>', 'bundle directory (default: the run export directory)')
+    .option('--onnx', 'also write encoder.onnx (the encoder for ONNX Runtime / onnxruntime-web)')
     .option('--json', 'print as JSON')
     .action(async (runId: string, opts) =>
       withContext(async (ctx) => {
@@ -32,6 +33,7 @@ export function registerExportCommand(program: Command): void {
           outDir,
           encoderDir: paths.encoderDir(run.id),
           checkpointDir: checkpoint.path,
+          onnx: Boolean(opts.onnx),
           extras: {
             vocabulary: vocabulary.toJSON(),
             preprocessing: runConfigSection(readRunConfig(run), 'preprocess'),

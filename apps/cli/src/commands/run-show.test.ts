@@ -7,7 +7,9 @@ import {
   createRun,
   createStageRuns,
   finishStage,
+  getRun,
   openDatabase,
+  recordRunAutoBatch,
   startStage,
   updateStageProgress,
   upsertDataset,
@@ -125,4 +127,70 @@ describe('captioner run show on a run with many shards (real SQLite, real proces
     expect(stderr).toBe('');
     expect(code).toBe(0);
   });
+});
+
+describe('captioner run show: the batch size a run trains with (real SQLite, real process)', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  const ids: Record<'fixed' | 'auto', string> = { fixed: '', auto: '' };
+
+  beforeAll(async () => {
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-run-show-batch-'));
+    env = { CAPTIONER_HOME: home, DATABASE_URL: `file:${path.join(home, 'captioner.db')}` };
+    const database = await openDatabase(env.DATABASE_URL!);
+    try {
+      const db = database.client;
+      const dataset = await upsertDataset(db, {
+        name: 'batch',
+        format: 'manifest',
+        sourcePath: home,
+        manifestPath: path.join(home, 'manifest.json'),
+        itemCount: 1,
+        captionCount: 1,
+        splits: { train: 1 },
+        report: { problems: [] },
+        problemCount: 0,
+      });
+      const create = (training: Record<string, unknown>) =>
+        createRun(db, { datasetId: dataset.id, config: { seed: 1, training }, executor: 'local' });
+      ids.fixed = (await create({ batchSize: 32, epochs: 1 })).id;
+      ids.auto = (await create({ batchSize: 'auto', memoryBudgetMB: 512, epochs: 1 })).id;
+      await recordRunAutoBatch(db, ids.auto, {
+        batchSize: 96,
+        peakMB: 501.5,
+        budgetMB: 512,
+        backend: 'wasm',
+      });
+    } finally {
+      await database.close();
+    }
+  });
+  afterAll(async () => {
+    await fs.rm(home, { recursive: true, force: true });
+  });
+
+  it("shows the configured batch, or what 'auto' chose, and keeps the rest of the config", async () => {
+    const fixed = await runCli(['run', 'show', ids.fixed], env);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).toMatch(/^ {2}training {2}batch size 32$/m);
+    const auto = await runCli(['run', 'show', ids.auto], env);
+    expect(auto.stdout).toMatch(
+      /^ {2}training {2}batch size 96 \(auto: peak 501.5 MB of a 512 MB budget on wasm\)$/m,
+    );
+    // The choice was added to the stored config; nothing else in it changed.
+    const database = await openDatabase(env.DATABASE_URL!);
+    try {
+      expect((await getRun(database.client, ids.auto)).config).toEqual({
+        seed: 1,
+        training: {
+          batchSize: 'auto',
+          memoryBudgetMB: 512,
+          epochs: 1,
+          autoBatch: { batchSize: 96, peakMB: 501.5, budgetMB: 512, backend: 'wasm' },
+        },
+      });
+    } finally {
+      await database.close();
+    }
+  }, 300_000);
 });

@@ -26,6 +26,8 @@ export async function showRun(
   printLine(
     `  created   ${run.createdAt.toISOString()}${run.finishedAt ? `, finished ${run.finishedAt.toISOString()}` : ''}`,
   );
+  const training = trainingLine(run.config);
+  if (training) printLine(`  training  ${training}`);
   if (run.error) printLine(`  error     ${run.error}`);
   printLine();
   if (options.shards) printShardTable(run.stages);
@@ -69,6 +71,22 @@ export async function showRun(
       ]),
     );
   }
+}
+
+/**
+ * The batch size a run trains with: the configured one, or with `auto` what the train stage chose
+ * (`training.autoBatch`, written when it probed) or `auto` until then. Read defensively: the stored config
+ * of an older run may lack the section.
+ */
+function trainingLine(config: unknown): string | null {
+  const training = (config as { training?: Record<string, unknown> } | null)?.training;
+  if (!training || training.batchSize === undefined) return null;
+  if (training.batchSize !== 'auto') return `batch size ${String(training.batchSize)}`;
+  const chosen = training.autoBatch as
+    | { batchSize: number; peakMB: number; budgetMB: number; backend: string }
+    | undefined;
+  if (!chosen) return 'batch size auto (not probed yet)';
+  return `batch size ${chosen.batchSize} (auto: peak ${chosen.peakMB} MB of a ${chosen.budgetMB} MB budget on ${chosen.backend})`;
 }
 
 /**

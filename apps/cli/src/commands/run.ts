@@ -1,12 +1,22 @@
 import type { Command } from 'commander';
+import { ConfigError, UsageError } from '@captioner/core';
 import { getRun, isFinishedRunStatus, runListView } from '@captioner/db';
-import { cancelRun, resumeRun, startRun, waitForRun } from '@captioner/pipeline';
 import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
 import { positiveIntOption } from '../options';
 import { readRunConfigInput } from '../services/run-config-input';
-import { operationContext, waitOptions } from '../services/runs';
 import { showRun } from './run-show';
+import { compareRuns } from './run-compare';
+
+/**
+ * The run operations (BullMQ, and every stage for the local executor), imported by the subcommands
+ * that start, resume or cancel: `run list` and `run show` only read the database and start faster
+ * without them (see main.ts).
+ */
+async function operations() {
+  const [pipeline, runs] = await Promise.all([import('@captioner/pipeline'), import('../services/runs')]);
+  return { ...pipeline, ...runs };
+}
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -34,10 +44,18 @@ export function registerRunCommands(program: Command): void {
       withContext(async (ctx) => {
         const db = (await ctx.db()).client;
         const runConfig = await readRunConfigInput(opts.config, opts.set);
-        const operations = operationContext(ctx.config, db);
-        const plan = await startRun(operations, { dataset: opts.dataset, runConfig, name: opts.name });
+        const { operationContext, startRun, waitForRun, waitOptions } = await operations();
+        const context = operationContext(ctx.config, db);
+        const plan = await startRun(context, { dataset: opts.dataset, runConfig, name: opts.name }).catch(
+          (error: unknown) => {
+            // The schema names the field; with a config file, name the file too, so the user knows where to look.
+            if (error instanceof ConfigError && opts.config)
+              throw new ConfigError(`${opts.config}: ${error.message}`, { cause: error });
+            throw error;
+          },
+        );
         if (ctx.config.redisUrl && opts.wait)
-          await waitForRun(operations, plan.runId, waitOptions(opts.timeout));
+          await waitForRun(context, plan.runId, waitOptions(opts.timeout));
         const record = await getRun(db, plan.runId);
         if (opts.json)
           printJson({ id: record.id, status: record.status, executor: record.executor, shards: plan.shards });
@@ -106,12 +124,26 @@ export function registerRunCommands(program: Command): void {
     );
 
   run
+    .command('compare <ids...>')
+    .description(
+      'runs side by side: final scores, curves (last values), and where their resolved configs differ',
+    )
+    .option('--json', 'print as JSON (as GET /api/runs/compare)')
+    .action(async (ids: string[], opts) =>
+      withContext(async (ctx) => {
+        if (ids.length < 2) throw new UsageError('run compare: name at least two runs');
+        await compareRuns((await ctx.db()).client, ids, { json: Boolean(opts.json) });
+      }),
+    );
+
+  run
     .command('resume <id>')
     .description('continue an unfinished run from what was saved')
     .option('--json', 'print the run as JSON')
     .action(async (id: string, opts) =>
       withContext(async (ctx) => {
         const db = (await ctx.db()).client;
+        const { operationContext, resumeRun } = await operations();
         await resumeRun(operationContext(ctx.config, db), id);
         const record = await getRun(db, id);
         if (opts.json) printJson({ id: record.id, status: record.status });
@@ -125,6 +157,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (id: string) =>
       withContext(async (ctx) => {
         const db = (await ctx.db()).client;
+        const { operationContext, cancelRun } = await operations();
         const { removedJobs } = await cancelRun(operationContext(ctx.config, db), id);
         printLine(
           `run ${id}: cancelled${ctx.config.redisUrl ? ` (${removedJobs} queued jobs removed; active ones stop at their next safe point)` : ''}`,

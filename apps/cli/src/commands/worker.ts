@@ -4,7 +4,8 @@ import { STAGE_KINDS } from '@captioner/db';
 import type { StageKind } from '@captioner/db';
 import { runWorker } from '@captioner/worker';
 import { loadConfig } from '@captioner/core';
-import { positiveIntOption } from '../options';
+import { positiveIntOption, nonNegativeIntOption } from '../options';
+import { pinGpu } from '../services/gpu';
 
 function parseStages(value: string): StageKind[] {
   const stages = value
@@ -37,6 +38,11 @@ export function registerWorkerCommand(program: Command): void {
       30_000,
     )
     .option(
+      '--gpu <n>',
+      'use only GPU n (sets CUDA_VISIBLE_DEVICES before tfjs loads): run one worker per GPU',
+      nonNegativeIntOption,
+    )
+    .option(
       '--redis-timeout <seconds>',
       'exit with an error when Redis stays unreachable this long',
       positiveIntOption,
@@ -45,6 +51,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (opts) => {
       const config = loadConfig();
       if (!config.redisUrl) throw new UsageError('REDIS_URL is not set: a worker takes its jobs from Redis');
+      if (opts.gpu !== undefined) pinGpu(opts.gpu, process.env);
       await runWorker(config, {
         stages: parseStages(opts.stages),
         concurrency: opts.concurrency,

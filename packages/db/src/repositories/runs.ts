@@ -9,7 +9,7 @@ import {
 } from '../state-machines';
 import type { RunStatus } from '../state-machines';
 import { inPipelineOrder } from './stages';
-import { toJsonColumn } from '../json-columns';
+import { readRunConfig, toJsonColumn } from '../json-columns';
 
 export async function createRun(
   db: DbClient,
@@ -48,8 +48,10 @@ export async function getRunDetails(db: DbClient, runId: string) {
   return { ...run, stages: inPipelineOrder(run.stages), metrics };
 }
 
-export async function listRuns(db: DbClient, options: { limit?: number } = {}) {
+/** Runs newest first; archived runs only with `includeArchived`. */
+export async function listRuns(db: DbClient, options: { limit?: number; includeArchived?: boolean } = {}) {
   const runs = await db.run.findMany({
+    where: options.includeArchived ? {} : { archivedAt: null },
     orderBy: { createdAt: 'desc' },
     take: options.limit ?? 50,
     include: {
@@ -94,4 +96,25 @@ export async function setRunStatus(
 
 export async function setRunBackend(db: DbClient, runId: string, backend: string) {
   return db.run.update({ where: { id: runId }, data: { backend } });
+}
+
+/**
+ * Writes what `training.batchSize: 'auto'` chose into the run's stored config as `training.autoBatch`
+ * (the stored config says what ran; a later attempt of the train stage reuses the choice). The train
+ * stage is the only writer of that field while it holds the run.
+ */
+export async function recordRunAutoBatch(
+  db: DbClient,
+  runId: string,
+  autoBatch: { batchSize: number; peakMB: number; budgetMB: number; backend: string },
+): Promise<void> {
+  const run = await db.run.findUnique({ where: { id: runId }, select: { config: true } });
+  if (!run) throw new NotFoundError(`run not found: ${runId}`);
+  const stored = readRunConfig(run);
+  const config = typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {};
+  const training = typeof config.training === 'object' && config.training !== null ? config.training : {};
+  await db.run.update({
+    where: { id: runId },
+    data: { config: toJsonColumn({ ...config, training: { ...training, autoBatch } }) },
+  });
 }

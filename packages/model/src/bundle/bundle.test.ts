@@ -15,6 +15,8 @@ import { createEncoder, saveEncoder } from '../encoder/encoder-files';
 import { SeededRandom } from '@captioner/core/random';
 import { exportModelBundle } from './export-bundle';
 import { loadModelBundle } from './load-bundle';
+import { sha256Hex } from '../io/artifact-reader';
+import { OnnxImageEncoder } from '../onnx/onnx-encoder';
 
 let root: string;
 beforeAll(async () => {
@@ -24,7 +26,9 @@ afterEach(async () => {
   if (root) await fs.rm(root, { recursive: true, force: true });
 });
 
-async function makeBundle(): Promise<{ bundleDir: string; checkpointDir: string; images: Float32Array }> {
+async function makeBundle(
+  onnx = false,
+): Promise<{ bundleDir: string; checkpointDir: string; images: Float32Array }> {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-bundle-'));
   const config = modelConfigSchema.parse({
     encoder: encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: 32 }),
@@ -54,6 +58,7 @@ async function makeBundle(): Promise<{ bundleDir: string; checkpointDir: string;
     encoderDir: path.join(root, 'encoder'),
     checkpointDir,
     extras: { vocabulary: { words: ['a', 'b'] }, preprocessing: { imageSize: 32 } },
+    onnx,
   });
   const random = new SeededRandom(1);
   return {
@@ -80,6 +85,22 @@ describe('model bundle', () => {
     bundle.encoder.dispose();
     bundle.captioner.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('with onnx, carries encoder.onnx (checksummed) that ONNX Runtime runs to the bundled encoder features', async () => {
+    const { bundleDir, images } = await makeBundle(true);
+    const bytes = new Uint8Array(await fs.readFile(path.join(bundleDir, 'encoder.onnx')));
+    const bundle = await loadModelBundle(bundleDir);
+    const manifest = JSON.parse(await fs.readFile(path.join(bundleDir, 'bundle.json'), 'utf8')) as {
+      files: Record<string, string>;
+    };
+    expect(manifest.files['encoder.onnx']).toBe(await sha256Hex(bytes));
+    const onnx = await OnnxImageEncoder.fromOnnx(bytes, bundle.encoder, { threads: 1 });
+    const [expected, actual] = [await bundle.encoder.encode(images, 2), await onnx.encode(images, 2)];
+    actual.pooled.forEach((v, i) => expect(v).toBeCloseTo(expected.pooled[i], 4));
+    await onnx.dispose();
+    bundle.encoder.dispose();
+    bundle.captioner.dispose();
   });
 
   it('loads over HTTP (as a browser would fetch it)', async () => {

@@ -6,6 +6,7 @@ import { readCheckpointDir } from '../checkpoint/checkpoint-dir';
 import { applyEncoderWeights } from '../checkpoint/encoder-weights';
 import { loadEncoder, saveEncoder } from '../encoder/encoder-files';
 import { sha256Hex } from '../io/artifact-reader';
+import { layersModelToOnnx } from '../onnx/layers-to-onnx';
 import { BUNDLE_FILE, BUNDLE_FORMAT } from './bundle-format';
 import type { BundleManifest } from './bundle-format';
 
@@ -18,6 +19,8 @@ export interface ExportModelBundleOptions {
   checkpointDir: string;
   /** Written as `vocabulary.json` and `preprocessing.json`. */
   extras: { vocabulary: unknown; preprocessing: unknown };
+  /** Also write `encoder.onnx` (pooled and grid outputs, NHWC input), for ONNX Runtime and onnxruntime-web. */
+  onnx?: boolean;
 }
 
 /** The files of a saved encoder: its LayersModel (model.json + weight files) and encoder.json. */
@@ -29,7 +32,8 @@ async function encoderFileNames(dir: string): Promise<string[]> {
 }
 
 /**
- * Writes one self-describing model bundle: `encoder/` (a tfjs LayersModel + encoder.json), `decoder/weights.bin`,
+ * Writes one self-describing model bundle: `encoder/` (a tfjs LayersModel + encoder.json), `encoder.onnx`
+ * when asked, `decoder/weights.bin`,
  * `vocabulary.json`, `preprocessing.json` and `bundle.json` (config, feature shape, checksums of every file).
  * A checkpoint of a fine-tuned encoder (`encoder/*` weights) exports the encoder with those weights.
  * The whole directory appears at once (built in a temporary sibling, then renamed).
@@ -85,6 +89,15 @@ export async function exportModelBundle(
     } else {
       for (const file of await encoderFileNames(options.encoderDir))
         await put(`encoder/${file}`, new Uint8Array(await fs.readFile(path.join(options.encoderDir, file))));
+    }
+    if (options.onnx) {
+      // Written from the encoder as bundled (fine-tuned weights included), so both formats hold the same network.
+      const encoder = await loadEncoder(path.join(temporary, 'encoder'));
+      try {
+        await put('encoder.onnx', layersModelToOnnx(encoder.model));
+      } finally {
+        encoder.dispose();
+      }
     }
 
     const decoderWeights: BundleManifest['decoderWeights'] = [];

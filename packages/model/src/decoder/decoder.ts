@@ -2,8 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '@captioner/core/errors';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from './params';
 import { gridSide, positionChannels } from './params';
-import { embeddingLookup, matMul, matMulWeight, matMulWeightBias } from './ops';
+import { embeddingLookup, embeddingOnDevice, matMul, matMulWeight, matMulWeightBias } from './ops';
 import type { TransposeCache } from './ops';
+
+/**
+ * How the products of one training pass are taken. `{ cache }`: the wasm path, gradients through
+ * explicit transposes shared across steps (see ops.ts). `'device'`: the backend-neutral path, tfjs'
+ * own `matMul`/`fused.matMul`/`gather` and their gradients (transpose flags and `UnsortedSegmentSum`,
+ * which native backends run well), nothing copied to the host. Absent: decoding.
+ */
+export type TrainingProducts = { cache: TransposeCache } | 'device';
 
 /** Recurrent state of a batch of captions being decoded; every tensor has the batch as its first axis. */
 export interface DecoderState {
@@ -31,8 +39,8 @@ export class DecoderMath {
     readonly spec: DecoderSpec,
     readonly params: DecoderParams,
     readonly norm: FeatureNorm,
-    /** Transposes shared by one loss computation (see TransposeCache); absent when decoding. */
-    readonly transposeCache?: TransposeCache,
+    /** How one training pass takes its products (see TrainingProducts); absent when decoding. */
+    readonly products?: TrainingProducts,
   ) {}
 
   /**
@@ -40,12 +48,35 @@ export class DecoderMath {
    * that no state outlives the pass or leaks into decoding, even when the pass throws.
    */
   withTransposeCache(cache: TransposeCache): DecoderMath {
-    return new DecoderMath(this.spec, this.params, this.norm, cache);
+    return new DecoderMath(this.spec, this.params, this.norm, { cache });
   }
 
-  /** x @ params[name], sharing the weight's transpose across steps when training. */
+  /** The same math for a training pass of the backend-neutral path (see TrainingProducts). */
+  forDevice(): DecoderMath {
+    return new DecoderMath(this.spec, this.params, this.norm, 'device');
+  }
+
+  private get transposeCache(): TransposeCache | undefined {
+    return typeof this.products === 'object' ? this.products.cache : undefined;
+  }
+
+  /** a @ b: tfjs' own product and gradient on the device path, explicit transposes otherwise. */
+  private product(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+    return this.products === 'device' ? tf.matMul(a, b) : matMul(a, b);
+  }
+
+  /** x @ params[name], sharing the weight's transpose across steps when training on wasm. */
   private mulWeight(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    if (this.products === 'device') return tf.matMul(x, this.p(name));
     return matMulWeight(x, this.p(name), this.transposeCache);
+  }
+
+  /** x @ params[kernel] + params[bias], as one fused product when training. */
+  private mulWeightBias(x: tf.Tensor2D, kernel: string, bias: string): tf.Tensor2D {
+    const b = this.params[bias] as unknown as tf.Tensor1D;
+    if (this.products === 'device')
+      return tf.fused.matMul({ a: x, b: this.p(kernel), bias: b }) as tf.Tensor2D;
+    return matMulWeightBias(x, this.p(kernel), b, this.transposeCache);
   }
 
   private p(name: string): tf.Tensor2D {
@@ -59,12 +90,12 @@ export class DecoderMath {
     const B = pooled.shape[0];
     const pooledN = tf.div(tf.sub(pooled, this.norm.pooledMean), this.norm.pooledStd) as tf.Tensor2D;
     const h = tf.tanh(
-      tf.add(matMul(pooledN, this.p('init_h/kernel')), this.params['init_h/bias']),
+      tf.add(this.product(pooledN, this.p('init_h/kernel')), this.params['init_h/bias']),
     ) as tf.Tensor2D;
     const state: DecoderState = { h };
     if (cell === 'lstm') {
       state.c = tf.tanh(
-        tf.add(matMul(pooledN, this.p('init_c/kernel')), this.params['init_c/bias']),
+        tf.add(this.product(pooledN, this.p('init_c/kernel')), this.params['init_c/bias']),
       ) as tf.Tensor2D;
     }
     if (attention) {
@@ -79,7 +110,10 @@ export class DecoderMath {
         flat = tf.concat([flat, positions], 1);
       }
       state.grid = tf.reshape(flat, [B, G, C + extra]);
-      const keys = tf.add(matMul(flat, this.p('attention/encoder_kernel')), this.params['attention/bias']);
+      const keys = tf.add(
+        this.product(flat, this.p('attention/encoder_kernel')),
+        this.params['attention/bias'],
+      );
       state.gridKeys = tf.reshape(keys, [B, G, this.spec.decoder.attentionSize]);
     }
     return state;
@@ -87,6 +121,7 @@ export class DecoderMath {
 
   /** Embeds token ids [N] into [N, E]. */
   embed(ids: tf.Tensor1D): tf.Tensor2D {
+    if (this.products === 'device') return embeddingOnDevice(this.p('embedding'), ids);
     return embeddingLookup(this.p('embedding'), ids);
   }
 
@@ -97,12 +132,7 @@ export class DecoderMath {
 
   /** projectInputs plus the cell's bias: the whole input part of every gate, for a fused sequence. */
   gateInputs(embedded: tf.Tensor2D): tf.Tensor2D {
-    return matMulWeightBias(
-      embedded,
-      this.p('cell/input_kernel'),
-      this.params['cell/bias'] as unknown as tf.Tensor1D,
-      this.transposeCache,
-    );
+    return this.mulWeightBias(embedded, 'cell/input_kernel', 'cell/bias');
   }
 
   /** Soft attention of state h over the grid: context [B, C] gated by h, and weights [B, G]. */
@@ -157,12 +187,7 @@ export class DecoderMath {
 
   /** Vocabulary logits [N, V] from hidden states [N, H]. */
   logits(h: tf.Tensor2D): tf.Tensor2D {
-    return matMulWeightBias(
-      h,
-      this.p('output/kernel'),
-      this.params['output/bias'] as unknown as tf.Tensor1D,
-      this.transposeCache,
-    );
+    return this.mulWeightBias(h, 'output/kernel', 'output/bias');
   }
 
   /** Selects rows of every state tensor (beam search reorders and repeats captions). */

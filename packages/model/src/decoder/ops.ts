@@ -120,3 +120,25 @@ function productGrads(
   }
   return [tf.matMul(dy, wT), tf.matMul(tf.transpose(x), dy)];
 }
+
+/**
+ * Embedding lookup for the backend-neutral training path: tfjs' `gather`, with the gradient of the table
+ * as one `UnsortedSegmentSum` on the device (what tfjs' own gather gradient does) and none for the ids.
+ * tfjs' own gradient fails when the ids depend on the weights (scheduled sampling feeds back the model's
+ * argmax): it hands the int32 ids a gradient of their own dtype and refuses it.
+ */
+export const embeddingOnDevice = tf.customGrad(((
+  table: tf.Tensor2D,
+  ids: tf.Tensor1D,
+  save: tf.GradSaveFunc,
+) => {
+  save([ids]);
+  const rows = table.shape[0];
+  return {
+    value: tf.gather(table, ids),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
+      tf.unsortedSegmentSum(dy, saved[0] as tf.Tensor1D, rows),
+      tf.zeros(saved[0].shape),
+    ],
+  };
+}) as never) as unknown as (table: tf.Tensor2D, ids: tf.Tensor1D) => tf.Tensor2D;

@@ -71,7 +71,7 @@ describe('teacherForcedLoss', () => {
     ['LSTM with attention (shared transposes)', { cell: 'lstm', attention: true }],
     ['GRU with attention', { cell: 'gru', attention: true }],
   ] as const) {
-    it(`the fused path gives the same loss and gradients as plain autodiff: ${label}`, () => {
+    it(`the wasm path gives the same loss and gradients as plain autodiff: ${label}`, () => {
       const config = modelConfigSchema.parse({
         decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 5, dropout: 0.25, ...decoder },
       });
@@ -84,7 +84,7 @@ describe('teacherForcedLoss', () => {
       const random = new SeededRandom(9);
       b.grid = Float32Array.from({ length: 5 * 4 * 4 }, () => random.normal());
       const before = tf.memory().numTensors;
-      const run = (fused: boolean) =>
+      const run = (path: 'wasm' | 'autodiff') =>
         tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() =>
             teacherForcedLoss(math, b, {
@@ -92,7 +92,7 @@ describe('teacherForcedLoss', () => {
               training: true,
               samplingProbability: 0,
               attentionRegularization: 0.5,
-              fused,
+              path,
             }),
           );
           return {
@@ -102,8 +102,8 @@ describe('teacherForcedLoss', () => {
             ),
           };
         });
-      const fused = run(true);
-      const plain = run(false);
+      const fused = run('wasm');
+      const plain = run('autodiff');
       expect(tf.memory().numTensors).toBe(before);
       expect(fused.value).toBeCloseTo(plain.value, 5);
       expect(fused.value).toBeGreaterThan(Math.log(25) * 0.5);

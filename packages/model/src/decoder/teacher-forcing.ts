@@ -3,8 +3,12 @@ import { PAD_ID } from '@captioner/core/special-tokens';
 import { deriveSeed } from '@captioner/core/random';
 import type { DecoderMath, DecoderState } from './decoder';
 import { lstmSequence } from './lstm-sequence';
+import { lstmSequenceOnDevice } from './lstm-sequence-device';
 import { maskedCrossEntropy } from './masked-cross-entropy';
+import { maskedCrossEntropyOnDevice } from './cross-entropy-device';
 import { dropout, embeddingLookup } from './ops';
+import { trainingPathFor } from './training-path';
+import type { TrainingPath } from './training-path';
 
 /** One training batch, already gathered into plain arrays (rows = captions). */
 export interface CaptionBatch {
@@ -33,11 +37,15 @@ export interface LossOptions {
   /** Weight of the doubly stochastic attention regulariser. */
   attentionRegularization: number;
   /**
-   * Use the fused ops (whole-sequence LSTM with hand-written BPTT, closed-form cross-entropy gradient) where
-   * they apply: LSTM without attention and without scheduled sampling. Same values; tests compare both.
-   * @defaultValue true
+   * Which implementation computes the loss and its gradients (same values; tests compare them):
+   * - `wasm`: the fused ops tuned for wasm (whole-sequence LSTM whose elementwise work runs in JavaScript,
+   *   closed-form cross-entropy from per-row values read back, JavaScript scatter-add embedding gradient);
+   * - `device`: the backend-neutral path for native backends (tfjs-node, tfjs-node-gpu) and `cpu`: the
+   *   same closed forms as tensor ops and custom gradients, nothing read back to the host;
+   * - `autodiff`: plain tfjs autodiff of the step-by-step math, the reference the others are tested against.
+   * @defaultValue trainingPathFor(tf.getBackend()): `wasm` on wasm, `device` elsewhere
    */
-  fused?: boolean;
+  path?: TrainingPath | 'autodiff';
 }
 
 /** Teacher-forcing inputs laid out time-major ([steps, B] flattened) so that each step is a contiguous slice. */
@@ -94,9 +102,11 @@ function realPositions(tm: TimeMajorTokens): Int32Array {
  * expensive matmul of a step (captions of a batch are padded to its longest, often a third of the rows).
  * The gather's gradient is the embedding lookup's JavaScript scatter-add.
  */
-function realRows(hidden: tf.Tensor2D, tm: TimeMajorTokens): tf.Tensor2D {
+function realRows(hidden: tf.Tensor2D, tm: TimeMajorTokens, path: LossOptions['path']): tf.Tensor2D {
   if (tm.tokens === tm.mask.length) return hidden;
-  return embeddingLookup(hidden, tf.tensor1d(realPositions(tm), 'int32'));
+  const positions = tf.tensor1d(realPositions(tm), 'int32');
+  // On the device path, tfjs' own gather gradient (UnsortedSegmentSum) keeps it on the device.
+  return path === 'device' ? tf.gather(hidden, positions) : embeddingLookup(hidden, positions);
 }
 
 /** Targets of the real tokens and an all-ones mask, matching realRows. */
@@ -114,9 +124,11 @@ function compactTargets(tm: TimeMajorTokens): { targets: Int32Array; mask: Float
  * Call it inside `tf.variableGrads`; it allocates only tensors that the caller's tidy scope collects.
  */
 export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, options: LossOptions): tf.Scalar {
-  const fused = options.fused !== false;
-  // The fused path shares weight transposes within this pass only: a cache of its own, never stored on `shared`.
-  const math = fused ? shared.withTransposeCache(new Map()) : shared;
+  const path = options.path ?? trainingPathFor(tf.getBackend());
+  const fused = path !== 'autodiff';
+  // The wasm path shares weight transposes within this pass only: a cache of its own, never stored on `shared`.
+  const math =
+    path === 'wasm' ? shared.withTransposeCache(new Map()) : path === 'device' ? shared.forDevice() : shared;
   const { spec } = math;
   const B = batch.size;
   const { pooledSize: P, gridPositions: G, gridChannels: C } = spec.featureShape;
@@ -133,25 +145,31 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
   let logits: tf.Tensor2D;
   if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
     const inputs = math.gateInputs(math.embed(inputIds));
-    const hiddenAll = lstmSequence(
+    const sequence = path === 'device' ? lstmSequenceOnDevice : lstmSequence;
+    const hiddenAll = sequence(
       inputs,
       state.h,
       state.c!,
       math.params['cell/recurrent_kernel'] as unknown as tf.Tensor2D,
     );
-    logits = math.logits(dropout(realRows(hiddenAll, tm), rate, deriveSeed(options.seed, 1)));
+    logits = math.logits(dropout(realRows(hiddenAll, tm, path), rate, deriveSeed(options.seed, 1)));
   } else if (options.samplingProbability <= 0) {
-    // Plain teacher forcing, step by step (attention or GRU). Each step embeds and projects its own tokens:
-    // splitting one [steps*B, gates] projection into steps costs more on wasm, where Split copies through JS.
+    // Plain teacher forcing, step by step (attention or GRU). On wasm each step embeds and projects its own
+    // tokens (splitting one [steps*B, gates] projection costs more there: Slice copies through JavaScript);
+    // on the device path one product projects every step and each step takes a slice of it.
+    const projected = path === 'device' ? math.projectInputs(math.embed(inputIds)) : undefined;
+    const gates = projected?.shape[1] ?? 0;
     for (let t = 0; t < tm.steps; t++) {
-      const ids = tf.tensor1d(tm.inputs.subarray(t * B, (t + 1) * B), 'int32');
-      const out = math.step(state, math.projectInputs(math.embed(ids)));
+      const input = projected
+        ? (tf.slice(projected, [t * B, 0], [B, gates]) as tf.Tensor2D)
+        : math.projectInputs(math.embed(tf.tensor1d(tm.inputs.subarray(t * B, (t + 1) * B), 'int32')));
+      const out = math.step(state, input);
       state = out.state;
       hidden.push(state.h);
       if (out.alpha) alphas.push(out.alpha);
     }
     logits = math.logits(
-      dropout(realRows(tf.concat(hidden, 0) as tf.Tensor2D, tm), rate, deriveSeed(options.seed, 1)),
+      dropout(realRows(tf.concat(hidden, 0) as tf.Tensor2D, tm, path), rate, deriveSeed(options.seed, 1)),
     );
   } else {
     // Scheduled sampling (Bengio et al. 2015): per caption and step, with probability p the input is the
@@ -181,8 +199,10 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
   const scored =
     options.samplingProbability <= 0 ? compactTargets(tm) : { targets: tm.targets, mask: tm.mask };
   let loss: tf.Scalar;
-  if (fused) {
+  if (path === 'wasm') {
     loss = maskedCrossEntropy(logits, scored.targets, scored.mask, tm.tokens);
+  } else if (path === 'device') {
+    loss = maskedCrossEntropyOnDevice(logits, scored.targets, scored.mask, tm.tokens);
   } else {
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +36,13 @@ export interface BenchPreprocessResult {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const WORKER_FILE = path.join(here, 'bench-worker.ts');
+/**
+ * The worker script next to this module: bench-worker.ts in the sources (run through tsx), or
+ * bench-worker.js when this module runs from the package's built dist/ (scripts/build-dist.mjs).
+ */
+const BUILT_WORKER_FILE = path.join(here, 'bench-worker.js');
+const FROM_DIST = fs.existsSync(BUILT_WORKER_FILE);
+const WORKER_FILE = FROM_DIST ? BUILT_WORKER_FILE : path.join(here, 'bench-worker.ts');
 /** The package directory: `--import tsx` is resolved from the child's working directory. */
 const PACKAGE_DIR = path.resolve(here, '..', '..');
 
@@ -95,7 +102,7 @@ export async function benchPreprocess(options: BenchPreprocessOptions = {}): Pro
 function forkWorker(): ChildProcess {
   return fork(WORKER_FILE, [], {
     cwd: PACKAGE_DIR,
-    execArgv: ['--import', 'tsx'],
+    execArgv: FROM_DIST ? [] : ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

@@ -44,8 +44,30 @@ export const trainingConfigSchema = z.strictObject({
    * captions, 188 steps an epoch) validation CIDEr-D is past 1.5 after the first epoch. @defaultValue 3
    */
   epochs: z.number().int().positive().default(3),
-  /** Captions per step. @defaultValue 32 */
-  batchSize: z.number().int().positive().default(32),
+  /**
+   * Captions per step, or `auto`: before the first step, the train stage probes the largest batch whose
+   * peak memory fits `memoryBudgetMB` (see packages/training/README.md, "Batch size auto"); the choice
+   * is recorded in `autoBatch`, and a resumed run keeps it. @defaultValue 32
+   */
+  batchSize: z.union([z.number().int().positive(), z.literal('auto')]).default(32),
+  /**
+   * Memory a training step may use at its peak (MB, tensors as tfjs counts them: weights, optimizer
+   * state, activations and gradients), for `batchSize: 'auto'`. Absent: 60 % of the GPU's memory on
+   * tfjs-node-gpu, 25 % of the machine's memory elsewhere, at most 2048 MB on wasm (a 4 GB heap).
+   */
+  memoryBudgetMB: z.number().positive().optional(),
+  /**
+   * Written by the train stage when `batchSize` is `auto` (never set it by hand): the batch it chose, the
+   * peak it measured for it, the budget and the backend. Its presence makes a later attempt reuse it.
+   */
+  autoBatch: z
+    .strictObject({
+      batchSize: z.number().int().positive(),
+      peakMB: z.number().nonnegative(),
+      budgetMB: z.number().positive(),
+      backend: z.string().min(1),
+    })
+    .optional(),
   /** Adam step size. @defaultValue 0.002 */
   learningRate: z.number().positive().default(0.002),
   lrDecay: lrDecaySchema.default(() => lrDecaySchema.parse({})),

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NamedArrays } from '@captioner/model';
+import type { NamedArrays, TrainingPath } from '@captioner/model';
 import { CorruptArtifactError } from '@captioner/core';
+
+interface Coefficients {
+  mCoefficient: tf.Scalar;
+  vCoefficient: tf.Scalar;
+}
 
 /**
  * Adam with global-norm gradient clipping, written out so that its whole state (moments and step count)
@@ -29,12 +34,15 @@ export class Adam {
   /**
    * Clips gradients to `clipNorm` (global L2 norm), applies one update, and returns the norm before clipping.
    * `learningRateOf` overrides the rate per variable (fine-tuned encoder weights learn more slowly).
+   * `path` `wasm` reads the norm back to fold the clipping into the moments' coefficients as numbers;
+   * `device` keeps it a tensor, so the update needs no host read (same values within float32 rounding).
    */
   apply(
     grads: Record<string, tf.Tensor>,
     learningRate: number,
     clipNorm: number,
     learningRateOf?: (name: string) => number | undefined,
+    path: TrainingPath = 'wasm',
   ): tf.Scalar {
     this.step += 1;
     const t = this.step;
@@ -46,16 +54,11 @@ export class Adam {
       // moments' coefficients instead of scaling the gradients first.
       const squares = names.map((n) => tf.square(grads[n]));
       const norm = tf.sqrt(tf.addN(squares.map((s) => tf.sum(s)))) as tf.Scalar;
-      const scale = Math.min(1, clipNorm / (norm.dataSync()[0] + 1e-6));
+      const { mCoefficient, vCoefficient } =
+        path === 'wasm' ? this.hostCoefficients(norm, clipNorm) : this.deviceCoefficients(norm, clipNorm);
       names.forEach((name, i) => {
-        const m = tf.add(
-          tf.mul(this.m[name], tf.scalar(this.beta1)),
-          tf.mul(grads[name], tf.scalar((1 - this.beta1) * scale)),
-        );
-        const v = tf.add(
-          tf.mul(this.v[name], tf.scalar(this.beta2)),
-          tf.mul(squares[i], tf.scalar((1 - this.beta2) * scale * scale)),
-        );
+        const m = tf.add(tf.mul(this.m[name], tf.scalar(this.beta1)), tf.mul(grads[name], mCoefficient));
+        const v = tf.add(tf.mul(this.v[name], tf.scalar(this.beta2)), tf.mul(squares[i], vCoefficient));
         this.m[name].assign(m);
         this.v[name].assign(v);
         const stepSize = (learningRateOf?.(name) ?? learningRate) * correction;
@@ -68,6 +71,24 @@ export class Adam {
       });
       return tf.keep(norm);
     });
+  }
+
+  /** The gradients' and squares' coefficients, (1 - β1)·s and (1 - β2)·s², from the norm read back. */
+  private hostCoefficients(norm: tf.Scalar, clipNorm: number): Coefficients {
+    const scale = Math.min(1, clipNorm / (norm.dataSync()[0] + 1e-6));
+    return {
+      mCoefficient: tf.scalar((1 - this.beta1) * scale),
+      vCoefficient: tf.scalar((1 - this.beta2) * scale * scale),
+    };
+  }
+
+  /** The same coefficients as scalar tensors computed on the device: s = min(1, clipNorm / (norm + 1e-6)). */
+  private deviceCoefficients(norm: tf.Scalar, clipNorm: number): Coefficients {
+    const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(clipNorm), tf.add(norm, tf.scalar(1e-6))));
+    return {
+      mCoefficient: tf.mul(scale, tf.scalar(1 - this.beta1)) as tf.Scalar,
+      vCoefficient: tf.mul(tf.square(scale), tf.scalar(1 - this.beta2)) as tf.Scalar,
+    };
   }
 
   /** Moments as named arrays (`optimizer/m/<param>`, `optimizer/v/<param>`). */

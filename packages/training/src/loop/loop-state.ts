@@ -23,6 +23,12 @@ export const loopStateSchema = z.object({
     })
     .nullable(),
   epochsWithoutImprovement: z.number().int().nonnegative(),
+  /**
+   * Captions per step this run trains with (absent in checkpoints of earlier versions). With
+   * `batchSize: 'auto'` a resumed run takes it from here instead of probing again: the data cursor
+   * counts batches, so the batch size must not change under it.
+   */
+  batchSize: z.number().int().positive().optional(),
 });
 export type LoopState = z.infer<typeof loopStateSchema>;
 

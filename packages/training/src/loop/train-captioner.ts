@@ -1,11 +1,18 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CancelledError, ConfigError, InvalidInputError, TrainingDivergedError } from '@captioner/core';
+import {
+  CancelledError,
+  ConfigError,
+  InvalidInputError,
+  TrainingDivergedError,
+  createLogger,
+} from '@captioner/core';
 import {
   CaptionModel,
   DecoderMath,
   computeFeatureNorm,
   createDecoderParams,
+  currentBackend,
   decoderFromArrays,
   decoderToArrays,
   deriveSeed,
@@ -32,6 +39,12 @@ import { initialLoopState, parseSavedLoopState } from './loop-state';
 import type { LoopState } from './loop-state';
 import type { CheckpointInfo, TrainCaptionerOptions, TrainCaptionerResult } from './types';
 import { validationScore } from './validation';
+import { probeBatchSize } from './batch-probe';
+import { memoryBudgetMB } from './memory-budget';
+import type { AutoBatchChoice } from './types';
+
+const log = createLogger('training');
+const MB = 1024 * 1024;
 
 function checkLabels(options: TrainCaptionerOptions): void {
   const { data } = options;
@@ -78,6 +91,8 @@ interface Session {
   loop: LoopState;
   /** The newest checkpoint written or resumed from. */
   last: CheckpointInfo | null;
+  /** Captions per step (resolved when the config says `auto`). */
+  batchSize: number;
   perEpoch: number;
   totalSteps: number;
   /** Since this call started (not since the run started): tokens per second and ETA. */
@@ -134,13 +149,24 @@ async function initOrResume(options: TrainCaptionerOptions, source: FeatureSourc
     existing.length > 0
       ? await resumeFrom(existing[existing.length - 1].dir, spec, options, source)
       : await freshStart(spec, options, source);
-  const perEpoch = stepsPerEpoch(data.train.captionImage.length, config.batchSize);
+  const math = new DecoderMath(spec, start.params, start.norm);
+  let batchSize: number;
+  try {
+    batchSize = await resolveBatchSize(options, start, math, source);
+  } catch (error) {
+    start.adam.dispose();
+    tf.dispose([...Object.values(start.params), ...Object.values(start.norm)]);
+    throw error;
+  }
+  start.loop.batchSize = batchSize;
+  const perEpoch = stepsPerEpoch(data.train.captionImage.length, batchSize);
   return {
     options,
     config,
     source,
     ...start,
-    math: new DecoderMath(spec, start.params, start.norm),
+    batchSize,
+    math,
     liveModel: new CaptionModel(
       modelConfig,
       data.featureShape,
@@ -178,6 +204,7 @@ async function resumeFrom(
     rng: saved.rng,
     best: saved.best,
     epochsWithoutImprovement: saved.epochsWithoutImprovement,
+    batchSize: saved.batchSize,
   };
   const { params, norm } = decoderFromArrays(spec, tensors, dir);
   source.restore(tensors);
@@ -210,6 +237,44 @@ async function freshStart(
   return { params, norm, adam, loop: initialLoopState(config.seed), last: null };
 }
 
+/**
+ * The batch size of this call: the configured number; with `auto`, the one a checkpoint of this run
+ * trained with, else the one an earlier attempt recorded (`autoBatch`), else a probe's (reported
+ * through `onAutoBatch`).
+ */
+async function resolveBatchSize(
+  options: TrainCaptionerOptions,
+  start: Start,
+  math: DecoderMath,
+  source: FeatureSource,
+): Promise<number> {
+  const config = options.trainingConfig;
+  if (config.batchSize !== 'auto') return config.batchSize;
+  const known = start.loop.batchSize ?? config.autoBatch?.batchSize;
+  if (known !== undefined) return known;
+  const backend = currentBackend();
+  const budgetMB = await memoryBudgetMB(backend, config.memoryBudgetMB);
+  const sampling = config.scheduledSampling;
+  const probe = probeBatchSize({
+    math,
+    trained: { ...start.params, ...source.variables },
+    source,
+    data: options.data,
+    budgetBytes: budgetMB * MB,
+    attentionRegularization: config.attentionRegularization,
+    samplingProbability: sampling.enabled ? sampling.max : 0,
+  });
+  const choice: AutoBatchChoice = {
+    batchSize: probe.batchSize,
+    peakMB: Math.round((probe.peakBytes / MB) * 10) / 10,
+    budgetMB,
+    backend,
+  };
+  log.info({ ...choice, trials: probe.trials }, 'batch size auto');
+  await options.onAutoBatch?.(choice);
+  return probe.batchSize;
+}
+
 /** Trains the remaining batches of `epoch`, checkpointing every `checkpointEverySteps` and on abort. */
 async function runEpoch(s: Session, epoch: number): Promise<void> {
   const { options, config, source, loop, adam } = s;
@@ -226,14 +291,14 @@ async function runEpoch(s: Session, epoch: number): Promise<void> {
       data.train,
       order,
       loop.cursor.batch,
-      config.batchSize,
+      s.batchSize,
       P,
       G * C,
       source.batchCarriesGrid,
     );
     const tokens = timeMajorTokens(batch).tokens;
     const stepSeed = deriveSeed(config.seed, 0x57e9, adam.step);
-    const features = source.batchFeatures(batchRows(order, loop.cursor.batch, config.batchSize));
+    const features = source.batchFeatures(batchRows(order, loop.cursor.batch, s.batchSize));
     const loss = trainStep(
       s.math,
       adam,
@@ -393,5 +458,6 @@ function resultOf(s: Session, stoppedBy: TrainCaptionerResult['stoppedBy']): Tra
       : null,
     last: s.last,
     stoppedBy,
+    batchSize: s.batchSize,
   };
 }

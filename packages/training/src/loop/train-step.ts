@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { teacherForcedLoss } from '@captioner/model';
-import type { CaptionBatch, DecoderMath } from '@captioner/model';
+import { currentBackend, teacherForcedLoss, trainingPathFor } from '@captioner/model';
+import type { CaptionBatch, DecoderMath, TrainingPath } from '@captioner/model';
 import type { Adam } from './adam';
 
 export interface TrainStepOptions {
@@ -11,6 +11,12 @@ export interface TrainStepOptions {
   attentionRegularization: number;
   /** Per-variable learning rate override (see Adam.apply). */
   learningRateOf?: (name: string) => number | undefined;
+  /**
+   * Which implementation computes the step (see `TrainingPath` in @captioner/model): the wasm fast path,
+   * or the backend-neutral one that reads nothing back to the host inside the step.
+   * @defaultValue trainingPathFor(currentBackend())
+   */
+  path?: TrainingPath;
 }
 
 /**
@@ -28,6 +34,7 @@ export function trainStep(
 ): tf.Scalar {
   const names = Object.keys(variables);
   const list = names.map((n) => variables[n]);
+  const path = options.path ?? trainingPathFor(currentBackend());
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(
       () =>
@@ -36,12 +43,13 @@ export function trainStep(
           training: true,
           samplingProbability: options.samplingProbability,
           attentionRegularization: options.attentionRegularization,
+          path,
         }),
       list,
     );
     const byName: Record<string, tf.Tensor> = {};
     list.forEach((v, i) => (byName[names[i]] = grads[v.name]));
-    adam.apply(byName, options.learningRate, options.gradClipNorm, options.learningRateOf).dispose();
+    adam.apply(byName, options.learningRate, options.gradClipNorm, options.learningRateOf, path).dispose();
     return value;
   });
 }

@@ -84,6 +84,20 @@ export interface TrainCaptionerOptions {
    * images at every step; `data.*.pooled`/`grid` are not read (they may be empty).
    */
   fineTune?: FineTuneInput;
+  /**
+   * Called when `trainingConfig.batchSize` is `auto` and a probe chose the batch (not when it came from a
+   * checkpoint or `trainingConfig.autoBatch`): the stage records it in the run.
+   */
+  onAutoBatch?: (choice: AutoBatchChoice) => void | Promise<void>;
+}
+
+/** What `batchSize: 'auto'` chose (the shape of the run config's `training.autoBatch`). */
+export interface AutoBatchChoice {
+  batchSize: number;
+  /** Peak memory of a step at that batch, MB (tensors as tfjs counts them). */
+  peakMB: number;
+  budgetMB: number;
+  backend: string;
 }
 
 export interface FineTuneInput {
@@ -99,4 +113,6 @@ export interface TrainCaptionerResult {
   last: CheckpointInfo;
   /** Why training ended. */
   stoppedBy: 'epochs' | 'early-stopping';
+  /** Captions per step (the probed one with `batchSize: 'auto'`). */
+  batchSize: number;
 }
