@@ -38,6 +38,14 @@ export const decoderConfigSchema = z.strictObject({
   hiddenSize: z.number().int().positive().default(256),
   /** Soft attention over the encoder's spatial grid (Show, Attend and Tell). @defaultValue true */
   attention: z.boolean().default(true),
+  /**
+   * Fixed position channels appended to every grid position's (standardised) features before attention:
+   * `coordinates` adds the position's column and row (centred, unit variance), so that both where the
+   * decoder looks (the attention keys) and what it sees there (the context) say where; `none` gives
+   * attention the features only, which carry no position (checkpoints and bundles written before this
+   * key existed read as `none`, see `savedModelConfigSchema`). @defaultValue 'coordinates'
+   */
+  positionEncoding: z.enum(['none', 'coordinates']).default('coordinates'),
   /** Size of the attention MLP. @defaultValue 128 */
   attentionSize: z.number().int().positive().default(128),
   /** Dropout rate on the hidden state before the output layer (training only). @defaultValue 0.2 */
@@ -53,6 +61,19 @@ export const modelConfigSchema = z.strictObject({
   decoder: decoderConfigSchema.default(() => decoderConfigSchema.parse({})),
 });
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+/**
+ * The model config as stored in checkpoints and bundles: where a key's default changed after artifacts
+ * were written with it absent, a missing key means the old behaviour, so that old artifacts keep loading
+ * (and meaning what they meant). `decoder.positionEncoding` absent is `none`.
+ */
+export const savedModelConfigSchema = z.preprocess((value) => {
+  if (typeof value !== 'object' || value === null) return value;
+  const config = value as { decoder?: unknown };
+  const decoder = typeof config.decoder === 'object' && config.decoder !== null ? config.decoder : {};
+  if ('positionEncoding' in decoder) return value;
+  return { ...config, decoder: { ...decoder, positionEncoding: 'none' } };
+}, modelConfigSchema);
 export type ModelConfigInput = z.input<typeof modelConfigSchema>;
 
 /** Shape of the features the decoder reads (written by the encoder, checked on load). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodingSettingsSchema, featureShapeSchema, modelConfigSchema } from '../config';
+import { decodingSettingsSchema, featureShapeSchema, savedModelConfigSchema } from '../config';
 
 /** Name of the bundle's manifest file. */
 export const BUNDLE_FILE = 'bundle.json';
@@ -20,7 +20,7 @@ export const bundleManifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
   formatVersion: z.literal(1),
   createdAt: z.string(),
-  config: modelConfigSchema,
+  config: savedModelConfigSchema,
   featureShape: featureShapeSchema,
   vocabSize: z.number().int().positive(),
   /** Training step of the exported checkpoint, for provenance. */

@@ -40,6 +40,18 @@ describe('checkpoint directories', () => {
     expect(await isCheckpointDir(dir)).toBe(true);
   });
 
+  it('reads a checkpoint written before decoder.positionEncoding existed as positionEncoding none', async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-ckpt-'));
+    const dir = path.join(root, 'step-00000005');
+    const { positionEncoding, ...oldDecoder } = meta.modelConfig.decoder;
+    expect(positionEncoding).toBe('coordinates');
+    const oldMeta = { ...meta, modelConfig: { ...meta.modelConfig, decoder: oldDecoder } };
+    await writeCheckpointDir(dir, oldMeta as typeof meta, {
+      'decoder/x': { shape: [1], data: Float32Array.from([1]) },
+    });
+    expect((await readCheckpointDir(dir)).meta.modelConfig.decoder.positionEncoding).toBe('none');
+  });
+
   it('reports a missing checkpoint as NotFoundError and a damaged one as CorruptArtifactError', async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-ckpt-'));
     const dir = path.join(root, 'step-00000005');

@@ -10,13 +10,13 @@ import {
   writeShardFile,
 } from '@captioner/core';
 import type { ShardTensor } from '@captioner/core';
-import { featureShapeSchema, modelConfigSchema } from '../config';
+import { featureShapeSchema, savedModelConfigSchema } from '../config';
 import type { FeatureShape, ModelConfig } from '../config';
 
 /** `checkpoint.json`: what a checkpoint holds besides tensors. Written last, inside the atomic rename. */
 export const checkpointMetaSchema = z.object({
   formatVersion: z.literal(1),
-  modelConfig: modelConfigSchema,
+  modelConfig: savedModelConfigSchema,
   featureShape: featureShapeSchema,
   vocabSize: z.number().int().positive(),
   /** Optimizer steps taken. */

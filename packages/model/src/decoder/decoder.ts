@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '@captioner/core/errors';
 import type { DecoderParams, DecoderSpec, FeatureNorm } from './params';
+import { gridSide, positionChannels } from './params';
 import { embeddingLookup, embeddingOnDevice, matMul, matMulWeight, matMulWeightBias } from './ops';
 import type { TransposeCache } from './ops';
 
@@ -17,7 +18,7 @@ export interface DecoderState {
   h: tf.Tensor2D;
   /** LSTM memory cell (absent for GRU). */
   c?: tf.Tensor2D;
-  /** Standardised grid features [B, G, C] (attention only). */
+  /** Standardised grid features with their position channels [B, G, C + position channels] (attention only). */
   grid?: tf.Tensor3D;
   /** Grid projected into the attention space [B, G, A], computed once per caption (attention only). */
   gridKeys?: tf.Tensor3D;
@@ -99,11 +100,16 @@ export class DecoderMath {
     }
     if (attention) {
       if (!grid) throw new InvalidInputError('this decoder uses attention: grid features are required');
-      const flat = tf.div(
+      let flat = tf.div(
         tf.sub(tf.reshape(grid, [B * G, C]), this.norm.gridMean),
         this.norm.gridStd,
       ) as tf.Tensor2D;
-      state.grid = tf.reshape(flat, [B, G, C]);
+      const extra = positionChannels(this.spec.decoder);
+      if (extra > 0) {
+        const positions = tf.tile(gridCoordinates(gridSide(this.spec.featureShape)), [B, 1]);
+        flat = tf.concat([flat, positions], 1);
+      }
+      state.grid = tf.reshape(flat, [B, G, C + extra]);
       const keys = tf.add(
         this.product(flat, this.p('attention/encoder_kernel')),
         this.params['attention/bias'],
@@ -192,6 +198,24 @@ export class DecoderMath {
     if (state.gridKeys) out.gridKeys = tf.gather(state.gridKeys, rows);
     return out;
   }
+}
+
+/**
+ * Column and row of every position of a side x side grid, row-major like the encoder's grid: [side², 2].
+ * Centred and scaled to unit variance, the scale of the standardised features they sit next to.
+ */
+export function gridCoordinates(side: number): tf.Tensor2D {
+  const centre = (side - 1) / 2;
+  const scale = Math.sqrt(Math.max((side * side - 1) / 12, 1e-6));
+  const values = new Float32Array(side * side * 2);
+  for (let row = 0; row < side; row++) {
+    for (let col = 0; col < side; col++) {
+      const i = (row * side + col) * 2;
+      values[i] = (col - centre) / scale;
+      values[i + 1] = (row - centre) / scale;
+    }
+  }
+  return tf.tensor2d(values, [side * side, 2]);
 }
 
 /** All tensors of a state, for keeping them across tidy scopes and disposing them. */

@@ -32,6 +32,29 @@ export function gateCount(cell: DecoderConfig['cell']): number {
   return cell === 'lstm' ? 4 : 3;
 }
 
+/** Position channels appended to each grid position before attention (see `decoder.positionEncoding`). */
+export function positionChannels(decoder: DecoderConfig): number {
+  return decoder.positionEncoding === 'coordinates' ? 2 : 0;
+}
+
+/** Channels attention reads at each grid position: the encoder's plus the position channels. */
+export function attendedChannels(spec: DecoderSpec): number {
+  return spec.featureShape.gridChannels + positionChannels(spec.decoder);
+}
+
+/**
+ * Side of the square grid of G positions. Encoders take square images, so their grids are square; a
+ * grid that is not cannot be given positions.
+ */
+export function gridSide(featureShape: FeatureShape): number {
+  const side = Math.round(Math.sqrt(featureShape.gridPositions));
+  if (side * side !== featureShape.gridPositions)
+    throw new ConfigError(
+      `decoder.positionEncoding needs a square grid; featureShape.gridPositions is ${featureShape.gridPositions}`,
+    );
+  return side;
+}
+
 /** The parameter list for a spec, in a fixed order (initialisation draws in this order). */
 export function parameterShapes(spec: DecoderSpec): ParamShape[] {
   const { embeddingSize: E, hiddenSize: H, attentionSize: A, attention, cell } = spec.decoder;
@@ -62,14 +85,17 @@ export function parameterShapes(spec: DecoderSpec): ParamShape[] {
       throw new ConfigError(
         'decoder.attention needs grid features (featureShape.gridPositions, gridChannels > 0)',
       );
+    if (positionChannels(spec.decoder) > 0) gridSide(spec.featureShape);
+    // The position channels ride with the features: keys, gate and context all see C + position channels.
+    const K = attendedChannels(spec);
     shapes.push(
-      { name: 'attention/encoder_kernel', shape: [C, A], init: 'glorot' },
+      { name: 'attention/encoder_kernel', shape: [K, A], init: 'glorot' },
       { name: 'attention/decoder_kernel', shape: [H, A], init: 'glorot' },
       { name: 'attention/bias', shape: [A], init: 'zeros' },
       { name: 'attention/score_kernel', shape: [A, 1], init: 'glorot' },
-      { name: 'attention/gate_kernel', shape: [H, C], init: 'glorot' },
-      { name: 'attention/gate_bias', shape: [C], init: 'zeros' },
-      { name: 'cell/context_kernel', shape: [C, gates], init: 'glorot' },
+      { name: 'attention/gate_kernel', shape: [H, K], init: 'glorot' },
+      { name: 'attention/gate_bias', shape: [K], init: 'zeros' },
+      { name: 'cell/context_kernel', shape: [K, gates], init: 'glorot' },
     );
   }
   return shapes;

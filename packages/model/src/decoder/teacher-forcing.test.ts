@@ -116,14 +116,14 @@ describe('teacherForcedLoss', () => {
       const config = modelConfigSchema.parse({
         decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 5, dropout: 0.25, ...decoder },
       });
-      const featureShape = { pooledSize: 6, gridPositions: 3, gridChannels: 4 };
+      const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 4 };
       const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
       const params = createDecoderParams(spec, 4);
       const norm = identityFeatureNorm(featureShape);
       const math = new DecoderMath(spec, params, norm);
       const b = batch(5, 9, 25, 6, 2);
       const random = new SeededRandom(9);
-      b.grid = Float32Array.from({ length: 5 * 3 * 4 }, () => random.normal());
+      b.grid = Float32Array.from({ length: 5 * 4 * 4 }, () => random.normal());
       const before = tf.memory().numTensors;
       const run = (path: 'wasm' | 'autodiff') =>
         tf.tidy(() => {
