@@ -17,5 +17,7 @@ export {
   validationSchema,
 } from './sections/training';
 export type { TrainingConfig, TrainingConfigInput } from './sections/training';
+export { inputSettingsSchema } from './sections/input';
+export type { InputSettings } from './sections/input';
 export { shardItems, shardSizeSchema, DEFAULT_SHARD_SIZE } from './shard-items';
 export type { StageContext } from './stage-context';

@@ -1,14 +1,31 @@
 /**
- * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1>`.
- * Prints `checkpoint <step>` after each checkpoint so the test can kill it at a known point.
+ * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1> [stream]`.
+ * With `stream`, the toy features are written to float16 feature shards next to the checkpoints and
+ * streamed from them (small shards and shuffle buffer, so an epoch crosses many shards). Prints `checkpoint <step>` after each checkpoint so the test can kill it at a known point.
  */
+import fs from 'node:fs/promises';
 import { initBackend, modelConfigSchema } from '@captioner/model';
 import { trainCaptioner } from '../train-captioner';
 import { trainingConfigSchema } from '../config';
 import { exactMatchScorer, toyCaptionData } from './toy-data';
+import { toyStreamedData } from '../../input/testing/toy-shards';
 
-const [checkpointsDir, resume] = process.argv.slice(2);
+async function mkdirp(dir: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+const [checkpointsDir, resume, mode] = process.argv.slice(2);
 await initBackend('wasm');
+const toy = toyCaptionData({ images: 60, valImages: 10, seed: 3 });
+const data =
+  mode === 'stream'
+    ? await toyStreamedData(toy, await mkdirp(`${checkpointsDir}-shards`), {
+        imagesPerShard: 9,
+        float16: true,
+        input: { shuffleBuffer: 8, prefetchShards: 1 },
+      })
+    : toy;
 const result = await trainCaptioner({
   modelConfig: resumeModelConfig(),
   trainingConfig: trainingConfigSchema.parse({
@@ -19,7 +36,7 @@ const result = await trainCaptioner({
     keepLastCheckpoints: 2,
     scheduledSampling: { enabled: true, startEpoch: 1 },
   }),
-  data: toyCaptionData({ images: 60, valImages: 10, seed: 3 }),
+  data,
   checkpointsDir,
   resume: resume === '1',
   scoreCaptions: exactMatchScorer,
