@@ -21,5 +21,11 @@ export const inputSettingsSchema = z.strictObject({
    * normalisation statistics; read once, streamed. @defaultValue 4096
    */
   normImages: z.number().int().positive().default(4096),
+  /**
+   * How feature extraction stores the spatial grid, which only attention decoders (and fine-tuning) read;
+   * without them no grid is stored at all. `float16` halves its disk, I/O and memory (effect on scores:
+   * packages/training/README.md). @defaultValue 'float32'
+   */
+  gridDtype: z.enum(['float32', 'float16']).default('float32'),
 });
 export type InputSettings = z.infer<typeof inputSettingsSchema>;
