@@ -44,7 +44,7 @@ export type CaptionsOf = (id: string) => { ids: ArrayLike<number>; count: number
  */
 export async function buildStreamIndex(options: {
   files: string[];
-  wanted?: ReadonlySet<string>;
+  wanted?: Pick<ReadonlySet<string>, 'has'>;
   captionsOf?: CaptionsOf;
   captionLength?: number;
   vocabSize?: number;
