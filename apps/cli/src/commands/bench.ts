@@ -60,6 +60,11 @@ export function registerBenchCommands(program: Command): void {
     )
     .option('--sizes <list>', 'comma-separated caption counts', '10000,100000,600000')
     .option('--captions-per-image <n>', 'captions per image', positiveIntOption, 5)
+    .option(
+      '--images <n>',
+      'train images of every size (shards written once; captions per image grow instead)',
+      positiveIntOption,
+    )
     .option('--float32', 'store the grid as float32 (twice the disk) instead of float16')
     .option('--steps <n>', 'timed training steps per size', positiveIntOption, 30)
     .option('--warmup-steps <n>', 'untimed training steps first', positiveIntOption, 5)
@@ -75,6 +80,7 @@ export function registerBenchCommands(program: Command): void {
         {
           sizes,
           captionsPerImage: opts.captionsPerImage,
+          images: opts.images,
           float16: !opts.float32,
           steps: opts.steps,
           warmupSteps: opts.warmupSteps,
@@ -87,7 +93,7 @@ export function registerBenchCommands(program: Command): void {
       else
         for (const r of result.rows)
           printLine(
-            `${r.captions} captions (${r.images} images, ${r.shards} shards, ${(r.shardBytes / 1e9).toFixed(1)} GB): peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${r.tokensPerSecond.toFixed(0)} tokens/s`,
+            `${r.captions} captions (${r.images} images x ${r.captionsPerImage}, ${r.shards} shards, ${(r.shardBytes / 1e9).toFixed(1)} GB): peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${r.tokensPerSecond.toFixed(0)} tokens/s`,
           );
     });
 

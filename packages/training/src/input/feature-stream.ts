@@ -1,3 +1,4 @@
+import { CorruptArtifactError } from '@captioner/core';
 import { readFeatureShard, copyGridRow } from '@captioner/dataset';
 import type { FeatureShard } from '@captioner/dataset';
 import type { CaptionBatch } from '@captioner/model';
@@ -104,7 +105,7 @@ export class EpochReader {
     indexed.rows.forEach((row, i) => {
       const image = indexed.firstImage + i;
       if (shard.ids[row] !== this.index.ids[image])
-        throw new Error(
+        throw new CorruptArtifactError(
           `${indexed.file}: row ${row} is ${shard.ids[row]}, the index says ${this.index.ids[image]}`,
         );
       if (this.plan.lastUse[image] < position) return;
