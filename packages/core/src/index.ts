@@ -35,8 +35,10 @@ export {
   isValidShardFile,
   shardHeaderSchema,
   TENSOR_DTYPES,
+  readShardHeader,
 } from './shard-file';
 export type { ShardHeader, ShardContent, ShardTensor, TensorDtype, TensorData } from './shard-file';
 export { SeededRandom, deriveSeed } from './random';
 export { SPECIAL_TOKENS, PAD_ID, START_ID, END_ID, UNK_ID, isSpecialToken } from './special-tokens';
 export { IMAGENET_MEAN, IMAGENET_STD } from './imagenet';
+export { toFloat16, toFloat16Bits, fromFloat16, float16Table } from './float16';

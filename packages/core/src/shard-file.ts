@@ -17,7 +17,8 @@ import { writeFileAtomic } from './files';
  */
 const MAGIC = Buffer.from('CAPSHRD1', 'ascii');
 
-export const TENSOR_DTYPES = ['uint8', 'int32', 'float32'] as const;
+/** `float16` is stored and read as Uint16Array bits (see float16.ts). */
+export const TENSOR_DTYPES = ['uint8', 'int32', 'float32', 'float16'] as const;
 export type TensorDtype = (typeof TENSOR_DTYPES)[number];
 
 const tensorEntrySchema = z.object({
@@ -42,7 +43,7 @@ export const shardHeaderSchema = z.object({
 });
 export type ShardHeader = z.infer<typeof shardHeaderSchema>;
 
-export type TensorData = Uint8Array | Int32Array | Float32Array;
+export type TensorData = Uint8Array | Int32Array | Float32Array | Uint16Array;
 export interface ShardTensor {
   dtype: TensorDtype;
   shape: number[];
@@ -58,6 +59,7 @@ export interface ShardContent {
 function dtypeOf(data: TensorData): TensorDtype {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint16Array) return 'float16';
   return 'uint8';
 }
 
@@ -144,10 +146,34 @@ export async function readShardFile(file: string): Promise<ShardContent & { head
         ? new Float32Array(buffer)
         : entry.dtype === 'int32'
           ? new Int32Array(buffer)
-          : new Uint8Array(buffer);
+          : entry.dtype === 'float16'
+            ? new Uint16Array(buffer)
+            : new Uint8Array(buffer);
     tensors[entry.name] = { dtype: entry.dtype, shape: entry.shape, data };
   }
   return { kind: header.kind, ids: header.ids, tensors, meta: header.meta, header };
+}
+
+/**
+ * The header of a shard, reading only its first bytes (no payload, no checksum): what a streaming reader
+ * needs to plan which shards hold which ids before it reads any of them.
+ */
+export async function readShardHeader(file: string): Promise<ShardHeader> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const prefix = Buffer.alloc(12);
+    const { bytesRead } = await handle.read(prefix, 0, 12, 0);
+    if (bytesRead < 12 || !prefix.subarray(0, 8).equals(MAGIC))
+      throw new CorruptArtifactError(`${file}: not a Captioner shard (bad magic)`);
+    const length = prefix.readUInt32LE(8);
+    const bytes = Buffer.alloc(12 + length);
+    prefix.copy(bytes);
+    const read = await handle.read(bytes, 12, length, 12);
+    if (read.bytesRead < length) throw new CorruptArtifactError(`${file}: truncated header`);
+    return parseHeader(file, bytes).header;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** True when the file exists and passes verification; used to skip complete shards on re-run. */

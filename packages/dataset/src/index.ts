@@ -25,8 +25,14 @@ export type { ImportDatasetOptions, ImportFormat } from './import/import-dataset
 export { PROBLEM_KINDS, problemSchema, importReportSchema } from './import/problems';
 export type { Problem, ProblemKind, ImportReport } from './import/problems';
 export { MAX_CAPTION_CHARS, MAX_CAPTION_WORDS } from './import/collector';
-export { writeFeatureShard, readFeatureShard, readFeatureSet } from './feature-shard';
-export type { FeatureShard, FeatureSet } from './feature-shard';
+export {
+  writeFeatureShard,
+  readFeatureShard,
+  readFeatureSet,
+  readFeatureShardLayout,
+  copyGridRow,
+} from './feature-shard';
+export type { FeatureShard, FeatureSet, FeatureShardLayout, GridStorage } from './feature-shard';
 export {
   Vocabulary,
   buildVocabulary,

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readShardFile } from '@captioner/core';
+import { fromFloat16, readShardFile } from '@captioner/core';
 import {
   IMAGENET_MEAN,
   IMAGENET_STD,
@@ -51,12 +51,44 @@ describe('extractFeatureShard (cpu backend, a small seeded encoder)', () => {
 
     const shard = await readFeatureShard(featureFile);
     expect(shard.ids).toEqual(ids);
-    expect(shard.meta).toEqual({ encoder: 'test', imagesSha256: imageHeader.sha256 });
+    expect(shard.meta).toEqual({ encoder: 'test', imagesSha256: imageHeader.sha256, grid: 'float32' });
     // The same numbers as encoding the whole shard at once.
     const direct = await encoder.encode(normalizeImages(pixels(1), IMAGENET_MEAN, IMAGENET_STD), IMAGES);
     expect(shard.pooled).toHaveLength(IMAGES * encoder.pooledSize);
     expect(shard.grid).toHaveLength(IMAGES * encoder.gridPositions * encoder.gridChannels);
     for (let i = 0; i < shard.pooled.length; i++) expect(shard.pooled[i]).toBeCloseTo(direct.pooled[i], 4);
+  });
+
+  it('stores only what the decoder reads: no grid without attention, or the grid as float16', async () => {
+    const imageFile = path.join(dir, 'images-c.bin');
+    await writeImages(imageFile, 3);
+    const full = path.join(dir, 'features-c32.bin');
+    await extractFeatureShard({ imageFile, featureFile: full, encoder, encoderName: 'test' });
+    const none = path.join(dir, 'features-cnone.bin');
+    await extractFeatureShard({ imageFile, featureFile: none, encoder, encoderName: 'test', grid: 'none' });
+    const half = path.join(dir, 'features-c16.bin');
+    await extractFeatureShard({
+      imageFile,
+      featureFile: half,
+      encoder,
+      encoderName: 'test',
+      grid: 'float16',
+    });
+    const [a, b, c] = await Promise.all([full, none, half].map((f) => readFeatureShard(f)));
+    expect(b.gridPositions).toBe(0);
+    expect(b.grid).toHaveLength(0);
+    expect(b.pooled).toEqual(a.pooled);
+    expect(c.grid).toBeInstanceOf(Uint16Array);
+    const back = fromFloat16(c.grid as Uint16Array);
+    for (let i = 0; i < back.length; i++)
+      expect(Math.abs(back[i] - a.grid[i])).toBeLessThanOrEqual(Math.abs(a.grid[i]) * 2 ** -11 + 1e-7);
+    const sizes = await Promise.all([full, none, half].map(async (f) => (await fs.stat(f)).size));
+    expect(sizes[1]).toBeLessThan(sizes[2]);
+    // The grid's bytes halve (headers differ by a few bytes).
+    expect(Math.abs((sizes[0] - sizes[1]) / (sizes[2] - sizes[1]) - 2)).toBeLessThan(0.01);
+    // A shard stored another way is extracted again, not skipped.
+    const again = await extractFeatureShard({ imageFile, featureFile: half, encoder, encoderName: 'test' });
+    expect(again.skipped).toBe(false);
   });
 
   it('skips a complete feature shard, and redoes a stale or truncated one', async () => {

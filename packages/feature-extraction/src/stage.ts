@@ -16,6 +16,9 @@ export async function extractStage(
   const runConfig = readRunConfig(run);
   const model = runConfigSection(runConfig, 'model');
   const seed = runConfigSection(runConfig, 'seed');
+  const input = runConfigSection(runConfig, 'training').input;
+  // Store only what training will read: the grid feeds attention and fine-tuning, nothing else.
+  const grid = model.decoder.attention || model.encoder.trainable ? input.gridDtype : 'none';
   await initBackend(ctx.config.backend);
   const paths = artifactPaths(ctx.config.home);
   const encoderDir = paths.encoderDir(run.id);
@@ -32,6 +35,7 @@ export async function extractStage(
       encoder: inference.encoder,
       encoderName: model.encoder.kind,
       engine: inference.engine,
+      grid,
       signal: ctx.signal,
       onProgress: (update) => {
         void ctx.reportProgress(update).catch(warnOnFailure(ctx.logger, 'recording progress'));

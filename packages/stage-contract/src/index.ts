@@ -22,5 +22,7 @@ export {
   selfCriticalSchema,
 } from './sections/training';
 export type { TrainingConfig, TrainingConfigInput, SelfCriticalConfig } from './sections/training';
+export { inputSettingsSchema } from './sections/input';
+export type { InputSettings } from './sections/input';
 export { shardItems, shardSizeSchema, DEFAULT_SHARD_SIZE } from './shard-items';
 export type { StageContext } from './stage-context';

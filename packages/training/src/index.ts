@@ -24,3 +24,7 @@ export type {
 export { trainStage, loadOrBuildRunVocabulary } from './stage';
 export { benchTrain, benchTrainOptionsSchema } from './loop/bench-train';
 export type { BenchTrainOptions } from './loop/bench-train';
+export { benchScale, benchScaleOptionsSchema } from './input/bench-scale';
+export type { BenchScaleOptions, BenchScaleRow } from './input/bench-scale';
+export { inputSettingsSchema } from '@captioner/stage-contract';
+export type { InputSettings } from '@captioner/stage-contract';

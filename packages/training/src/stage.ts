@@ -26,6 +26,8 @@ import { trainCaptioner } from './loop/train-captioner';
 import { trainSelfCritical } from './loop/self-critical';
 import type { TrainCaptionerOptions } from './loop/types';
 import { loadRunFineTuneInput } from './fine-tune-input';
+import { streamedTrainingData } from './input/streamed-data';
+import type { FineTuneInput, TrainingData } from './loop/types';
 
 /**
  * The run's vocabulary: built from the train split on first use and saved under the run, so a
@@ -58,61 +60,44 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
 
   const shardFiles = (await listShards(ctx.db, run.id, 'features')).map((s) => s.path);
   if (shardFiles.length === 0) throw new InvalidInputError(`run ${run.id}: no feature shards recorded`);
-  const trainItems = splitItems(manifest, 'train');
-  const valItems = splitItems(manifest, 'val');
-  const trainFeatures = await readFeatureSet(shardFiles, new Set(trainItems.map((i) => i.id)));
-  const valFeatures = await readFeatureSet(shardFiles, new Set(valItems.map((i) => i.id)));
-  if (trainFeatures.ids.length === 0)
-    throw new InvalidInputError(`run ${run.id}: the train split has no images`);
-  if (valFeatures.ids.length === 0) throw new InvalidInputError(`run ${run.id}: the val split has no images`);
-
+  const trainIds = new Set(splitItems(manifest, 'train').map((i) => i.id));
+  const valIds = new Set(splitItems(manifest, 'val').map((i) => i.id));
   const captionsById = new Map(manifest.items.map((item) => [item.id, item.captions]));
-  const trainCaptions: string[] = [];
-  const captionImage: number[] = [];
-  trainFeatures.ids.forEach((id, row) => {
-    for (const caption of captionsById.get(id) ?? []) {
-      trainCaptions.push(caption);
-      captionImage.push(row);
-    }
-  });
-  const encoded = vocabulary.encodeBatch(trainCaptions);
+  const references = (id: string) => (captionsById.get(id) ?? []).map(ptbTokenizeToString);
 
   const backend = await initBackend(ctx.config.backend);
   await setRunBackend(ctx.db, run.id, backend);
   const withGrid = modelConfig.decoder.attention;
-  const fineTune = modelConfig.encoder.trainable
-    ? await loadRunFineTuneInput(ctx.db, run.id, paths.encoderDir(run.id), {
-        train: trainFeatures.ids,
-        val: valFeatures.ids,
-      })
-    : undefined;
+  // Fine-tuning reads images, held in memory; frozen features stream from the shards at any size.
+  const prepared = modelConfig.encoder.trainable
+    ? await inMemoryData(
+        ctx,
+        run.id,
+        paths,
+        shardFiles,
+        { trainIds, valIds, captionsById, references },
+        vocabulary,
+        withGrid,
+      )
+    : {
+        data: await streamedTrainingData({
+          files: shardFiles,
+          trainIds,
+          valIds,
+          captionsOf: (id) => captionsById.get(id),
+          references,
+          vocabulary,
+          withGrid,
+          input: trainingConfig.input,
+        }),
+        fineTune: undefined,
+      };
+  const { data, fineTune } = prepared;
   try {
     const options: TrainCaptionerOptions = {
       modelConfig,
       trainingConfig,
-      data: {
-        vocabSize: vocabulary.size,
-        train: {
-          pooled: trainFeatures.pooled,
-          grid: withGrid ? trainFeatures.grid : undefined,
-          images: trainFeatures.ids.length,
-          captions: encoded.ids,
-          captionLength: encoded.length,
-          captionImage: Int32Array.from(captionImage),
-        },
-        val: {
-          pooled: valFeatures.pooled,
-          grid: withGrid ? valFeatures.grid : undefined,
-          images: valFeatures.ids.length,
-          references: valFeatures.ids.map((id) => (captionsById.get(id) ?? []).map(ptbTokenizeToString)),
-        },
-        featureShape: {
-          pooledSize: trainFeatures.pooledSize,
-          gridPositions: trainFeatures.gridPositions,
-          gridChannels: trainFeatures.gridChannels,
-        },
-        decodeTokens: (ids) => vocabulary.decode(ids),
-      },
+      data,
       checkpointsDir: paths.checkpointsDir(run.id),
       resume: true,
       signal: ctx.signal,
@@ -142,4 +127,65 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
   } finally {
     fineTune?.encoder.dispose();
   }
+}
+
+/** The train and val splits in memory, with the images fine-tuning trains the encoder on. */
+async function inMemoryData(
+  ctx: StageContext,
+  runId: string,
+  paths: ReturnType<typeof artifactPaths>,
+  shardFiles: string[],
+  splits: {
+    trainIds: Set<string>;
+    valIds: Set<string>;
+    captionsById: Map<string, string[]>;
+    references: (id: string) => string[];
+  },
+  vocabulary: Vocabulary,
+  withGrid: boolean,
+): Promise<{ data: TrainingData; fineTune: FineTuneInput }> {
+  const trainFeatures = await readFeatureSet(shardFiles, splits.trainIds);
+  const valFeatures = await readFeatureSet(shardFiles, splits.valIds);
+  if (trainFeatures.ids.length === 0)
+    throw new InvalidInputError(`run ${runId}: the train split has no images`);
+  if (valFeatures.ids.length === 0) throw new InvalidInputError(`run ${runId}: the val split has no images`);
+  const trainCaptions: string[] = [];
+  const captionImage: number[] = [];
+  trainFeatures.ids.forEach((id, row) => {
+    for (const caption of splits.captionsById.get(id) ?? []) {
+      trainCaptions.push(caption);
+      captionImage.push(row);
+    }
+  });
+  const encoded = vocabulary.encodeBatch(trainCaptions);
+  const fineTune = await loadRunFineTuneInput(ctx.db, runId, paths.encoderDir(runId), {
+    train: trainFeatures.ids,
+    val: valFeatures.ids,
+  });
+  return {
+    fineTune,
+    data: {
+      vocabSize: vocabulary.size,
+      train: {
+        pooled: trainFeatures.pooled,
+        grid: withGrid ? trainFeatures.grid : undefined,
+        images: trainFeatures.ids.length,
+        captions: encoded.ids,
+        captionLength: encoded.length,
+        captionImage: Int32Array.from(captionImage),
+      },
+      val: {
+        pooled: valFeatures.pooled,
+        grid: withGrid ? valFeatures.grid : undefined,
+        images: valFeatures.ids.length,
+        references: valFeatures.ids.map(splits.references),
+      },
+      featureShape: {
+        pooledSize: trainFeatures.pooledSize,
+        gridPositions: trainFeatures.gridPositions,
+        gridChannels: trainFeatures.gridChannels,
+      },
+      decodeTokens: (ids) => vocabulary.decode(ids),
+    },
+  };
 }

@@ -92,6 +92,50 @@ export function registerBenchCommands(program: Command): void {
     });
 
   bench
+    .command('scale')
+    .description(
+      'peak RSS and tokens/s of streamed training at 10k, 100k and 600k captions (synthetic ResNet-50 features, temporary shards)',
+    )
+    .option('--sizes <list>', 'comma-separated caption counts', '10000,100000,600000')
+    .option('--captions-per-image <n>', 'captions per image', positiveIntOption, 5)
+    .option(
+      '--images <n>',
+      'train images of every size (shards written once; captions per image grow instead)',
+      positiveIntOption,
+    )
+    .option('--float32', 'store the grid as float32 (twice the disk) instead of float16')
+    .option('--steps <n>', 'timed training steps per size', positiveIntOption, 30)
+    .option('--warmup-steps <n>', 'untimed training steps first', positiveIntOption, 5)
+    .option('--batch-size <n>', 'captions per step', positiveIntOption, 32)
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      const { benchScale } = await import('@captioner/training');
+      const sizes = String(opts.sizes)
+        .split(',')
+        .map((v) => positiveIntOption(v.trim()));
+      const view = new ProgressView();
+      const result = await benchScale(
+        {
+          sizes,
+          captionsPerImage: opts.captionsPerImage,
+          images: opts.images,
+          float16: !opts.float32,
+          steps: opts.steps,
+          warmupSteps: opts.warmupSteps,
+          batchSize: opts.batchSize,
+        },
+        (u) => view.update('bench scale', u),
+      );
+      view.stop();
+      if (opts.json) printJson(result);
+      else
+        for (const r of result.rows)
+          printLine(
+            `${r.captions} captions (${r.images} images x ${r.captionsPerImage}, ${r.shards} shards, ${(r.shardBytes / 1e9).toFixed(1)} GB): peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${r.tokensPerSecond.toFixed(0)} tokens/s`,
+          );
+    });
+
+  bench
     .command('score')
     .description('score 5,000 images x 5 references (tokenization included)')
     .option('--images <n>', 'images', positiveIntOption, 5000)

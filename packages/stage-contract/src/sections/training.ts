@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inputSettingsSchema } from './input';
 
 /** Learning-rate schedule. */
 export const lrDecaySchema = z.strictObject({
@@ -116,6 +117,8 @@ export const trainingConfigSchema = z.strictObject({
   keepLastCheckpoints: z.number().int().positive().default(3),
   /** Seeds weight init, data order, dropout and sampling. @defaultValue 42 */
   seed: z.number().int().default(42),
+  /** Streaming of the features: prefetch, shuffle buffer, normalisation sample (see input.ts). */
+  input: inputSettingsSchema.default(() => inputSettingsSchema.parse({})),
   scheduledSampling: scheduledSamplingSchema.default(() => scheduledSamplingSchema.parse({})),
   /** Weight of the doubly stochastic attention regulariser (attention models). @defaultValue 1 */
   attentionRegularization: z.number().min(0).default(1),

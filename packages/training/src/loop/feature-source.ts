@@ -1,29 +1,17 @@
-import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, InvalidInputError } from '@captioner/core';
-import { applyEncoderWeights, encodeImages, encoderTrainableVariables } from '@captioner/model';
-import type { NamedArrays } from '@captioner/model';
+import {
+  applyEncoderWeights,
+  computeFeatureNorm,
+  encodeImages,
+  encoderTrainableVariables,
+} from '@captioner/model';
+import type { FeatureShape } from '@captioner/model';
 import { batchFeatures, fineTunedValSplit } from './fine-tune';
-import type { FineTuneInput, TrainCaptionerOptions, TrainingData, ValSplit } from './types';
-
-/**
- * Where the image features of training come from: pre-extracted features of a frozen encoder, or an
- * encoder fine-tuned with the decoder (features computed from the images at every step). The training
- * loop is the same for both; only these points differ.
- */
-export interface FeatureSource {
-  /** Encoder variables trained with the decoder, by checkpoint name (none for frozen features). */
-  readonly variables: Record<string, tf.Variable>;
-  /** Whether a batch carries grid features gathered from `data.train` (frozen features with attention). */
-  readonly batchCarriesGrid: boolean;
-  /** Features of the training images before any step, for the normalisation statistics. */
-  initialFeatures(): Promise<{ pooled: Float32Array; grid?: Float32Array }>;
-  /** Restores the source's own weights from a checkpoint's tensors (the fine-tuned encoder's). */
-  restore(tensors: NamedArrays): void;
-  /** Computes a batch's features inside the gradient scope; undefined when the batch carries them. */
-  batchFeatures(rows: Int32Array): (() => { pooled: tf.Tensor2D; grid?: tf.Tensor2D }) | undefined;
-  /** The validation split with features as the model sees them now. */
-  validationSplit(maxImages: number): Promise<ValSplit>;
-}
+import { batchRows, epochOrder, gatherBatch } from './batches';
+import { streamedFeatures } from '../input/streamed-source';
+import { isStreamed } from './source';
+import type { BatchFeatures, FeatureSource } from './source';
+import type { FineTuneInput, TrainCaptionerOptions, TrainSplit, TrainingData, ValSplit } from './types';
 
 /** The source `options` ask for, after checking that the data fits it. */
 export function featureSourceFor(options: TrainCaptionerOptions): FeatureSource {
@@ -31,13 +19,48 @@ export function featureSourceFor(options: TrainCaptionerOptions): FeatureSource 
   if (modelConfig.encoder.trainable && !fineTune) {
     throw new ConfigError('encoder.trainable needs options.fineTune (the encoder and the train/val images)');
   }
-  return fineTune ? fineTunedFeatures(fineTune, data) : frozenFeatures(data, modelConfig.decoder.attention);
+  const { train, val } = data;
+  if (isStreamed(train) || isStreamed(val)) {
+    if (!isStreamed(train) || !isStreamed(val) || fineTune)
+      throw new ConfigError('streamed training data needs both splits streamed and a frozen encoder');
+    return streamedFeatures(train, val, modelConfig.decoder.attention);
+  }
+  return fineTune
+    ? fineTunedFeatures(fineTune, data, train, val)
+    : frozenFeatures(data, train, val, modelConfig.decoder.attention);
+}
+
+/** The in-memory epoch: a seeded permutation of every caption, gathered batch by batch. */
+function memoryBatches(
+  split: TrainSplit,
+  shape: FeatureShape,
+  withGrid: boolean,
+  features: (rows: Int32Array) => BatchFeatures,
+): FeatureSource['epochBatches'] {
+  return (epoch, from, batchSize, seed) => {
+    const order = epochOrder(seed, epoch, split.captionImage.length);
+    let index = from;
+    const { pooledSize: P, gridPositions: G, gridChannels: C } = shape;
+    return {
+      next: () => {
+        const batch = gatherBatch(split, order, index, batchSize, P, G * C, withGrid);
+        const rows = batchRows(order, index, batchSize);
+        index += 1;
+        return Promise.resolve({ batch, features: features(rows) });
+      },
+      close: () => Promise.resolve(),
+    };
+  };
 }
 
 /** Pre-extracted features in `data.train` / `data.val`. */
-function frozenFeatures(data: TrainingData, attention: boolean): FeatureSource {
+function frozenFeatures(
+  data: TrainingData,
+  train: TrainSplit,
+  val: ValSplit,
+  attention: boolean,
+): FeatureSource {
   const { pooledSize: P, gridPositions: G, gridChannels: C } = data.featureShape;
-  const { train, val } = data;
   if (train.pooled.length !== train.images * P)
     throw new InvalidInputError(
       `train.pooled has ${train.pooled.length} values, expected ${train.images}x${P}`,
@@ -54,18 +77,23 @@ function frozenFeatures(data: TrainingData, attention: boolean): FeatureSource {
   }
   return {
     variables: {},
-    batchCarriesGrid: attention,
-    initialFeatures: () => Promise.resolve(train),
+    trainCaptions: train.captionImage.length,
+    featureNorm: (shape, withGrid) =>
+      Promise.resolve(computeFeatureNorm(shape, train.pooled, withGrid ? train.grid : undefined)),
     restore: () => {},
-    batchFeatures: () => undefined,
+    epochBatches: memoryBatches(train, data.featureShape, attention, () => undefined),
     validationSplit: () => Promise.resolve(val),
   };
 }
 
 /** Features of the train/val images through an encoder whose last blocks train with the decoder. */
-function fineTunedFeatures(fineTune: FineTuneInput, data: TrainingData): FeatureSource {
+function fineTunedFeatures(
+  fineTune: FineTuneInput,
+  data: TrainingData,
+  train: TrainSplit,
+  val: ValSplit,
+): FeatureSource {
   const { pooledSize: P, gridPositions: G, gridChannels: C } = data.featureShape;
-  const { train, val } = data;
   const S = fineTune.encoder.config.imageSize;
   if (fineTune.trainImages.length !== train.images * S * S * 3)
     throw new InvalidInputError(`fineTune.trainImages must hold ${train.images}x${S}x${S}x3 values`);
@@ -79,12 +107,17 @@ function fineTunedFeatures(fineTune: FineTuneInput, data: TrainingData): Feature
     throw new InvalidInputError('fineTune.encoder does not produce features of data.featureShape');
   return {
     variables: encoderTrainableVariables(fineTune.encoder),
-    // Grid features come from the encoder inside the gradient scope, not from data.train.
-    batchCarriesGrid: false,
+    trainCaptions: train.captionImage.length,
     // Standardise with the statistics of the initial encoder's features.
-    initialFeatures: () => encodeImages(fineTune.encoder, fineTune.trainImages, train.images),
+    featureNorm: async (shape, withGrid) => {
+      const initial = await encodeImages(fineTune.encoder, fineTune.trainImages, train.images);
+      return computeFeatureNorm(shape, initial.pooled, withGrid ? initial.grid : undefined);
+    },
     restore: (tensors) => applyEncoderWeights(fineTune.encoder, tensors),
-    batchFeatures: (rows) => batchFeatures(fineTune, data.featureShape, train.captionImage, rows),
+    // Grid features come from the encoder inside the gradient scope, not from data.train.
+    epochBatches: memoryBatches(train, data.featureShape, false, (rows) =>
+      batchFeatures(fineTune, data.featureShape, train.captionImage, rows),
+    ),
     validationSplit: (maxImages) => fineTunedValSplit(fineTune, val, maxImages),
   };
 }

@@ -3,6 +3,14 @@ import { z } from 'zod';
 import { CorruptArtifactError } from '@captioner/core';
 import { CHECKPOINT_META_FILE } from '@captioner/model';
 
+/** What fixes a streamed epoch's order: shards, captions and the shuffle buffer. */
+export const streamLayoutSchema = z.object({
+  shards: z.number().int().nonnegative(),
+  captions: z.number().int().nonnegative(),
+  shuffleBuffer: z.number().int().positive(),
+});
+export type StreamLayout = z.infer<typeof streamLayoutSchema>;
+
 /**
  * The training loop's state, saved in every checkpoint as `meta.training` and checked when a run resumes.
  * (Keys in this order: a resumed run writes them back exactly as an uninterrupted one does.)
@@ -29,6 +37,11 @@ export const loopStateSchema = z.object({
    * counts batches, so the batch size must not change under it.
    */
   batchSize: z.number().int().positive().optional(),
+  /**
+   * Streamed data (src/input): what, besides the cursor and the seed, fixes the order of an epoch. The
+   * cursor is then the stream position: a resume replays the epoch's plan to it without reading a feature.
+   */
+  stream: streamLayoutSchema.optional(),
 });
 export type LoopState = z.infer<typeof loopStateSchema>;
 
@@ -40,12 +53,13 @@ export const savedLoopStateSchema = loopStateSchema.extend({
 export type SavedLoopState = z.infer<typeof savedLoopStateSchema>;
 
 /** The state of a run that has not trained yet. */
-export function initialLoopState(seed: number): LoopState {
+export function initialLoopState(seed: number, stream?: StreamLayout): LoopState {
   return {
     cursor: { epoch: 0, batch: 0 },
     rng: { kind: 'counter', seed },
     best: null,
     epochsWithoutImprovement: 0,
+    ...(stream ? { stream } : {}),
   };
 }
 

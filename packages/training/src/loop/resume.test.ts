@@ -15,11 +15,11 @@ function runTraining(
   dir: string,
   resume: boolean,
   killAtStep?: number,
-  phase = 'xe',
+  mode = 'memory',
 ): Promise<{ stdout: string; killed: boolean }> {
   return new Promise((resolve, reject) => {
     // Node itself with tsx as a loader (not the tsx CLI, which would put a second process between us and the trainer).
-    const child = spawn(process.execPath, ['--import', 'tsx', script, dir, resume ? '1' : '0', phase], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dir, resume ? '1' : '0', mode], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -46,20 +46,20 @@ async function finalTensors(dir: string, phase = 'xe') {
   return readCheckpointDir(all[all.length - 1].dir);
 }
 
-describe('resume', () => {
+describe.each(['memory', 'stream'])('resume (%s data)', (mode) => {
   it('a training process killed after a checkpoint and resumed reaches the same weights, bit for bit', async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-resume-'));
     try {
       const uninterrupted = path.join(root, 'uninterrupted');
       const interrupted = path.join(root, 'interrupted');
-      const full = await runTraining(uninterrupted, false);
+      const full = await runTraining(uninterrupted, false, undefined, mode);
       expect(full.stdout).toMatch(/done 18 /);
 
       // 6 steps per epoch: step 9 is a mid-epoch step checkpoint in epoch 2 (scheduled sampling active).
-      const first = await runTraining(interrupted, false, 9);
+      const first = await runTraining(interrupted, false, 9, mode);
       expect(first.killed).toBe(true);
       expect(first.stdout).not.toMatch(/done/);
-      const second = await runTraining(interrupted, true);
+      const second = await runTraining(interrupted, true, undefined, mode);
       expect(second.stdout).toMatch(/done 18 /);
       // The resumed process started after step 9 (it never re-reports earlier checkpoints).
       const resumedSteps = [...second.stdout.matchAll(/checkpoint (\d+)/g)].map((m) => Number(m[1]));

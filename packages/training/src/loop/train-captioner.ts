@@ -10,7 +10,6 @@ import {
 import {
   CaptionModel,
   DecoderMath,
-  computeFeatureNorm,
   createDecoderParams,
   currentBackend,
   decoderFromArrays,
@@ -23,10 +22,11 @@ import {
 import type { DecoderParams, DecoderSpec, FeatureNorm } from '@captioner/model';
 import { Adam } from './adam';
 import { trainStep } from './train-step';
-import { batchRows, epochOrder, gatherBatch, stepsPerEpoch } from './batches';
+import { stepsPerEpoch } from './batches';
 import { variablesToArrays } from './fine-tune';
 import { featureSourceFor } from './feature-source';
-import type { FeatureSource } from './feature-source';
+import { isStreamed } from './source';
+import type { BatchReader, FeatureSource } from './source';
 import {
   checkpointDirName,
   listCheckpoints,
@@ -49,6 +49,12 @@ const MB = 1024 * 1024;
 function checkLabels(options: TrainCaptionerOptions): void {
   const { data } = options;
   const { train, val } = data;
+  // A streamed index checked its token ids when it was built, and has a caption list per image.
+  if (isStreamed(train) || isStreamed(val)) {
+    if (isStreamed(train) && train.index.captionImage.length === 0)
+      throw new InvalidInputError('no training captions');
+    return;
+  }
   const M = train.captionImage.length;
   if (M === 0) throw new InvalidInputError('no training captions');
   if (train.captions.length !== M * train.captionLength)
@@ -159,7 +165,7 @@ async function initOrResume(options: TrainCaptionerOptions, source: FeatureSourc
     throw error;
   }
   start.loop.batchSize = batchSize;
-  const perEpoch = stepsPerEpoch(data.train.captionImage.length, batchSize);
+  const perEpoch = stepsPerEpoch(source.trainCaptions, batchSize);
   return {
     options,
     config,
@@ -205,7 +211,12 @@ async function resumeFrom(
     best: saved.best,
     epochsWithoutImprovement: saved.epochsWithoutImprovement,
     batchSize: saved.batchSize,
+    ...(saved.stream ? { stream: saved.stream } : {}),
   };
+  if (!sameShape(saved.stream, source.streamLayout))
+    throw new ConfigError(
+      `cannot resume from ${dir}: its data stream (${JSON.stringify(saved.stream ?? 'in memory')}) differs from this run's (${JSON.stringify(source.streamLayout ?? 'in memory')}); keep training.input.shuffleBuffer and the shards as they were`,
+    );
   const { params, norm } = decoderFromArrays(spec, tensors, dir);
   source.restore(tensors);
   const adam = new Adam({ ...params, ...source.variables });
@@ -227,14 +238,9 @@ async function freshStart(
 ): Promise<Start> {
   const { trainingConfig: config, modelConfig } = options;
   const params = createDecoderParams(spec, deriveSeed(config.seed, 0x1417));
-  const initial = await source.initialFeatures();
-  const norm = computeFeatureNorm(
-    spec.featureShape,
-    initial.pooled,
-    modelConfig.decoder.attention ? initial.grid : undefined,
-  );
+  const norm = await source.featureNorm(spec.featureShape, modelConfig.decoder.attention);
   const adam = new Adam({ ...params, ...source.variables });
-  return { params, norm, adam, loop: initialLoopState(config.seed), last: null };
+  return { params, norm, adam, loop: initialLoopState(config.seed, source.streamLayout), last: null };
 }
 
 /**
@@ -277,28 +283,27 @@ async function resolveBatchSize(
 
 /** Trains the remaining batches of `epoch`, checkpointing every `checkpointEverySteps` and on abort. */
 async function runEpoch(s: Session, epoch: number): Promise<void> {
+  const { config, source, loop } = s;
+  // The data side (in memory or streamed from shards) gives the batches from the cursor on.
+  const batches = source.epochBatches(epoch, loop.cursor.batch, s.batchSize, config.seed);
+  try {
+    await trainBatches(s, epoch, batches);
+  } finally {
+    await batches.close();
+  }
+}
+
+async function trainBatches(s: Session, epoch: number, batches: BatchReader): Promise<void> {
   const { options, config, source, loop, adam } = s;
-  const { data } = options;
-  const { pooledSize: P, gridPositions: G, gridChannels: C } = data.featureShape;
-  const order = epochOrder(config.seed, epoch, data.train.captionImage.length);
   const learningRate = learningRateAt(config, epoch);
   const encoderLearningRate = (learningRate * config.encoderLearningRate) / config.learningRate;
   const learningRateOf = (name: string) => (name.startsWith('encoder/') ? encoderLearningRate : undefined);
   const samplingProbability = samplingProbabilityAt(config, epoch);
   const trained = { ...s.params, ...source.variables };
   while (loop.cursor.batch < s.perEpoch) {
-    const batch = gatherBatch(
-      data.train,
-      order,
-      loop.cursor.batch,
-      s.batchSize,
-      P,
-      G * C,
-      source.batchCarriesGrid,
-    );
+    const { batch, features } = await batches.next();
     const tokens = timeMajorTokens(batch).tokens;
     const stepSeed = deriveSeed(config.seed, 0x57e9, adam.step);
-    const features = source.batchFeatures(batchRows(order, loop.cursor.batch, s.batchSize));
     const loss = trainStep(
       s.math,
       adam,

@@ -1,6 +1,8 @@
 import type { ProgressListener } from '@captioner/core';
 import type { FeatureShape, ImageEncoder, ModelConfig } from '@captioner/model';
 import type { TrainingConfig } from './config';
+import type { StreamIndex } from '../input/stream-index';
+import type { InputSettings } from '@captioner/stage-contract';
 
 /** Training captions and the features of their images. */
 export interface TrainSplit {
@@ -24,14 +26,33 @@ export interface ValSplit {
   references: string[][];
 }
 
+/** Training captions whose features stream from shards as training reaches them (src/input). */
+export interface TrainStream {
+  kind: 'stream';
+  index: StreamIndex;
+  /** Prefetch and shuffle buffer: they bound memory and fix the order, so a resume must keep them. */
+  input: InputSettings;
+}
+
+/** Validation images streamed from shards: only the first `validation.maxImages` are ever read. */
+export interface ValStream {
+  kind: 'stream';
+  index: StreamIndex;
+  references: (id: string) => string[];
+}
+
 export interface TrainingData {
   vocabSize: number;
-  train: TrainSplit;
-  val: ValSplit;
+  /** In memory (tests, fine-tuning) or streamed from feature shards (the train stage). */
+  train: TrainSplit | TrainStream;
+  val: ValSplit | ValStream;
   featureShape: FeatureShape;
   /** Vocabulary ids -> space-joined words. */
   decodeTokens: (ids: number[]) => string;
 }
+
+/** Training data held in memory (tests, fine-tuning). */
+export type InMemoryTrainingData = TrainingData & { train: TrainSplit; val: ValSplit };
 
 /** One checkpoint directory, as reported to `onCheckpoint` and returned by `trainCaptioner`. */
 export interface CheckpointInfo {

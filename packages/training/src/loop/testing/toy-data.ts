@@ -1,5 +1,5 @@
 import { END_ID, PAD_ID, START_ID, SeededRandom } from '@captioner/model';
-import type { TrainingData } from '../types';
+import type { InMemoryTrainingData } from '../types';
 
 /**
  * A toy captioning data set for tests: each image has a colour and a shape (and, for grid features, a side),
@@ -11,7 +11,7 @@ export function toyCaptionData(options: {
   seed: number;
   gridPositions?: number;
   channels?: number;
-}): TrainingData & { words: string[] } {
+}): InMemoryTrainingData & { words: string[] } {
   const colours = ['red', 'green', 'blue'];
   const shapes = ['circle', 'square', 'triangle'];
   const sides = ['left', 'right'];

@@ -1,31 +1,49 @@
 /**
- * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1> [scst]`
- * (`scst`: a self-critical phase follows the cross-entropy one).
- * Prints `checkpoint <step>` after each checkpoint so the test can kill it at a known point.
+ * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1> [scst|stream]`.
+ * `scst`: a self-critical phase follows the cross-entropy one. `stream`: the toy features are written to
+ * float16 feature shards next to the checkpoints and streamed from them (small shards and shuffle buffer,
+ * so an epoch crosses many shards). Prints `checkpoint <step>` after each checkpoint so the test can kill
+ * it at a known point.
  */
+import fs from 'node:fs/promises';
 import { initBackend, modelConfigSchema } from '@captioner/model';
 import { trainCaptioner } from '../train-captioner';
 import { trainSelfCritical } from '../self-critical';
 import { trainingConfigSchema } from '../config';
 import { exactMatchScorer, toyCaptionData } from './toy-data';
+import { toyStreamedData } from '../../input/testing/toy-shards';
 
-const [checkpointsDir, resume, phase] = process.argv.slice(2);
+async function mkdirp(dir: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+const [checkpointsDir, resume, mode] = process.argv.slice(2);
 await initBackend('wasm');
+const toy = toyCaptionData({ images: 60, valImages: 10, seed: 3 });
+const data =
+  mode === 'stream'
+    ? await toyStreamedData(toy, await mkdirp(`${checkpointsDir}-shards`), {
+        imagesPerShard: 9,
+        float16: true,
+        input: { shuffleBuffer: 8, prefetchShards: 1 },
+      })
+    : toy;
 const options = {
   modelConfig: resumeModelConfig(),
   trainingConfig: trainingConfigSchema.parse({
     // One cross-entropy epoch before a self-critical phase: that phase is what its test resumes.
-    epochs: phase === 'scst' ? 1 : 3,
+    epochs: mode === 'scst' ? 1 : 3,
     batchSize: 10,
     learningRate: 0.01,
     checkpointEverySteps: 3,
     keepLastCheckpoints: 2,
     scheduledSampling: { enabled: true, startEpoch: 1 },
-    ...(phase === 'scst'
+    ...(mode === 'scst'
       ? { selfCritical: { epochs: 2, samples: 3, batchSize: 10, learningRate: 0.001 } }
       : {}),
   }),
-  data: toyCaptionData({ images: 60, valImages: 10, seed: 3 }),
+  data,
   checkpointsDir,
   resume: resume === '1',
   scoreCaptions: exactMatchScorer,
@@ -34,7 +52,7 @@ const options = {
   },
 };
 const crossEntropy = await trainCaptioner(options);
-const result = phase === 'scst' ? await trainSelfCritical({ ...options, crossEntropy }) : crossEntropy;
+const result = mode === 'scst' ? await trainSelfCritical({ ...options, crossEntropy }) : crossEntropy;
 process.stdout.write(`done ${result.steps} ${result.last.dir}\n`);
 
 function resumeModelConfig() {
