@@ -1,4 +1,4 @@
-import { InvalidInputError, artifactPaths, fileExists, warnOnFailure } from '@captioner/core';
+import { ConfigError, InvalidInputError, artifactPaths, fileExists, warnOnFailure } from '@captioner/core';
 import {
   getRun,
   listShards,
@@ -27,7 +27,8 @@ import { trainSelfCritical } from './loop/self-critical';
 import type { TrainCaptionerOptions } from './loop/types';
 import { loadRunFineTuneInput } from './fine-tune-input';
 import { streamedTrainingData } from './input/streamed-data';
-import type { FineTuneInput, TrainingData } from './loop/types';
+import type { FineTuneInput, InMemoryTrainingData, TrainingData } from './loop/types';
+import { isStreamed } from './loop/source';
 
 /**
  * The run's vocabulary: built from the train split on first use and saved under the run, so a
@@ -68,17 +69,20 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
   const backend = await initBackend(ctx.config.backend);
   await setRunBackend(ctx.db, run.id, backend);
   const withGrid = modelConfig.decoder.attention;
-  // Fine-tuning reads images, held in memory; frozen features stream from the shards at any size.
-  const prepared = modelConfig.encoder.trainable
-    ? await inMemoryData(
-        ctx,
-        run.id,
-        paths,
-        shardFiles,
-        { trainIds, valIds, captionsById, references },
-        vocabulary,
-        withGrid,
-      )
+  // Fine-tuning reads images and self-critical training samples from every image, both held in memory;
+  // otherwise frozen features stream from the shards at any size.
+  const prepared =
+    modelConfig.encoder.trainable || trainingConfig.selfCritical
+      ? await inMemoryData(
+          ctx,
+          run.id,
+          paths,
+          shardFiles,
+          { trainIds, valIds, captionsById, references },
+          vocabulary,
+          withGrid,
+          modelConfig.encoder.trainable,
+        )
     : {
         data: await streamedTrainingData({
           files: shardFiles,
@@ -123,7 +127,8 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
     const crossEntropy = await trainCaptioner(options);
     // Self-critical training continues from the best cross-entropy checkpoint (it is idempotent to
     // resume: a finished cross-entropy phase returns at once from its last checkpoint).
-    if (trainingConfig.selfCritical) await trainSelfCritical({ ...options, crossEntropy });
+    if (trainingConfig.selfCritical)
+      await trainSelfCritical({ ...options, data: inMemory(data), crossEntropy });
   } finally {
     fineTune?.encoder.dispose();
   }
@@ -143,7 +148,8 @@ async function inMemoryData(
   },
   vocabulary: Vocabulary,
   withGrid: boolean,
-): Promise<{ data: TrainingData; fineTune: FineTuneInput }> {
+  fineTuning: boolean,
+): Promise<{ data: InMemoryTrainingData; fineTune: FineTuneInput | undefined }> {
   const trainFeatures = await readFeatureSet(shardFiles, splits.trainIds);
   const valFeatures = await readFeatureSet(shardFiles, splits.valIds);
   if (trainFeatures.ids.length === 0)
@@ -158,10 +164,12 @@ async function inMemoryData(
     }
   });
   const encoded = vocabulary.encodeBatch(trainCaptions);
-  const fineTune = await loadRunFineTuneInput(ctx.db, runId, paths.encoderDir(runId), {
-    train: trainFeatures.ids,
-    val: valFeatures.ids,
-  });
+  const fineTune = fineTuning
+    ? await loadRunFineTuneInput(ctx.db, runId, paths.encoderDir(runId), {
+        train: trainFeatures.ids,
+        val: valFeatures.ids,
+      })
+    : undefined;
   return {
     fineTune,
     data: {
@@ -188,4 +196,11 @@ async function inMemoryData(
       decodeTokens: (ids) => vocabulary.decode(ids),
     },
   };
+}
+
+/** The data of a run whose training needs it in memory (see the choice above). */
+function inMemory(data: TrainingData): InMemoryTrainingData {
+  if (isStreamed(data.train) || isStreamed(data.val))
+    throw new ConfigError('training.selfCritical: needs the features in memory, not streamed');
+  return data as InMemoryTrainingData;
 }

@@ -57,7 +57,8 @@ describe('teacherForcedLoss', () => {
     tf.dispose([...Object.values(params), ...Object.values(norm)]);
   });
 
-  it('weights each caption by captionWeights (the self-critical loss), fused or not', () => {
+  type Path = 'wasm' | 'device' | 'autodiff';
+  it('weights each caption by captionWeights (the self-critical loss), on every training path', () => {
     for (const attention of [false, true]) {
       const config = modelConfigSchema.parse({
         decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 4, attention, dropout: 0 },
@@ -75,24 +76,24 @@ describe('teacherForcedLoss', () => {
       const b = batch(4, 10, 25, 6, 7);
       if (attention) b.grid = Float32Array.from({ length: 4 * 12 }, () => random.normal());
       const options = { seed: 1, training: false, samplingProbability: 0, attentionRegularization: 0 };
-      const loss = (batchOf: CaptionBatch, fused: boolean) =>
-        tf.tidy(() => teacherForcedLoss(math, batchOf, { ...options, fused }).dataSync()[0]);
+      const loss = (batchOf: CaptionBatch, path: Path) =>
+        tf.tidy(() => teacherForcedLoss(math, batchOf, { ...options, path }).dataSync()[0]);
       // Sum of per-token losses of one caption, as the mean over the batch's tokens weighs it.
       const tokens = timeMajorTokens(b).tokens;
-      const single = (row: number, fused: boolean) => {
+      const single = (row: number, path: Path) => {
         const weights = new Float32Array(4);
         weights[row] = 1;
-        return loss({ ...b, captionWeights: weights }, fused) * tokens;
+        return loss({ ...b, captionWeights: weights }, path) * tokens;
       };
       const weights = Float32Array.from([1.5, -0.5, 0, 2]);
-      for (const fused of [true, false]) {
-        expect(loss({ ...b, captionWeights: new Float32Array(4).fill(1) }, fused)).toBeCloseTo(
-          loss(b, fused),
+      for (const path of ['wasm', 'device', 'autodiff'] as const) {
+        expect(loss({ ...b, captionWeights: new Float32Array(4).fill(1) }, path)).toBeCloseTo(
+          loss(b, path),
           5,
         );
         let expected = 0;
-        for (let row = 0; row < 4; row++) expected += weights[row] * single(row, fused);
-        expect(loss({ ...b, captionWeights: weights }, fused) * tokens).toBeCloseTo(expected, 3);
+        for (let row = 0; row < 4; row++) expected += weights[row] * single(row, path);
+        expect(loss({ ...b, captionWeights: weights }, path) * tokens).toBeCloseTo(expected, 3);
       }
       tf.dispose([...Object.values(params), ...Object.values(norm)]);
     }

@@ -42,7 +42,7 @@ const modelConfig = modelConfigSchema.parse({
 });
 
 describe("batchSize 'auto'", () => {
-  it('probes the largest batch whose measured peak fits the budget, without changing the weights', () => {
+  it('probes the largest batch whose measured peak fits the budget, without changing the weights', async () => {
     const data = toyCaptionData({ images: 400, valImages: 10, seed: 3 });
     const spec = { decoder: modelConfig.decoder, featureShape: data.featureShape, vocabSize: data.vocabSize };
     const params = createDecoderParams(spec, 1);
@@ -67,8 +67,8 @@ describe("batchSize 'auto'", () => {
         samplingProbability: 0,
       });
     try {
-      const small = probe(1.5);
-      const large = probe(4);
+      const small = await probe(1.5);
+      const large = await probe(4);
       expect(tf.memory().numTensors).toBe(tensors);
       for (const [name, values] of Object.entries(before))
         expect(Array.from(params[name].dataSync()), name).toEqual(Array.from(values));
@@ -82,7 +82,7 @@ describe("batchSize 'auto'", () => {
           expect(next!.peakBytes ?? Infinity).toBeGreaterThan(p.budgetBytes);
         }
       }
-      expect(() => probe(0.01)).toThrow(ConfigError);
+      await expect(probe(0.01)).rejects.toThrow(ConfigError);
     } finally {
       tf.dispose([...Object.values(params), ...Object.values(norm)]);
     }

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@captioner/core';
 import { END_ID, START_ID, UNK_ID } from '@captioner/model';
-import type { DecoderMath, TrainingPath } from '@captioner/model';
+import type { CaptionBatch, DecoderMath, TrainingPath } from '@captioner/model';
 import { Adam } from './adam';
-import { gatherBatch } from './batches';
-import type { FeatureSource } from './feature-source';
+import type { BatchFeatures, FeatureSource } from './source';
 import { trainStep } from './train-step';
 import type { TrainingData } from './types';
 
@@ -54,17 +53,19 @@ export interface BatchProbeInput {
  * it until the prediction is a batch already known to fit. A step that throws (a GPU out of memory)
  * counts as not fitting.
  */
-export function probeBatchSize(input: BatchProbeInput): BatchProbe {
+export async function probeBatchSize(input: BatchProbeInput): Promise<BatchProbe> {
   const { budgetBytes } = input;
-  const maxBatch = Math.min(MAX_AUTO_BATCH, input.data.train.captionImage.length);
+  const maxBatch = Math.min(MAX_AUTO_BATCH, input.source.trainCaptions);
   const probeAdam = new Adam(input.trained);
   // The throwaway moments exist only during the probe: the session's Adam already holds its own.
   const probeAdamBytes = 2 * Object.values(input.trained).reduce((sum, v) => sum + v.size * 4, 0);
   const trials: BatchProbe['trials'] = [];
-  const measure = (batchSize: number): number | null => {
+  const measure = async (batchSize: number): Promise<number | null> => {
+    // The batch is read before the measurement (reading a streamed shard allocates no tensor anyway).
+    const { batch, features } = await firstBatch(input, batchSize);
     let peak: number | null;
     try {
-      peak = peakBytesDuring(() => probeStep(input, probeAdam, batchSize)) - probeAdamBytes;
+      peak = peakBytesDuring(() => probeStep(input, probeAdam, batch, features)) - probeAdamBytes;
     } catch (error) {
       // The smallest trials must run: a failure there is a real error, not a full device.
       if (trials.length < 2) throw error;
@@ -85,7 +86,7 @@ export function probeBatchSize(input: BatchProbeInput): BatchProbe {
     const second = Math.min(2 * first, maxBatch);
     const points: Array<{ batchSize: number; peakBytes: number }> = [];
     for (const size of new Set([first, second])) {
-      const peak = measure(size)!;
+      const peak = (await measure(size))!;
       points.push({ batchSize: size, peakBytes: peak });
       record(size, peak);
     }
@@ -98,7 +99,7 @@ export function probeBatchSize(input: BatchProbeInput): BatchProbe {
       // Stay strictly between what fits and what does not: when the line says the largest fitting batch
       // is one already measured, the next one up is measured to confirm that it does not fit.
       next = Math.min(Math.max(next, fit.batchSize + 1), tooBig - 1);
-      const peak = measure(next);
+      const peak = await measure(next);
       record(next, peak);
       if (peak !== null) points.push({ batchSize: next, peakBytes: peak });
     }
@@ -114,14 +115,27 @@ export function probeBatchSize(input: BatchProbeInput): BatchProbe {
   }
 }
 
-/** One training step of `batchSize` worst-case captions, with the probe's Adam at learning rate 0. */
-function probeStep(input: BatchProbeInput, adam: Adam, batchSize: number): void {
-  const { data, source, math } = input;
-  const { pooledSize: P, gridPositions: G, gridChannels: C } = data.featureShape;
-  const captions = data.train.captionImage.length;
-  const rows = Int32Array.from({ length: batchSize }, (_, i) => i % captions);
-  const batch = gatherBatch(data.train, rows, 0, batchSize, P, G * C, source.batchCarriesGrid);
-  batch.captions = fullLengthCaptions(batchSize, data.train.captionLength, data.vocabSize);
+/**
+ * The first `batchSize` captions of epoch 0 as the source gives them (in memory or streamed), with
+ * captions replaced by worst-case ones: every caption as long as the longest.
+ */
+async function firstBatch(
+  input: BatchProbeInput,
+  batchSize: number,
+): Promise<{ batch: CaptionBatch; features: BatchFeatures }> {
+  const reader = input.source.epochBatches(0, 0, batchSize, 0);
+  try {
+    const { batch, features } = await reader.next();
+    batch.captions = fullLengthCaptions(batch.size, batch.captionLength, input.data.vocabSize);
+    return { batch, features };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** One training step on `batch` with the probe's Adam at learning rate 0. */
+function probeStep(input: BatchProbeInput, adam: Adam, batch: CaptionBatch, features: BatchFeatures): void {
+  const { math } = input;
   tf.tidy(() => {
     trainStep(
       math,
@@ -137,7 +151,7 @@ function probeStep(input: BatchProbeInput, adam: Adam, batchSize: number): void 
         path: input.path,
       },
       input.trained,
-      source.batchFeatures(rows),
+      features,
     );
   });
 }

@@ -29,13 +29,21 @@ import {
 } from './checkpoint-store';
 import { parseSavedLoopState } from './loop-state';
 import type { LoopState } from './loop-state';
-import type { CheckpointInfo, TrainCaptionerOptions, TrainCaptionerResult, TrainSplit } from './types';
+import type {
+  CheckpointInfo,
+  InMemoryTrainingData,
+  TrainCaptionerOptions,
+  TrainCaptionerResult,
+  TrainSplit,
+} from './types';
 import { validationScore } from './validation';
 
 /** Where the self-critical phase keeps its checkpoints: apart, so the cross-entropy phase never resumes from one. */
 export const SELF_CRITICAL_DIR = 'self-critical';
 
 export interface SelfCriticalOptions extends TrainCaptionerOptions {
+  /** Held in memory: the phase samples from every training image's features at random. */
+  data: InMemoryTrainingData;
   /** What the cross-entropy phase ended with: its best checkpoint is where this phase starts. */
   crossEntropy: TrainCaptionerResult;
 }
@@ -113,6 +121,8 @@ export async function trainSelfCritical(options: SelfCriticalOptions): Promise<T
       },
       last: s.last ?? options.crossEntropy.last,
       stoppedBy,
+      // Captions per step: `samples` sampled captions of each of the step's images.
+      batchSize: config.batchSize * config.samples,
     };
   } finally {
     s.adam.dispose();

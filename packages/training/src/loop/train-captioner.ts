@@ -261,7 +261,7 @@ async function resolveBatchSize(
   const backend = currentBackend();
   const budgetMB = await memoryBudgetMB(backend, config.memoryBudgetMB);
   const sampling = config.scheduledSampling;
-  const probe = probeBatchSize({
+  const probe = await probeBatchSize({
     math,
     trained: { ...start.params, ...source.variables },
     source,
