@@ -83,19 +83,19 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
           withGrid,
           modelConfig.encoder.trainable,
         )
-    : {
-        data: await streamedTrainingData({
-          files: shardFiles,
-          trainIds,
-          valIds,
-          captionsOf: (id) => captionsById.get(id),
-          references,
-          vocabulary,
-          withGrid,
-          input: trainingConfig.input,
-        }),
-        fineTune: undefined,
-      };
+      : {
+          data: await streamedTrainingData({
+            files: shardFiles,
+            trainIds,
+            valIds,
+            captionsOf: (id) => captionsById.get(id),
+            references,
+            vocabulary,
+            withGrid,
+            input: trainingConfig.input,
+          }),
+          fineTune: undefined,
+        };
   const { data, fineTune } = prepared;
   try {
     const options: TrainCaptionerOptions = {

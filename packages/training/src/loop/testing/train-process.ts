@@ -52,7 +52,8 @@ const options = {
   },
 };
 const crossEntropy = await trainCaptioner(options);
-const result = mode === 'scst' ? await trainSelfCritical({ ...options, data: toy, crossEntropy }) : crossEntropy;
+const result =
+  mode === 'scst' ? await trainSelfCritical({ ...options, data: toy, crossEntropy }) : crossEntropy;
 process.stdout.write(`done ${result.steps} ${result.last.dir}\n`);
 
 function resumeModelConfig() {
