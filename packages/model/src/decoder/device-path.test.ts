@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 const V = 25;
-const featureShape = { pooledSize: 6, gridPositions: 3, gridChannels: 4 };
+const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 4 };
 
 /** Captions of random lengths (so that padding rows exist) with features, the same on every call. */
 function batch(): CaptionBatch {
@@ -33,7 +33,7 @@ function batch(): CaptionBatch {
     captions,
     captionLength: T,
     pooled: Float32Array.from({ length: B * 6 }, () => random.normal()),
-    grid: Float32Array.from({ length: B * 3 * 4 }, () => random.normal()),
+    grid: Float32Array.from({ length: B * 4 * 4 }, () => random.normal()),
     size: B,
   };
 }

@@ -65,7 +65,7 @@ describe('teacherForcedLoss', () => {
       });
       const featureShape = {
         pooledSize: 6,
-        gridPositions: attention ? 2 : 0,
+        gridPositions: attention ? 4 : 0,
         gridChannels: attention ? 6 : 0,
       };
       const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
@@ -74,7 +74,7 @@ describe('teacherForcedLoss', () => {
       const math = new DecoderMath(spec, params, norm);
       const random = new SeededRandom(9);
       const b = batch(4, 10, 25, 6, 7);
-      if (attention) b.grid = Float32Array.from({ length: 4 * 12 }, () => random.normal());
+      if (attention) b.grid = Float32Array.from({ length: 4 * 24 }, () => random.normal());
       const options = { seed: 1, training: false, samplingProbability: 0, attentionRegularization: 0 };
       const loss = (batchOf: CaptionBatch, path: Path) =>
         tf.tidy(() => teacherForcedLoss(math, batchOf, { ...options, path }).dataSync()[0]);
