@@ -39,17 +39,26 @@ export async function removePartialCheckpoints(root: string): Promise<void> {
   }
 }
 
-/** Deletes all but the newest `keep` checkpoints, never the best one; returns the deleted directories. */
+/**
+ * Deletes all but the newest `keep` checkpoints, never the best one. `beforeRemove` runs first for
+ * each (the database marks it pruned), then the directory is renamed to a temporary sibling and
+ * deleted: a process killed midway leaves a record that says "pruned" and at worst a leftover that
+ * `removePartialCheckpoints` deletes, never a record pointing at a missing or half-deleted directory.
+ */
 export async function pruneCheckpoints(
   root: string,
   keep: number,
   bestDir: string | undefined,
+  beforeRemove?: (dir: string) => void | Promise<void>,
 ): Promise<string[]> {
   const all = await listCheckpoints(root);
   const removed: string[] = [];
   for (const c of all.slice(0, Math.max(all.length - keep, 0))) {
     if (bestDir && path.resolve(c.dir) === path.resolve(bestDir)) continue;
-    await fs.rm(c.dir, { recursive: true, force: true });
+    await beforeRemove?.(c.dir);
+    const doomed = path.join(root, `.${path.basename(c.dir)}.old-${process.pid}-${Date.now()}`);
+    await fs.rename(c.dir, doomed);
+    await fs.rm(doomed, { recursive: true, force: true });
     removed.push(c.dir);
   }
   return removed;

@@ -386,11 +386,6 @@ async function saveCheckpoint(
     ...(valScore !== undefined ? { valScore, metric } : {}),
   };
   await options.onCheckpoint?.(info);
-  for (const removed of await pruneCheckpoints(
-    s.dir,
-    options.trainingConfig.keepLastCheckpoints,
-    loop.best?.dir,
-  ))
-    await options.onCheckpointPruned?.(removed);
+  await pruneCheckpoints(s.dir, options.trainingConfig.keepLastCheckpoints, loop.best?.dir, options.onCheckpointPruned);
   s.last = info;
 }

@@ -437,8 +437,7 @@ async function saveCheckpoint(
     ...(valScore !== undefined ? { valScore, metric: metricName } : {}),
   };
   await options.onCheckpoint?.(info);
-  for (const removed of await pruneCheckpoints(checkpointsDir, config.keepLastCheckpoints, loop.best?.dir))
-    await options.onCheckpointPruned?.(removed);
+  await pruneCheckpoints(checkpointsDir, config.keepLastCheckpoints, loop.best?.dir, options.onCheckpointPruned);
   s.last = info;
   return info;
 }

@@ -93,6 +93,7 @@ export interface TrainCaptionerOptions {
   onProgress?: ProgressListener;
   onMetric?: (m: TrainingMetric) => void | Promise<void>;
   onCheckpoint?: (c: CheckpointInfo) => void | Promise<void>;
+  /** Called before a pruned checkpoint directory is deleted (record it pruned first: see pruneCheckpoints). */
   onCheckpointPruned?: (dir: string) => void | Promise<void>;
   /** On abort: write a checkpoint, then throw CancelledError. */
   signal?: AbortSignal;
