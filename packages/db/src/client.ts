@@ -1,10 +1,6 @@
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConnectionError, describeError } from '@captioner/core';
-import { PrismaClient as SqliteClient } from './generated/sqlite/client';
-import { PrismaClient as PostgresClient } from './generated/postgresql/client';
 import type { DatabaseProvider, DbClient } from './client-type';
 import { applyMigrations, MigrationChangedError } from './migrate';
 
@@ -36,13 +32,22 @@ export async function openDatabase(
 ): Promise<Database> {
   const provider = providerOf(url);
   const displayUrl = redactUrl(url);
+  // Only the provider's client and driver are loaded (each costs 100-200 ms of start-up: `run list`).
   let client: DbClient;
   if (provider === 'sqlite') {
     const file = url.slice('file:'.length);
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const [{ PrismaBetterSQLite3 }, { PrismaClient: SqliteClient }] = await Promise.all([
+      import('@prisma/adapter-better-sqlite3'),
+      import('./generated/sqlite/client'),
+    ]);
     // A busy timeout lets several processes (workers, CLI) share one SQLite file.
     client = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: 30_000 }) });
   } else {
+    const [{ PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([
+      import('@prisma/adapter-pg'),
+      import('./generated/postgresql/client'),
+    ]);
     const adapter = new PrismaPg({
       connectionString: url,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,

@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 
 /**
  * The server tests create scratch databases on: the test run's own PostgreSQL, whose admin URL the
@@ -36,6 +35,8 @@ export async function createScratchDatabase(provider: 'sqlite' | 'postgresql'): 
     };
   }
   const adminUrl = testPostgresAdminUrl();
+  // Loaded here, not at the top: the CLI imports this package and should not pay for `pg` on SQLite.
+  const { default: pg } = await import('pg');
   const name = `captioner_test_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
