@@ -23,6 +23,8 @@ export type {
 } from './loop/types';
 export { trainStage, loadOrBuildRunVocabulary } from './stage';
 export { benchTrain, benchTrainOptionsSchema } from './loop/bench-train';
+export { benchE2e, benchE2eOptionsSchema } from './loop/bench-e2e';
+export type { BenchE2eOptions, BenchE2eResult } from './loop/bench-e2e';
 export type { BenchTrainOptions } from './loop/bench-train';
 export { benchScale, benchScaleOptionsSchema } from './input/bench-scale';
 export type { BenchScaleOptions, BenchScaleRow } from './input/bench-scale';

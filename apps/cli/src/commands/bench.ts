@@ -54,6 +54,24 @@ export function registerBenchCommands(program: Command): void {
     });
 
   bench
+    .command('e2e')
+    .description(
+      'fine-tuning throughput: ResNet-18 at 224 + the decoder of `bench train`, batch 8, forward, backward and Adam on both',
+    )
+    .option('--steps <n>', 'timed steps', positiveIntOption, 3)
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      await initBackend(loadConfig().backend);
+      const { benchE2e } = await import('@captioner/training');
+      const result = await benchE2e({ steps: opts.steps });
+      if (opts.json) printJson(result);
+      else
+        printLine(
+          `${result.imagesPerSecond.toFixed(2)} images/s on ${result.backend} (${result.kind} ${result.imageSize}px, batch ${result.batchSize}, ${result.steps} steps)`,
+        );
+    });
+
+  bench
     .command('features')
     .description('encoder throughput: ResNet-34, 224x224, batch 16, random weights, pooled features')
     .option('--engine <engine>', 'onnx or tfjs', 'onnx')
