@@ -29,6 +29,8 @@ export {
 export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 export { teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
 export type { CaptionBatch, LossOptions } from './decoder/teacher-forcing';
+export { randomCaptionBatch } from './decoder/random-batch';
+export type { RandomCaptionBatchOptions } from './decoder/random-batch';
 export { trainingPathFor } from './decoder/training-path';
 export type { TrainingPath } from './decoder/training-path';
 export { matMul, embeddingLookup } from './decoder/ops';

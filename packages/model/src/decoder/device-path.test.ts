@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@captioner/tfjs-backend';
-import { SeededRandom } from '@captioner/core/random';
-import { END_ID, PAD_ID, START_ID } from '@captioner/core/special-tokens';
 import { modelConfigSchema } from '../config';
 import { DecoderMath } from './decoder';
 import { createDecoderParams, identityFeatureNorm } from './params';
 import type { CaptionBatch, LossOptions } from './teacher-forcing';
 import { teacherForcedLoss } from './teacher-forcing';
+import { randomCaptionBatch } from './random-batch';
 import { trainingPathFor } from './training-path';
 
 afterAll(async () => {
@@ -19,23 +18,15 @@ const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 4 };
 
 /** Captions of random lengths (so that padding rows exist) with features, the same on every call. */
 function batch(): CaptionBatch {
-  const B = 5;
-  const T = 9;
-  const random = new SeededRandom(2);
-  const captions = new Int32Array(B * T).fill(PAD_ID);
-  for (let b = 0; b < B; b++) {
-    const words = 1 + Math.floor(random.next() * (T - 2));
-    captions[b * T] = START_ID;
-    for (let t = 1; t <= words; t++) captions[b * T + t] = 4 + Math.floor(random.next() * (V - 4));
-    captions[b * T + words + 1] = END_ID;
-  }
-  return {
-    captions,
-    captionLength: T,
-    pooled: Float32Array.from({ length: B * 6 }, () => random.normal()),
-    grid: Float32Array.from({ length: B * 4 * 4 }, () => random.normal()),
-    size: B,
-  };
+  return randomCaptionBatch({
+    size: 5,
+    captionLength: 9,
+    vocabSize: V,
+    pooledSize: 6,
+    grid: { positions: 4, channels: 4 },
+    lengths: 'random',
+    seed: 2,
+  });
 }
 
 /** Loss and every parameter's gradient, computed on `backend` through `path`, as plain arrays. */

@@ -3,31 +3,26 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@captioner/tfjs-backend';
 import { modelConfigSchema } from '../config';
 import { SeededRandom } from '@captioner/core/random';
-import { END_ID, PAD_ID, START_ID } from '@captioner/core/special-tokens';
+import { PAD_ID } from '@captioner/core/special-tokens';
 import { DecoderMath } from './decoder';
 import { createDecoderParams, identityFeatureNorm } from './params';
 import type { CaptionBatch } from './teacher-forcing';
 import { teacherForcedLoss, timeMajorTokens } from './teacher-forcing';
+import { randomCaptionBatch } from './random-batch';
 
 beforeAll(async () => {
   await initBackend('wasm');
 });
 
 function batch(B: number, T: number, V: number, P: number, seed: number): CaptionBatch {
-  const random = new SeededRandom(seed);
-  const captions = new Int32Array(B * T).fill(PAD_ID);
-  for (let b = 0; b < B; b++) {
-    const words = 1 + Math.floor(random.next() * (T - 2));
-    captions[b * T] = START_ID;
-    for (let t = 1; t <= words; t++) captions[b * T + t] = 4 + Math.floor(random.next() * (V - 4));
-    captions[b * T + words + 1] = END_ID;
-  }
-  return {
-    captions,
-    captionLength: T,
-    pooled: Float32Array.from({ length: B * P }, () => random.normal()),
+  return randomCaptionBatch({
     size: B,
-  };
+    captionLength: T,
+    vocabSize: V,
+    pooledSize: P,
+    lengths: 'random',
+    seed,
+  });
 }
 
 describe('teacherForcedLoss', () => {

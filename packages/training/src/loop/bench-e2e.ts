@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
   DecoderMath,
-  END_ID,
-  START_ID,
   SeededRandom,
   blockNames,
   createDecoderParams,
@@ -12,8 +10,8 @@ import {
   encoderConfigSchema,
   identityFeatureNorm,
   modelConfigSchema,
+  randomCaptionBatch,
 } from '@captioner/model';
-import type { CaptionBatch } from '@captioner/model';
 import { Adam } from './adam';
 import { trainStep } from './train-step';
 
@@ -84,21 +82,16 @@ export async function benchE2e(options: BenchE2eOptions = {}): Promise<BenchE2eR
   const variables: Record<string, tf.Variable> = { ...params };
   for (const v of encoder.trainableVariables()) variables[`encoder/${v.name}`] = v;
   const adam = new Adam(variables);
-  const random = new SeededRandom(3);
-  const T = o.captionLength + 2;
-  const captions = new Int32Array(o.batchSize * T);
-  for (let b = 0; b < o.batchSize; b++) {
-    captions[b * T] = START_ID;
-    for (let t = 1; t <= o.captionLength; t++)
-      captions[b * T + t] = 4 + Math.floor(random.next() * (o.vocabSize - 4));
-    captions[b * T + o.captionLength + 1] = END_ID;
-  }
-  const batch: CaptionBatch = {
-    captions,
-    captionLength: T,
-    pooled: new Float32Array(o.batchSize * featureShape.pooledSize),
+  // The batch's pooled features are unused: `features` computes them from the images.
+  const batch = randomCaptionBatch({
     size: o.batchSize,
-  };
+    captionLength: o.captionLength + 2,
+    vocabSize: o.vocabSize,
+    pooledSize: featureShape.pooledSize,
+    lengths: 'full',
+    seed: 3,
+  });
+  const random = new SeededRandom(4);
   const S = o.imageSize;
   const images = tf.tensor4d(
     Float32Array.from({ length: o.batchSize * S * S * 3 }, () => random.normal()),

@@ -2,15 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
   DecoderMath,
-  SeededRandom,
   createDecoderParams,
   currentBackend,
   identityFeatureNorm,
   modelConfigSchema,
+  randomCaptionBatch,
   timeMajorTokens,
 } from '@captioner/model';
-import type { CaptionBatch } from '@captioner/model';
-import { END_ID, START_ID } from '@captioner/model';
 import { Adam } from './adam';
 import { trainStep } from './train-step';
 
@@ -69,24 +67,14 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<{
   const norm = identityFeatureNorm(featureShape);
   const math = new DecoderMath(spec, params, norm);
   const adam = new Adam(params);
-  const random = new SeededRandom(2);
-  const T = o.captionLength + 2;
-  const makeBatch = (): CaptionBatch => {
-    const captions = new Int32Array(o.batchSize * T);
-    for (let b = 0; b < o.batchSize; b++) {
-      captions[b * T] = START_ID;
-      for (let t = 1; t <= o.captionLength; t++)
-        captions[b * T + t] = 4 + Math.floor(random.next() * (o.vocabSize - 4));
-      captions[b * T + o.captionLength + 1] = END_ID;
-    }
-    return {
-      captions,
-      captionLength: T,
-      pooled: Float32Array.from({ length: o.batchSize * o.featureSize }, () => random.normal()),
-      size: o.batchSize,
-    };
-  };
-  const batch = makeBatch();
+  const batch = randomCaptionBatch({
+    size: o.batchSize,
+    captionLength: o.captionLength + 2,
+    vocabSize: o.vocabSize,
+    pooledSize: o.featureSize,
+    lengths: 'full',
+    seed: 2,
+  });
   const tokens = timeMajorTokens(batch).tokens;
   const step = async (i: number) => {
     const loss = trainStep(math, adam, batch, {

@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCheckpointDir, writeCheckpointDir } from '@captioner/model';
-import { checkpointDirName, listCheckpoints, pruneCheckpoints, removePartialCheckpoints } from './checkpoint-store.js';
+import {
+  checkpointDirName,
+  listCheckpoints,
+  pruneCheckpoints,
+  removePartialCheckpoints,
+} from './checkpoint-store.js';
 
 let root: string;
 beforeEach(async () => {
@@ -37,7 +42,10 @@ describe('pruneCheckpoints', () => {
   });
 
   it('a deletion interrupted after the rename leaves only a leftover that removePartialCheckpoints deletes', async () => {
-    await fs.rename(path.join(root, checkpointDirName(1)), path.join(root, `.${checkpointDirName(1)}.old-1-2`));
+    await fs.rename(
+      path.join(root, checkpointDirName(1)),
+      path.join(root, `.${checkpointDirName(1)}.old-1-2`),
+    );
     expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([2, 3, 4]);
     await removePartialCheckpoints(root);
     expect(await fs.readdir(root)).toHaveLength(3);

@@ -2,14 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DecoderMath,
-  END_ID,
-  PAD_ID,
-  START_ID,
-  SeededRandom,
   createDecoderParams,
   identityFeatureNorm,
   initBackend,
   modelConfigSchema,
+  randomCaptionBatch,
 } from '@captioner/model';
 import type { CaptionBatch, TrainingPath } from '@captioner/model';
 import { Adam } from './adam';
@@ -24,23 +21,15 @@ const V = 30;
 const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 5 };
 
 function batch(seed: number): CaptionBatch {
-  const B = 6;
-  const T = 10;
-  const random = new SeededRandom(seed);
-  const captions = new Int32Array(B * T).fill(PAD_ID);
-  for (let b = 0; b < B; b++) {
-    const words = 1 + Math.floor(random.next() * (T - 2));
-    captions[b * T] = START_ID;
-    for (let t = 1; t <= words; t++) captions[b * T + t] = 4 + Math.floor(random.next() * (V - 4));
-    captions[b * T + words + 1] = END_ID;
-  }
-  return {
-    captions,
-    captionLength: T,
-    pooled: Float32Array.from({ length: B * 6 }, () => random.normal()),
-    grid: Float32Array.from({ length: B * 4 * 5 }, () => random.normal()),
-    size: B,
-  };
+  return randomCaptionBatch({
+    size: 6,
+    captionLength: 10,
+    vocabSize: V,
+    pooledSize: 6,
+    grid: { positions: 4, channels: 5 },
+    lengths: 'random',
+    seed,
+  });
 }
 
 /**

@@ -386,6 +386,11 @@ async function saveCheckpoint(
     ...(valScore !== undefined ? { valScore, metric } : {}),
   };
   await options.onCheckpoint?.(info);
-  await pruneCheckpoints(s.dir, options.trainingConfig.keepLastCheckpoints, loop.best?.dir, options.onCheckpointPruned);
+  await pruneCheckpoints(
+    s.dir,
+    options.trainingConfig.keepLastCheckpoints,
+    loop.best?.dir,
+    options.onCheckpointPruned,
+  );
   s.last = info;
 }

@@ -437,7 +437,12 @@ async function saveCheckpoint(
     ...(valScore !== undefined ? { valScore, metric: metricName } : {}),
   };
   await options.onCheckpoint?.(info);
-  await pruneCheckpoints(checkpointsDir, config.keepLastCheckpoints, loop.best?.dir, options.onCheckpointPruned);
+  await pruneCheckpoints(
+    checkpointsDir,
+    config.keepLastCheckpoints,
+    loop.best?.dir,
+    options.onCheckpointPruned,
+  );
   s.last = info;
   return info;
 }
