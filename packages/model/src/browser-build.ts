@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -30,9 +32,22 @@ export function browserBuildOptions(overrides: esbuild.BuildOptions = {}): esbui
   };
 }
 
-/** Builds `dist/captioner-model.browser.js` (+ `.map`); rejects with esbuild's errors. */
+/** onnxruntime-web's WebAssembly binary, fetched by the page next to the bundle (see OnnxWebOptions). */
+export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.wasm';
+
+/**
+ * Builds `dist/captioner-model.browser.js` (+ `.map`) and copies onnxruntime-web's `.wasm` next to it
+ * (not with `write: false`: the caller serves it); rejects with esbuild's errors.
+ */
 export async function buildBrowserBundle(overrides: esbuild.BuildOptions = {}): Promise<esbuild.BuildResult> {
-  return esbuild.build(browserBuildOptions(overrides));
+  const result = await esbuild.build(browserBuildOptions(overrides));
+  if (overrides.write === false) return result;
+  const require = createRequire(import.meta.url);
+  await fs.copyFile(
+    require.resolve(`onnxruntime-web/${ORT_WASM_FILE}`),
+    path.join(path.dirname(BROWSER_BUNDLE), ORT_WASM_FILE),
+  );
+  return result;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -20,7 +21,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@captioner/tfjs-backend';
-import { buildBrowserBundle, PACKAGE_DIR } from './browser-build';
+import { buildBrowserBundle, ORT_WASM_FILE, PACKAGE_DIR } from './browser-build';
 import { decoderToArrays } from './caption-model';
 import { writeCheckpointDir } from './checkpoint/checkpoint-dir';
 import { encoderConfigSchema, modelConfigSchema } from './config';
@@ -165,6 +166,7 @@ async function makeBundle(root: string): Promise<string> {
     encoderDir: path.join(root, 'encoder'),
     checkpointDir,
     extras: { vocabulary, preprocessing: PREPROCESSING },
+    onnx: true,
   });
   return bundleDir;
 }
@@ -277,6 +279,12 @@ if (!chromiumPath && process.env.CI === 'true') {
           '/captioner-model.browser.js': { body: code, type: 'text/javascript' },
           '/square.png': { body: encodePng(S, S, square), type: 'image/png' },
           '/wide.png': { body: encodePng(S + 8, S, wide), type: 'image/png' },
+          [`/${ORT_WASM_FILE}`]: {
+            body: await fs.readFile(
+              createRequire(import.meta.url).resolve(`onnxruntime-web/${ORT_WASM_FILE}`),
+            ),
+            type: 'application/wasm',
+          },
         },
         { '/bundle/': bundleDir, '/corrupt/': corruptDir },
       );
@@ -352,6 +360,41 @@ if (!chromiumPath && process.env.CI === 'true') {
       }
       // Random weights: the two images should not collapse to one caption (else the comparison proves little).
       expect(inBrowser.out[0].beam.tokens).not.toEqual(inBrowser.out[1].beam.tokens);
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    });
+
+    it("runs the encoder on onnxruntime-web from the bundle's encoder.onnx and captions as Node does", async () => {
+      const page = await openPage();
+      const inBrowser = await page.evaluate(
+        async ({ images }) => {
+          const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
+          await c.setBackend('cpu');
+          const bundle = await c.loadBundle('/bundle/', { encoderEngine: 'onnx' });
+          const out = [];
+          for (const values of images) {
+            const image = new Float32Array(values);
+            const features = await c.encodeImage(bundle, image);
+            const greedy = await c.captionFeatures(bundle, features);
+            const beam = await c.captionFeatures(bundle, features, { beamSize: 3 });
+            out.push({ greedy: greedy.tokens, beam: beam.tokens, pooled: Array.from(features.pooled) });
+          }
+          bundle.dispose();
+          return { out, engine: bundle.encoderEngine };
+        },
+        { images: images.map((image) => Array.from(image)) },
+      );
+      expect(inBrowser.engine).toBe('onnx (wasm)');
+      for (const [i, image] of images.entries()) {
+        const greedy = await nodeCaption(nodeBundle!, image, 1);
+        const beam = await nodeCaption(nodeBundle!, image, 3);
+        const scale = Math.max(...greedy.pooled.map(Math.abs));
+        inBrowser.out[i].pooled.forEach((v, k) =>
+          expect(Math.abs(v - greedy.pooled[k]) / scale).toBeLessThan(1e-4),
+        );
+        expect(inBrowser.out[i].greedy).toEqual(greedy.tokens);
+        expect(inBrowser.out[i].beam).toEqual(beam.tokens);
+      }
       await page.close();
       expect(pageErrors).toEqual([]);
     });

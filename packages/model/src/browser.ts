@@ -15,9 +15,10 @@ import type { EncodedImages } from './encoder/image-encoder';
 import { END_ID, SPECIAL_TOKENS, isSpecialToken } from '@captioner/core/special-tokens';
 import { IMAGENET_MEAN, IMAGENET_STD } from '@captioner/core/imagenet';
 import { fetchArtifact } from './io/fetch-artifact';
-import type { ImageEncoder } from './encoder/image-encoder';
 import type { BundleManifest } from './bundle/bundle-format';
 import { readModelBundle } from './bundle/read-bundle';
+import { OnnxWebEncoder } from './onnx/onnx-web-encoder';
+import type { OnnxWebOptions } from './onnx/onnx-web-encoder';
 
 export * as tf from '@tensorflow/tfjs';
 export {
@@ -35,6 +36,7 @@ export type { BundleManifest } from './bundle/bundle-format';
 export type { ModelConfig } from './config';
 export type { Beam, DecodeFeatures, DecodeOptions } from './search/types';
 export type { EncodedImages } from './encoder/image-encoder';
+export type { OnnxWebOptions } from './onnx/onnx-web-encoder';
 
 /**
  * The part of `preprocessing.json` (PreprocessSettings of @captioner/preprocessing, settings.ts) that turns an
@@ -86,10 +88,18 @@ export class BundleVocabulary {
   }
 }
 
+/** What encodes images in a page: the bundle's tfjs encoder, or its `encoder.onnx` on onnxruntime-web. */
+export interface BrowserEncoder {
+  encode(images: Float32Array, n: number): Promise<EncodedImages>;
+  dispose(): void;
+}
+
 /** A bundle loaded in a page. */
 export interface BrowserBundle {
   url: string;
-  encoder: ImageEncoder;
+  encoder: BrowserEncoder;
+  /** Which engine runs the encoder: `tfjs` or `onnx (wasm)`. The decoder always runs on tfjs. */
+  encoderEngine: 'tfjs' | 'onnx (wasm)';
   captioner: CaptionModel;
   vocabulary: BundleVocabulary;
   preprocessing: BundlePreprocessing;
@@ -102,6 +112,13 @@ export interface BrowserBundle {
 export interface LoadBundleOptions {
   /** The fetch to read files with (default: the global one), e.g. to add credentials or headers. */
   fetch?: typeof fetch;
+  /**
+   * `onnx`: run the encoder with onnxruntime-web from the bundle's `encoder.onnx` (`captioner export
+   * --onnx`; a bundle without it is refused); `tfjs` (default): with tfjs on the current backend.
+   */
+  encoderEngine?: 'tfjs' | 'onnx';
+  /** onnxruntime-web settings for `encoderEngine: 'onnx'`. */
+  onnx?: OnnxWebOptions;
 }
 
 /** Parses `vocabulary.json`; it must hold as many words as the decoder has outputs. */
@@ -179,16 +196,27 @@ export async function loadBundle(url: string, options: LoadBundleOptions = {}): 
   try {
     const vocabulary = parseVocabulary(bundle.vocabulary, bundle.manifest.vocabSize);
     const preprocessing = parsePreprocessing(bundle.preprocessing, bundle.config.encoder.imageSize);
+    let encoder: BrowserEncoder = bundle.encoder;
+    if (options.encoderEngine === 'onnx') {
+      if (!bundle.encoderOnnx)
+        throw new NotFoundError(
+          `${base}: the bundle has no encoder.onnx (export it with \`captioner export RUN --onnx\`)`,
+        );
+      encoder = await OnnxWebEncoder.create(bundle.encoderOnnx, bundle.config.encoder, options.onnx);
+      // The tfjs copy is not needed any more.
+      bundle.encoder.dispose();
+    }
     return {
       url: base,
-      encoder: bundle.encoder,
+      encoder,
+      encoderEngine: encoder instanceof OnnxWebEncoder ? encoder.engine : 'tfjs',
       captioner: bundle.captioner,
       vocabulary,
       preprocessing,
       config: bundle.config,
       manifest: bundle.manifest,
       dispose() {
-        bundle.encoder.dispose();
+        encoder.dispose();
         bundle.captioner.dispose();
       },
     };

@@ -26,6 +26,8 @@ export interface ModelBundle {
   preprocessing: unknown;
   config: ModelConfig;
   manifest: BundleManifest;
+  /** `encoder.onnx` when the bundle carries it (exported with `--onnx`), checksum verified. */
+  encoderOnnx?: Uint8Array;
 }
 
 function parseJson(bytes: Uint8Array, what: string): unknown {
@@ -117,5 +119,6 @@ export async function readModelBundle(location: string, read: BundleFileReader):
     preprocessing: parseJson(need('preprocessing.json'), 'preprocessing.json'),
     config: manifest.config,
     manifest,
+    ...(files['encoder.onnx'] ? { encoderOnnx: files['encoder.onnx'] } : {}),
   };
 }

@@ -11,10 +11,9 @@ import { OnnxGraphBuilder } from './onnx-graph';
  * normalisation stays a node: ONNX Runtime folds it into the convolution when it optimises the session.
  */
 
-/** Names of the ONNX graph's input and outputs. */
-export const ONNX_ENCODER_INPUT = 'image';
-export const ONNX_POOLED_OUTPUT = 'pooled';
-export const ONNX_GRID_OUTPUT = 'grid';
+import { ONNX_ENCODER_INPUT, ONNX_GRID_OUTPUT, ONNX_POOLED_OUTPUT } from './io-names';
+
+export { ONNX_ENCODER_INPUT, ONNX_GRID_OUTPUT, ONNX_POOLED_OUTPUT } from './io-names';
 
 type Layer = tf.layers.Layer;
 type Config = Record<string, unknown>;
