@@ -18,6 +18,8 @@ export {
   SOURCE_FORMATS,
 } from './manifest';
 export type { DatasetManifest, ManifestItem, Split, SourceFormat } from './manifest';
+export { COMBINED_ID_SEPARATOR, combineManifests } from './combine';
+export type { CombineSource } from './combine';
 export { synthesizeShapes } from './shapes/synthesize';
 export type { SynthesizeShapesOptions } from './shapes/synthesize';
 export { importDataset, importDatasetOptionsSchema, IMPORT_FORMATS } from './import/import-dataset';

@@ -20,8 +20,11 @@ export const IMPORT_FORMATS = [
   'manifest',
 ] as const;
 
-/** Where a data set came from: an importer's format, or `shapes` for the synthetic generator. */
-export const SOURCE_FORMATS = ['shapes', ...IMPORT_FORMATS] as const;
+/**
+ * Where a data set came from: an importer's format, `shapes` for the synthetic generator, `combined` for
+ * several registered data sets made one (combine.ts).
+ */
+export const SOURCE_FORMATS = ['shapes', 'combined', ...IMPORT_FORMATS] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 export const manifestItemSchema = z.object({

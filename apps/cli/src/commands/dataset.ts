@@ -1,8 +1,15 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { InvalidInputError } from '@captioner/core';
 import { getDataset, listDatasets } from '@captioner/db';
-import { IMPORT_FORMATS, importDataset, synthesizeShapes } from '@captioner/dataset';
+import {
+  IMPORT_FORMATS,
+  combineManifests,
+  importDataset,
+  readManifest,
+  synthesizeShapes,
+} from '@captioner/dataset';
 import type { ImportFormat, ImportReport } from '@captioner/dataset';
 import { withContext } from '../context';
 import { jsonColumn, printJson, printLine, printTable } from '../output';
@@ -92,6 +99,61 @@ export function registerDatasetCommands(program: Command): void {
           `registered ${record.name} (${record.id}): ${manifest.items.length} images, ${record.captionCount} captions`,
         );
         printReportSummary(report);
+      }),
+    );
+
+  dataset
+    .command('combine <name> <datasets...>')
+    .description(
+      'register one data set made of several registered ones: splits kept (val and test stay apart), ids prefixed by data set',
+    )
+    .option('--train-only <names>', 'comma-separated data sets of which only the training items are used')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, sourceNames: string[], opts) =>
+      withContext(async (ctx) => {
+        const db = (await ctx.db()).client;
+        const trainOnly = new Set(
+          String(opts.trainOnly ?? '')
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean),
+        );
+        for (const only of trainOnly)
+          if (!sourceNames.includes(only))
+            throw new InvalidInputError(`--train-only: '${only}' is not one of the data sets combined`);
+        const sources = [];
+        for (const sourceName of sourceNames) {
+          const record = await getDataset(db, sourceName);
+          sources.push({
+            name: record.name,
+            manifest: await readManifest(record.manifestPath),
+            trainOnly: trainOnly.has(record.name),
+          });
+        }
+        const manifest = combineManifests(name, sources);
+        const record = await registerDataset(db, ctx.config.home, {
+          name,
+          format: 'combined',
+          sourcePath: manifest.imagesRoot,
+          manifest,
+          report: null,
+        });
+        const splits = jsonColumn<Record<string, number>>(record.splits, {});
+        if (opts.json) {
+          printJson({
+            dataset: record.id,
+            name: record.name,
+            items: manifest.items.length,
+            splits,
+            sources: sourceNames,
+          });
+          return;
+        }
+        printLine(
+          `registered ${record.name} (${record.id}): ${manifest.items.length} images (${Object.entries(splits)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}) from ${sourceNames.join(', ')}`,
+        );
       }),
     );
 
