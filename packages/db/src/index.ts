@@ -83,5 +83,8 @@ export {
   listEncoderWeights,
   findEncoderWeights,
   assertSameWeights,
+  isEncoderWeightsName,
+  resolveEncoderWeights,
+  ENCODER_NAME_PATTERN,
 } from './repositories/encoder-weights';
 export type { EncoderWeightsInput } from './repositories/encoder-weights';

@@ -1,4 +1,5 @@
-import { InvalidInputError } from '@captioner/core';
+import fs from 'node:fs';
+import { ConfigError, InvalidInputError } from '@captioner/core';
 import type { DbClient } from '../client';
 import { newId } from '../ids';
 
@@ -44,4 +45,40 @@ export async function listEncoderWeights(db: DbClient) {
 /** The registered weights of that name, or null. */
 export async function findEncoderWeights(db: DbClient, name: string) {
   return db.encoderWeights.findUnique({ where: { name } });
+}
+
+/**
+ * Names registered weights may have: no path separator, no URL scheme and no state-dict extension, so
+ * that `model.encoder.weights` tells a name from a path or URL by its spelling.
+ */
+export const ENCODER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function isEncoderWeightsName(value: string): boolean {
+  return ENCODER_NAME_PATTERN.test(value) && !/\.(pth|pt|safetensors)$/i.test(value);
+}
+
+/**
+ * `model.encoder.weights` as a file the encoder loads: a registered name becomes its copy under
+ * CAPTIONER_HOME (its architecture must be the encoder's kind); a path or URL is returned unchanged. A bare
+ * word that is neither registered nor an existing file is refused by name (a typo must not train a
+ * randomly initialised encoder, nor fail hours later).
+ */
+export async function resolveEncoderWeights<T extends { kind: string; weights?: string }>(
+  db: DbClient,
+  encoder: T,
+): Promise<T> {
+  const weights = encoder.weights;
+  if (weights === undefined || !isEncoderWeightsName(weights)) return encoder;
+  const found = await findEncoderWeights(db, weights);
+  if (!found) {
+    if (fs.existsSync(weights)) return encoder;
+    throw new ConfigError(
+      `model.encoder.weights: no encoder named ${weights} is registered (captioner encoder list; captioner encoder import FILE --arch ${encoder.kind} --name ${weights})`,
+    );
+  }
+  if (found.architecture !== encoder.kind)
+    throw new ConfigError(
+      `model.encoder.weights: encoder ${weights} is a ${found.architecture}, but model.encoder.kind is ${encoder.kind} (--set model.encoder.kind=${found.architecture})`,
+    );
+  return { ...encoder, weights: found.path };
 }
