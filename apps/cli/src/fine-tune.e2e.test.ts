@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRunLogs, openDatabase } from '@captioner/db';
 import { initBackend, loadEncoder, loadModelBundle, readCheckpointDir } from '@captioner/model';
 import { TINY_RUN_CONFIG, runCliJson, synthShapesDataset } from './testing/cli';
 
@@ -69,6 +70,17 @@ describe('a run with encoder.trainable (local executor)', () => {
     // The pipeline's evaluation, `caption --run` and the exported bundle all caption the test images with
     // the fine-tuned encoder, so they agree image by image.
     expect(run.evaluations[0]).toMatchObject({ status: 'succeeded', imageCount: 6 });
+    // The evaluation re-encoded the split with the fine-tuned encoder on the extract stage's engine
+    // (ONNX Runtime when it loads) and said which in the run's log.
+    const database = await openDatabase(`file:${path.join(home, 'captioner.db')}`);
+    try {
+      const logs = await listRunLogs(database.client, run.id, {});
+      expect(logs.map((l) => l.message)).toContainEqual(
+        expect.stringMatching(/^evaluation eval-\w+: fine-tuned encoder run on onnx \(cpu\)$/),
+      );
+    } finally {
+      await database.close();
+    }
     const evaluation = await runCliJson<EvaluationJson>(
       ['eval', 'show', run.evaluations[0].id, '--samples', '6'],
       env,

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   score: async () => (await import('./commands/score')).registerScoreCommand,
   caption: async () => (await import('./commands/caption')).registerCaptionCommand,
   export: async () => (await import('./commands/export')).registerExportCommand,
+  encoder: async () => (await import('./commands/encoder')).registerEncoderCommands,
   demo: async () => (await import('./commands/demo')).registerDemoCommand,
   bench: async () => (await import('./commands/bench')).registerBenchCommands,
   api: async () => (await import('./commands/api')).registerApiCommand,

@@ -25,6 +25,11 @@ export function artifactPaths(home: string) {
     exportDir: (runId: string) => path.join(home, 'runs', runId, 'export'),
     /** The encoder a run's features were computed with (frozen weights). */
     encoderDir: (runId: string) => path.join(home, 'runs', runId, 'encoder'),
+    /** Pretrained encoder weights registered under `name` (`captioner encoder import|fetch`). */
+    encoderWeights: (name: string, format: 'pth' | 'safetensors') =>
+      path.join(home, 'encoders', name, `weights.${format}`),
+    /** Where `captioner encoder fetch` downloads to before the file is checked and moved into place. */
+    encoderDownloadsDir: path.join(home, 'encoders', '.downloads'),
   };
 }
 

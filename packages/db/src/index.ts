@@ -78,3 +78,13 @@ export {
 export type { MetricPoint, RunComparison, SampleOrder } from './dashboard-views';
 export { recordRunLog, listRunLogs, setRunArchived, deleteRunRows } from './repositories/run-logs';
 export type { RunLogLevel } from './repositories/run-logs';
+export {
+  registerEncoderWeights,
+  listEncoderWeights,
+  findEncoderWeights,
+  assertSameWeights,
+  isEncoderWeightsName,
+  resolveEncoderWeights,
+  ENCODER_NAME_PATTERN,
+} from './repositories/encoder-weights';
+export type { EncoderWeightsInput } from './repositories/encoder-weights';

@@ -7,7 +7,7 @@ import type { FeatureSet, GroundingFigures, Scene, Vocabulary } from '@captioner
 import { captionDiversity, scoreCaptions } from '@captioner/metrics';
 import type { CaptionScores, DiversityFigures } from '@captioner/metrics';
 import { encodeImages } from '@captioner/model';
-import type { CaptionModel, DecodeOptions, ImageEncoder } from '@captioner/model';
+import type { CaptionModel, DecodeOptions, FeatureEncoder } from '@captioner/model';
 import type { ProgressListener } from '@captioner/core';
 import { decodeFeatureSet } from './caption-split';
 
@@ -30,7 +30,7 @@ export async function loadSplitData(
   run: { id: string; dataset: { manifestPath: string } },
   split: 'val' | 'test',
   maxImages = 0,
-  options: { encoder?: ImageEncoder; onProgress?: ProgressListener; signal?: AbortSignal } = {},
+  options: { encoder?: FeatureEncoder; onProgress?: ProgressListener; signal?: AbortSignal } = {},
 ): Promise<SplitData> {
   const manifest = await readManifest(run.dataset.manifestPath);
   let items = splitItems(manifest, split);
@@ -64,7 +64,7 @@ async function encodeSplit(
   db: DbClient,
   runId: string,
   wanted: ReadonlySet<string>,
-  encoder: ImageEncoder,
+  encoder: FeatureEncoder,
   options: { onProgress?: ProgressListener; signal?: AbortSignal },
 ): Promise<FeatureSet> {
   const { ids, images } = await readImageSet(await shardPaths(db, runId, 'images'), wanted);

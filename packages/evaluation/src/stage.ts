@@ -6,12 +6,13 @@ import {
   findCheckpoint,
   findEvaluation,
   getRun,
+  recordRunLog,
   setEvaluationStatus,
 } from '@captioner/db';
 import { decodingSettingsOf } from '@captioner/stage-contract';
 import type { StageContext } from '@captioner/stage-contract';
 import { loadVocabulary } from '@captioner/dataset';
-import { initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
+import { inferenceEncoder, initBackend, loadCaptionModel, loadFineTunedEncoder } from '@captioner/model';
 import { captionAndScore, loadSplitData } from './split-data';
 import type { SplitData } from './split-data';
 
@@ -69,8 +70,22 @@ export async function evaluateStage(payload: EvaluateStageInput, ctx: StageConte
       ? await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path)
       : undefined;
     try {
+      // The same engine choice as the extract stage (ONNX Runtime when it loads, CAPTIONER_INFERENCE);
+      // its session, keyed by the checkpoint's weights, lives until the worker releases its sessions.
+      const inference = encoder
+        ? await inferenceEncoder(encoder, `${checkpoint.path}#encoder`, {
+            onWarning: (message) => ctx.logger.warn({ runId: run.id }, message),
+          })
+        : undefined;
+      if (inference)
+        await recordRunLog(ctx.db, {
+          runId: run.id,
+          stage: 'evaluate',
+          level: 'info',
+          message: `evaluation ${payload.evaluationId}: fine-tuned encoder run on ${inference.engine}`,
+        });
       data = await loadSplitData(ctx.db, run, payload.split, payload.maxImages, {
-        encoder,
+        encoder: inference?.encoder,
         signal: ctx.signal,
         onProgress: report(0, 0.3),
       });

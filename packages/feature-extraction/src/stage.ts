@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { artifactPaths, warnOnFailure } from '@captioner/core';
-import { getRun, readRunConfig, recordShard } from '@captioner/db';
+import { getRun, readRunConfig, recordShard, resolveEncoderWeights } from '@captioner/db';
 import type { StageContext } from '@captioner/stage-contract';
 import { inferenceEncoder, initBackend } from '@captioner/model';
 import { runConfigSection } from '@captioner/stage-contract';
@@ -22,7 +22,12 @@ export async function extractStage(
   await initBackend(ctx.config.backend);
   const paths = artifactPaths(ctx.config.home);
   const encoderDir = paths.encoderDir(run.id);
-  const encoder = await loadOrCreateRunEncoder(encoderDir, model.encoder, seed);
+  // A registered name (`captioner encoder import|fetch`) stands for its copy under CAPTIONER_HOME.
+  const encoder = await loadOrCreateRunEncoder(
+    encoderDir,
+    await resolveEncoderWeights(ctx.db, model.encoder),
+    seed,
+  );
   try {
     // ONNX Runtime when it loads (one session per worker process, see releaseInferenceSessions), else tfjs.
     const inference = await inferenceEncoder(encoder, encoderDir, {

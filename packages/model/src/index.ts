@@ -57,6 +57,15 @@ export {
   torchvisionWeightName,
 } from './encoder/torchvision-weights';
 export { parseStateDict } from './io/torch/parse-state-dict';
+export { encodeSafetensors } from './io/torch/write-safetensors';
+export {
+  TORCHVISION_ARCHITECTURES,
+  TORCHVISION_BASE_URL,
+  isTorchvisionArchitecture,
+  torchvisionWeightsFile,
+  hashPrefixOf,
+} from './encoder/torchvision-hub';
+export type { TorchvisionArchitecture } from './encoder/torchvision-hub';
 export { readStateDictFile, isStateDictLocation } from './io/torch/read-state-dict-file';
 export type { StateDict, StoredTensor, TensorDtype } from './io/torch/state-dict';
 export type { WeightLoadReport } from './encoder/pretrained-weights';

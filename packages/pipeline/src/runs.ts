@@ -8,6 +8,7 @@ import {
   listStages,
   newId,
   readRunConfig,
+  resolveEncoderWeights,
 } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { readManifest, splitItems } from '@captioner/dataset';
@@ -41,6 +42,8 @@ export async function createRunWithPlan(
   // Found now rather than after training: a COCO import, for one, has no test split.
   if (splitItems(manifest, config.evaluation.split).length === 0)
     throw new ConfigError(missingSplitMessage(manifest.name, config.evaluation.split));
+  // An unknown weights name (or one of another architecture) is refused now, not by the extract stage.
+  await resolveEncoderWeights(db, config.model.encoder);
   const shards = shardItems(manifest.items, config.shardSize).length;
   const run = await createRun(db, {
     datasetId: input.datasetId,

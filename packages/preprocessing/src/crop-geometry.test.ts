@@ -41,4 +41,12 @@ describe('cropGeometry', () => {
       size: 224,
     });
   });
+
+  it("rounds an odd margin's half to even, as torchvision's center_crop does (Python's round)", () => {
+    // 500x373: long int(256 * 500 / 373) = 343, margin 119, round(59.5) = 60; 500x375: 341, round(58.5) = 58.
+    expect(cropGeometry(500, 373, 256, 224)).toMatchObject({ resizedWidth: 343, left: 60, top: 16 });
+    expect(cropGeometry(500, 375, 256, 224)).toMatchObject({ resizedWidth: 341, left: 58 });
+    expect(cropGeometry(373, 500, 256, 224)).toMatchObject({ resizedHeight: 343, top: 60, left: 16 });
+    expect(cropGeometry(227, 230, 224, 224)).toMatchObject({ resizedHeight: 226, top: 1 });
+  });
 });

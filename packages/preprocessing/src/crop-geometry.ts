@@ -1,7 +1,9 @@
 /**
  * Where the centre crop lies, torchvision style (`Resize(resizeShorterTo)` then `CenterCrop(size)`):
  * the shorter side is scaled to `resizeShorterTo`, the longer side keeps the aspect ratio (floored, as
- * torchvision does), then a `size` x `size` square is cut from the middle (offsets floored).
+ * torchvision does), then a `size` x `size` square is cut from the middle, its offsets rounded as
+ * torchvision's `center_crop` rounds them: `int(round(d / 2))`, Python's round, half to even (a difference
+ * of 119 starts the crop at 60, not 59).
  */
 export interface CropGeometry {
   resizedWidth: number;
@@ -30,8 +32,14 @@ export function cropGeometry(
   return {
     resizedWidth,
     resizedHeight,
-    left: Math.floor((resizedWidth - size) / 2),
-    top: Math.floor((resizedHeight - size) / 2),
+    left: halfRoundedToEven(resizedWidth - size),
+    top: halfRoundedToEven(resizedHeight - size),
     size,
   };
+}
+
+/** `round(d / 2)` for a non-negative integer d, ties to even (Python 3's `round`). */
+function halfRoundedToEven(d: number): number {
+  const half = Math.floor(d / 2);
+  return d % 2 === 1 && half % 2 === 1 ? half + 1 : half;
 }

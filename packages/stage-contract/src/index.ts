@@ -26,3 +26,5 @@ export { inputSettingsSchema } from './sections/input';
 export type { InputSettings } from './sections/input';
 export { shardItems, shardSizeSchema, DEFAULT_SHARD_SIZE } from './shard-items';
 export type { StageContext } from './stage-context';
+export { RUN_PRESETS, RUN_PRESET_NAMES, withRunPreset, mergeRunConfigInputs } from './presets';
+export type { RunPresetName } from './presets';

@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import { UsageError, artifactPaths } from '@captioner/core';
 import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
 import { Vocabulary, loadVocabulary, normalizeImages } from '@captioner/dataset';
-import { initBackend, loadCaptionModel, loadFineTunedEncoder, loadModelBundle } from '@captioner/model';
+import {
+  inferenceEncoder,
+  initBackend,
+  loadCaptionModel,
+  loadFineTunedEncoder,
+  loadModelBundle,
+  releaseInferenceSessions,
+} from '@captioner/model';
 import type { CaptionModel, ImageEncoder } from '@captioner/model';
 import { parsePreprocessSettings, prepareImage } from '@captioner/preprocessing';
 import type { PreprocessSettings } from '@captioner/preprocessing';
@@ -15,6 +22,8 @@ import { NotFoundError } from '@captioner/core';
 
 interface Captioner {
   encoder: ImageEncoder;
+  /** Identifies the encoder's weights: the key of its ONNX Runtime session. */
+  encoderKey: string;
   model: CaptionModel;
   decodeWords: (ids: number[]) => string;
   preprocess: PreprocessSettings;
@@ -55,6 +64,7 @@ export function registerCaptionCommand(program: Command): void {
           captioner = {
             // The run's encoder, with the checkpoint's fine-tuned weights when it has any.
             encoder: await loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path),
+            encoderKey: `${paths.encoderDir(run.id)}#${checkpoint.path}`,
             model: await loadCaptionModel(checkpoint.path),
             decodeWords: (ids) => vocabulary.decode(ids),
             preprocess: runConfigSection(runConfig, 'preprocess'),
@@ -70,10 +80,16 @@ export function registerCaptionCommand(program: Command): void {
           ...decodingOptions(opts),
         };
         const results = [];
+        let engine = 'tfjs';
         try {
+          // The extract stage's engine choice: ONNX Runtime when it loads (CAPTIONER_INFERENCE), else tfjs.
+          const inference = await inferenceEncoder(captioner.encoder, captioner.encoderKey, {
+            onWarning: (message) => process.stderr.write(`captioner: warning: ${message}\n`),
+          });
+          engine = inference.engine;
           for (const image of images) {
             const pixels = await prepareImage(image, captioner.preprocess);
-            const features = await captioner.encoder.encode(
+            const features = await inference.encoder.encode(
               normalizeImages(pixels, captioner.preprocess.mean, captioner.preprocess.std),
               1,
             );
@@ -82,14 +98,18 @@ export function registerCaptionCommand(program: Command): void {
               { pooled: features.pooled, grid: attention ? features.grid : undefined, count: 1 },
               decoding,
             );
-            results.push({ image, caption: captioner.decodeWords(tokens) });
+            results.push({ image, caption: captioner.decodeWords(tokens), engine });
           }
         } finally {
           captioner.model.dispose();
           captioner.encoder.dispose();
+          await releaseInferenceSessions();
         }
         if (opts.json) printJson(results);
-        else for (const r of results) printLine(`${r.image}: ${r.caption}`);
+        else {
+          process.stderr.write(`encoder engine: ${engine}\n`);
+          for (const r of results) printLine(`${r.image}: ${r.caption}`);
+        }
       }),
     );
 }
@@ -99,6 +119,7 @@ async function loadBundleCaptioner(dir: string): Promise<Captioner> {
   const vocabulary = Vocabulary.fromJSON(bundle.vocabulary);
   return {
     encoder: bundle.encoder,
+    encoderKey: dir,
     model: bundle.captioner,
     decodeWords: (ids) => vocabulary.decode(ids),
     preprocess: parsePreprocessSettings(bundle.preprocessing),

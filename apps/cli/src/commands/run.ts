@@ -5,6 +5,7 @@ import { withContext } from '../context';
 import { formatScore, printJson, printLine, printTable } from '../output';
 import { positiveIntOption } from '../options';
 import { readRunConfigInput } from '../services/run-config-input';
+import { RUN_PRESET_NAMES } from '@captioner/stage-contract';
 import { showRun } from './run-show';
 import { compareRuns } from './run-compare';
 
@@ -31,6 +32,10 @@ export function registerRunCommands(program: Command): void {
     .requiredOption('--dataset <name>', 'registered data set (name or id)')
     .option('--config <file>', 'run config JSON (see README: preprocess, model, training, evaluation)')
     .option(
+      '--preset <name>',
+      `a named starting config under --config and --set (${RUN_PRESET_NAMES.join(', ')}; see README)`,
+    )
+    .option(
       '--set <path=value>',
       'override one config value, e.g. training.epochs=3 (repeatable)',
       collect,
@@ -43,7 +48,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (opts) =>
       withContext(async (ctx) => {
         const db = (await ctx.db()).client;
-        const runConfig = await readRunConfigInput(opts.config, opts.set);
+        const runConfig = await readRunConfigInput(opts.config, opts.set, opts.preset);
         const { operationContext, startRun, waitForRun, waitOptions } = await operations();
         const context = operationContext(ctx.config, db);
         const plan = await startRun(context, { dataset: opts.dataset, runConfig, name: opts.name }).catch(

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { InvalidInputError, UsageError } from '@captioner/core';
+import { withRunPreset } from '@captioner/stage-contract';
 
 /** Sets `value` at a dotted path in a plain object, creating objects on the way. */
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
@@ -20,12 +21,13 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 }
 
 /**
- * A run config from `--config FILE.json` plus `--set path=value` overrides (values parsed as JSON
- * when they are JSON, e.g. `--set training.epochs=3 --set model.decoder.cell=gru`).
+ * A run config from `--preset NAME`, then `--config FILE.json` over it, then `--set path=value` overrides
+ * (values parsed as JSON when they are JSON, e.g. `--set training.epochs=3 --set model.decoder.cell=gru`).
  */
 export async function readRunConfigInput(
   file: string | undefined,
   overrides: string[],
+  preset?: string,
 ): Promise<Record<string, unknown>> {
   let config: Record<string, unknown> = {};
   if (file) {
@@ -41,6 +43,7 @@ export async function readRunConfigInput(
       throw new InvalidInputError(`${file}: not JSON (${(error as Error).message})`);
     }
   }
+  if (preset !== undefined) config = withRunPreset(preset, config);
   for (const override of overrides) {
     const eq = override.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set ${override}: expected path=value`);

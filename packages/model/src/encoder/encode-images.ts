@@ -11,7 +11,8 @@ const ENCODE_CHUNK = 32;
  * locks keep being renewed.
  */
 export async function encodeImages(
-  encoder: ImageEncoder,
+  // Only what both engines have (ImageEncoder on tfjs, OnnxImageEncoder: inference-engine's FeatureEncoder).
+  encoder: Pick<ImageEncoder, 'config' | 'pooledSize' | 'gridPositions' | 'gridChannels' | 'encode'>,
   images: Float32Array,
   count: number,
   options: { onProgress?: ProgressListener; signal?: AbortSignal } = {},
