@@ -26,3 +26,12 @@ export { inputSettingsSchema } from './sections/input';
 export type { InputSettings } from './sections/input';
 export { shardItems, shardSizeSchema, DEFAULT_SHARD_SIZE } from './shard-items';
 export type { StageContext } from './stage-context';
+export {
+  parseGridAxis,
+  expandGrid,
+  sampleGrid,
+  applyAssignment,
+  validateSweep,
+} from './sweep/sweep-grid';
+export type { GridAxis, SweepAssignment } from './sweep/sweep-grid';
+export { shouldPruneAtEpoch } from './sweep/median-pruning';
