@@ -78,3 +78,12 @@ export {
 export type { MetricPoint, RunComparison, SampleOrder } from './dashboard-views';
 export { recordRunLog, listRunLogs, setRunArchived, deleteRunRows } from './repositories/run-logs';
 export type { RunLogLevel } from './repositories/run-logs';
+export {
+  createSweep,
+  getSweep,
+  listSweeps,
+  setSweepStatus,
+  listSweepRuns,
+  markRunPruned,
+} from './repositories/sweeps';
+export type { SweepStatus } from './repositories/sweeps';

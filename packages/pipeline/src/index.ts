@@ -37,3 +37,5 @@ export {
   waitForEvaluation,
 } from './operations';
 export type { OperationContext, WaitOptions } from './operations';
+export { startSweep, cancelSweep } from './sweeps';
+export type { SweepInput } from './sweeps';

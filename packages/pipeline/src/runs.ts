@@ -33,6 +33,7 @@ export async function createRunWithPlan(
     config: unknown;
     name?: string;
     executor: 'local' | 'bullmq';
+    sweepId?: string;
   },
 ): Promise<{ plan: RunPlan; config: RunConfig }> {
   const config = resolveRunConfig(input.config);
@@ -47,6 +48,7 @@ export async function createRunWithPlan(
     name: input.name,
     config,
     executor: input.executor,
+    sweepId: input.sweepId,
   });
   const evaluationId = newId('eval');
   const plan: RunPlan = {
