@@ -39,3 +39,5 @@ export {
 export type { OperationContext, WaitOptions } from './operations';
 export { startSweep, cancelSweep } from './sweeps';
 export type { SweepInput } from './sweeps';
+export { rankSweepRuns } from './sweep-ranking';
+export type { RankableRun, RankedRun } from './sweep-ranking';
