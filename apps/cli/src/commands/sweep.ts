@@ -34,10 +34,7 @@ export function registerSweepCommands(program: Command): void {
           throw new UsageError(`--prune: expected none or median, got ${opts.prune}`);
         const db = (await ctx.db()).client;
         const baseConfig = await readRunConfigInput(opts.config, opts.set);
-        const { operationContext, startSweep, parseGridAxis } = {
-          ...(await operations()),
-          ...(await import('@captioner/stage-contract')),
-        };
+        const { operationContext, startSweep, parseGridAxis } = await operations();
         const result = await startSweep(operationContext(ctx.config, db), {
           dataset: opts.dataset,
           baseConfig,
