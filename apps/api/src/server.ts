@@ -16,6 +16,7 @@ import { registerHousekeepingRoutes } from './routes/housekeeping';
 import { registerQueueRoutes } from './routes/queues';
 import { registerQueueBoard } from './routes/queue-board';
 import { registerRunRoutes } from './routes/runs';
+import { registerSweepRoutes } from './routes/sweeps';
 
 export interface ServerOptions {
   config: CaptionerConfig;
@@ -50,6 +51,7 @@ export function buildServer({ config, db, log = false }: ServerOptions): Fastify
   registerAccessRoutes(app, context);
   registerDatasetRoutes(app, context);
   registerRunRoutes(app, context);
+  registerSweepRoutes(app, context);
   registerHousekeepingRoutes(app, context);
   registerEvaluationRoutes(app, context);
   registerQueueRoutes(app, context);

@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {
   dataset: async () => (await import('./commands/dataset')).registerDatasetCommands,
   run: async () => (await import('./commands/run')).registerRunCommands,
+  sweep: async () => (await import('./commands/sweep')).registerSweepCommands,
   worker: async () => (await import('./commands/worker')).registerWorkerCommand,
   queues: async () => (await import('./commands/queues')).registerQueuesCommand,
   eval: async () => (await import('./commands/eval')).registerEvalCommands,

@@ -88,3 +88,12 @@ export {
   ENCODER_NAME_PATTERN,
 } from './repositories/encoder-weights';
 export type { EncoderWeightsInput } from './repositories/encoder-weights';
+export {
+  createSweep,
+  getSweep,
+  listSweeps,
+  setSweepStatus,
+  listSweepRuns,
+  markRunPruned,
+} from './repositories/sweeps';
+export type { SweepStatus } from './repositories/sweeps';

@@ -37,3 +37,8 @@ export {
   waitForEvaluation,
 } from './operations';
 export type { OperationContext, WaitOptions } from './operations';
+export { startSweep, cancelSweep } from './sweeps';
+export { parseGridAxis } from '@captioner/stage-contract';
+export type { SweepInput } from './sweeps';
+export { rankSweepRuns } from './sweep-ranking';
+export type { RankableRun, RankedRun } from './sweep-ranking';

@@ -87,7 +87,7 @@ async function enqueueOrFail(ctx: OperationContext, connection: Producer, plan: 
 /** `run start`: creates the run with its plan, then enqueues it or runs it here. */
 export async function startRun(
   ctx: OperationContext,
-  input: { dataset: string; runConfig: unknown; name?: string },
+  input: { dataset: string; runConfig: unknown; name?: string; sweepId?: string },
 ): Promise<RunPlan> {
   const create = async () => {
     const dataset = await getDataset(ctx.db, input.dataset);
@@ -96,6 +96,7 @@ export async function startRun(
       manifestPath: dataset.manifestPath,
       config: input.runConfig,
       name: input.name,
+      sweepId: input.sweepId,
       executor: ctx.config.redisUrl ? 'bullmq' : 'local',
     });
     return plan;

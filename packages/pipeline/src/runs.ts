@@ -34,6 +34,7 @@ export async function createRunWithPlan(
     config: unknown;
     name?: string;
     executor: 'local' | 'bullmq';
+    sweepId?: string;
   },
 ): Promise<{ plan: RunPlan; config: RunConfig }> {
   const config = resolveRunConfig(input.config);
@@ -50,6 +51,7 @@ export async function createRunWithPlan(
     name: input.name,
     config,
     executor: input.executor,
+    sweepId: input.sweepId,
   });
   const evaluationId = newId('eval');
   const plan: RunPlan = {

@@ -1,3 +1,4 @@
+import { medianPruner } from './sweep-pruning';
 import { ConfigError, InvalidInputError, artifactPaths, fileExists, warnOnFailure } from '@captioner/core';
 import {
   getRun,
@@ -109,6 +110,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
         void ctx.reportProgress(update).catch(warnOnFailure(ctx.logger, 'recording progress'));
       },
       onMetric: (metric) => recordMetric(ctx.db, { runId: run.id, ...metric }).then(() => {}),
+      shouldPrune: await medianPruner(ctx.db, run, trainingConfig.validation.metric),
       onCheckpoint: (checkpoint) =>
         recordCheckpoint(ctx.db, {
           runId: run.id,

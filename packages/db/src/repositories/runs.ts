@@ -13,7 +13,13 @@ import { readRunConfig, toJsonColumn } from '../json-columns';
 
 export async function createRun(
   db: DbClient,
-  input: { datasetId: string; name?: string; config: unknown; executor: 'local' | 'bullmq' },
+  input: {
+    datasetId: string;
+    name?: string;
+    config: unknown;
+    executor: 'local' | 'bullmq';
+    sweepId?: string;
+  },
 ) {
   return db.run.create({
     data: {
@@ -22,6 +28,7 @@ export async function createRun(
       name: input.name,
       config: toJsonColumn(input.config),
       executor: input.executor,
+      sweepId: input.sweepId,
     },
   });
 }

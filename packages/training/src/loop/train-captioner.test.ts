@@ -144,6 +144,29 @@ describe('trainCaptioner', () => {
     expect(resumed.steps).toBe(result.steps);
   });
 
+  it('stops as pruned when shouldPrune says so after an epoch, with that epoch checkpointed', async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-pruned-'));
+    const asked: Array<[number, number]> = [];
+    const result = await trainCaptioner({
+      modelConfig: model({ attention: false }),
+      trainingConfig: trainingConfigSchema.parse({ epochs: 4, batchSize: 10 }),
+      data: toyCaptionData({ images: 20, valImages: 4, seed: 2 }),
+      checkpointsDir: root,
+      scoreCaptions: () => ({ corpus: { CIDEr: 0.25 } }),
+      shouldPrune: async (epoch, valScore) => {
+        asked.push([epoch, valScore]);
+        return epoch === 2;
+      },
+    });
+    expect(result.stoppedBy).toBe('pruned');
+    expect(result.epochs).toBe(2);
+    expect(result.last.epoch).toBe(2);
+    expect(asked).toEqual([
+      [1, 0.25],
+      [2, 0.25],
+    ]);
+  });
+
   it('rejects data that does not fit the model with a clear error', async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-bad-'));
     const data = toyCaptionData({ images: 10, valImages: 2, seed: 2 });

@@ -86,6 +86,8 @@ function sameShape(a: unknown, b: unknown): boolean {
 interface Session {
   options: TrainCaptionerOptions;
   config: TrainingConfig;
+  /** The last epoch's validation score (for `shouldPrune`). */
+  lastValScore?: number;
   source: FeatureSource;
   params: DecoderParams;
   norm: FeatureNorm;
@@ -133,6 +135,12 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
       await runEpoch(session, epoch);
       await endEpoch(session, epoch);
       if (patienceExhausted(session)) stoppedBy = 'early-stopping';
+      // A sweep's median rule, asked after the epoch's checkpoint is saved: what was learnt is kept.
+      else if (
+        session.loop.cursor.epoch < session.config.epochs &&
+        (await options.shouldPrune?.(session.loop.cursor.epoch, session.lastValScore ?? Number.NaN))
+      )
+        stoppedBy = 'pruned';
     }
     return resultOf(session, stoppedBy);
   } finally {
@@ -384,6 +392,7 @@ async function endEpoch(s: Session, epoch: number): Promise<void> {
     options.data.decodeTokens,
     options.scoreCaptions,
   );
+  s.lastValScore = score;
   const isBest = loop.best === null || score > loop.best.score;
   loop.epochsWithoutImprovement = isBest ? 0 : loop.epochsWithoutImprovement + 1;
   loop.cursor = { epoch: epoch + 1, batch: 0 };

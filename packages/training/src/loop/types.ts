@@ -92,6 +92,11 @@ export interface TrainCaptionerOptions {
   /** fraction, message, figures { loss, tokensPerSecond, etaSeconds, step, epoch }. */
   onProgress?: ProgressListener;
   onMetric?: (m: TrainingMetric) => void | Promise<void>;
+  /**
+   * Asked after each validated epoch but the last (`epoch` counts finished epochs): true stops
+   * training there, as `stoppedBy: 'pruned'`. A sweep's median pruning answers it (training stage).
+   */
+  shouldPrune?: (epoch: number, valScore: number) => Promise<boolean>;
   onCheckpoint?: (c: CheckpointInfo) => void | Promise<void>;
   /** Called before a pruned checkpoint directory is deleted (record it pruned first: see pruneCheckpoints). */
   onCheckpointPruned?: (dir: string) => void | Promise<void>;
@@ -134,7 +139,7 @@ export interface TrainCaptionerResult {
   best: CheckpointInfo | null;
   last: CheckpointInfo;
   /** Why training ended. */
-  stoppedBy: 'epochs' | 'early-stopping';
+  stoppedBy: 'epochs' | 'early-stopping' | 'pruned';
   /** Captions per step (the probed one with `batchSize: 'auto'`). */
   batchSize: number;
 }

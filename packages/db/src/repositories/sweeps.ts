@@ -1,0 +1,50 @@
+import { NotFoundError } from '@captioner/core';
+import type { DbClient } from '../client';
+import { newId } from '../ids';
+import { toJsonColumn } from '../json-columns';
+
+export type SweepStatus = 'running' | 'cancelled' | 'finished';
+
+/** Records a sweep; its runs are created afterwards, each with this sweep's id. */
+export async function createSweep(
+  db: DbClient,
+  input: { datasetId: string; spec: unknown; metric: string; prune: 'none' | 'median' },
+) {
+  return db.sweep.create({
+    data: {
+      id: newId('sweep'),
+      datasetId: input.datasetId,
+      spec: toJsonColumn(input.spec),
+      metric: input.metric,
+      prune: input.prune,
+    },
+  });
+}
+
+export async function getSweep(db: DbClient, sweepId: string) {
+  const sweep = await db.sweep.findUnique({ where: { id: sweepId } });
+  if (!sweep) throw new NotFoundError(`sweep not found: ${sweepId}`);
+  return sweep;
+}
+
+export async function listSweeps(db: DbClient, limit = 50) {
+  return db.sweep.findMany({ orderBy: { createdAt: 'desc' }, take: limit });
+}
+
+export async function setSweepStatus(db: DbClient, sweepId: string, status: SweepStatus) {
+  return db.sweep.update({ where: { id: sweepId }, data: { status } });
+}
+
+/** A sweep's runs with their final evaluations (what `sweep show` ranks). */
+export async function listSweepRuns(db: DbClient, sweepId: string) {
+  return db.run.findMany({
+    where: { sweepId },
+    orderBy: { createdAt: 'asc' },
+    include: { evaluations: { orderBy: { createdAt: 'asc' } } },
+  });
+}
+
+/** Marks a run as stopped by median pruning at `epoch`. */
+export async function markRunPruned(db: DbClient, runId: string, epoch: number) {
+  return db.run.update({ where: { id: runId }, data: { prunedAtEpoch: epoch } });
+}
