@@ -12,7 +12,7 @@ export {
   decodingSettingsOf,
 } from './sections/final-evaluation';
 export type { FinalEvaluationSettings, DecodingSettings } from './sections/final-evaluation';
-export { preprocessSettingsSchema, augmentSettingsSchema } from './sections/preprocess';
+export { preprocessSettingsSchema, augmentSettingsSchema, AUGMENT_OFF } from './sections/preprocess';
 export type { PreprocessSettings, PreprocessSettingsInput, AugmentSettings } from './sections/preprocess';
 export {
   trainingConfigSchema,

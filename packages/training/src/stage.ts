@@ -29,6 +29,8 @@ import { loadRunFineTuneInput } from './fine-tune-input';
 import { streamedTrainingData } from './input/streamed-data';
 import type { FineTuneInput, InMemoryTrainingData, TrainingData } from './loop/types';
 import { isStreamed } from './loop/source';
+import { fineTuneAugment } from './augment/run-augment';
+import type { FineTuneAugment } from './augment/batch-plan';
 
 /**
  * The run's vocabulary: built from the train split on first use and saved under the run, so a
@@ -82,6 +84,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
           vocabulary,
           withGrid,
           modelConfig.encoder.trainable,
+          fineTuneAugment(runConfigSection(runConfig, 'preprocess'), vocabulary),
         )
       : {
           data: await streamedTrainingData({
@@ -149,6 +152,7 @@ async function inMemoryData(
   vocabulary: Vocabulary,
   withGrid: boolean,
   fineTuning: boolean,
+  augment: FineTuneAugment | undefined,
 ): Promise<{ data: InMemoryTrainingData; fineTune: FineTuneInput | undefined }> {
   const trainFeatures = await readFeatureSet(shardFiles, splits.trainIds);
   const valFeatures = await readFeatureSet(shardFiles, splits.valIds);
@@ -168,7 +172,7 @@ async function inMemoryData(
     ? await loadRunFineTuneInput(ctx.db, runId, paths.encoderDir(runId), {
         train: trainFeatures.ids,
         val: valFeatures.ids,
-      })
+      }, augment)
     : undefined;
   return {
     fineTune,

@@ -5,7 +5,7 @@ import {
   encodeImages,
   encoderTrainableVariables,
 } from '@captioner/model';
-import type { FeatureShape } from '@captioner/model';
+import type { CaptionBatch, FeatureShape } from '@captioner/model';
 import { batchFeatures, fineTunedValSplit } from './fine-tune';
 import { batchRows, epochOrder, gatherBatch } from './batches';
 import { streamedFeatures } from '../input/streamed-source';
@@ -35,7 +35,7 @@ function memoryBatches(
   split: TrainSplit,
   shape: FeatureShape,
   withGrid: boolean,
-  features: (rows: Int32Array) => BatchFeatures,
+  features: (rows: Int32Array, batch: CaptionBatch, at: { seed: number; epoch: number; index: number }) => BatchFeatures,
 ): FeatureSource['epochBatches'] {
   return (epoch, from, batchSize, seed) => {
     const order = epochOrder(seed, epoch, split.captionImage.length);
@@ -45,8 +45,9 @@ function memoryBatches(
       next: () => {
         const batch = gatherBatch(split, order, index, batchSize, P, G * C, withGrid);
         const rows = batchRows(order, index, batchSize);
+        const batchFeatures = features(rows, batch, { seed, epoch, index });
         index += 1;
-        return Promise.resolve({ batch, features: features(rows) });
+        return Promise.resolve({ batch, features: batchFeatures });
       },
       close: () => Promise.resolve(),
     };
@@ -115,8 +116,8 @@ function fineTunedFeatures(
     },
     restore: (tensors) => applyEncoderWeights(fineTune.encoder, tensors),
     // Grid features come from the encoder inside the gradient scope, not from data.train.
-    epochBatches: memoryBatches(train, data.featureShape, false, (rows) =>
-      batchFeatures(fineTune, data.featureShape, train.captionImage, rows),
+    epochBatches: memoryBatches(train, data.featureShape, false, (rows, batch, at) =>
+      batchFeatures(fineTune, data.featureShape, train.captionImage, rows, batch, at),
     ),
     validationSplit: (maxImages) => fineTunedValSplit(fineTune, val, maxImages),
   };

@@ -3,6 +3,7 @@ import type { FeatureShape, ImageEncoder, ModelConfig } from '@captioner/model';
 import type { TrainingConfig } from './config';
 import type { StreamIndex } from '../input/stream-index';
 import type { InputSettings } from '@captioner/stage-contract';
+import type { FineTuneAugment } from '../augment/batch-plan';
 
 /** Training captions and the features of their images. */
 export interface TrainSplit {
@@ -126,6 +127,8 @@ export interface FineTuneInput {
   encoder: ImageEncoder;
   trainImages: Float32Array;
   valImages: Float32Array;
+  /** Per-batch augmentation of the training images (never validation); none when omitted. */
+  augment?: FineTuneAugment;
 }
 
 export interface TrainCaptionerResult {
