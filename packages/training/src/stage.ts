@@ -30,6 +30,7 @@ import { streamedTrainingData } from './input/streamed-data';
 import type { FineTuneInput, InMemoryTrainingData, TrainingData } from './loop/types';
 import { isStreamed } from './loop/source';
 import { fineTuneAugment } from './augment/run-augment';
+import { featureViewCount } from '@captioner/feature-extraction';
 import type { FineTuneAugment } from './augment/batch-plan';
 
 /**
@@ -96,6 +97,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
             vocabulary,
             withGrid,
             input: trainingConfig.input,
+            views: featureViewCount(runConfigSection(runConfig, 'preprocess').augment, false),
           }),
           fineTune: undefined,
         };

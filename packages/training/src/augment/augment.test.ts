@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@captioner/model';
 import { AUGMENT_OFF } from '@captioner/stage-contract';
-import { augmentImages, augmentsImages, batchAugmentRandom, drawAugment } from './image-augment';
+import { augmentImages, augmentsImages, batchAugmentRandom, drawAugment } from '@captioner/feature-extraction';
 import { planBatchAugment } from './batch-plan';
-import { swapSideWords, tokenSideSwap } from './side-swap';
+import { swapSideWords, tokenSideSwap } from '@captioner/feature-extraction';
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -1,6 +1,6 @@
 import type { AugmentSettings } from '@captioner/stage-contract';
-import { batchAugmentRandom, drawAugment } from './image-augment';
-import type { AugmentDraw, PixelNorm } from './image-augment';
+import { batchAugmentRandom, drawAugment } from '@captioner/feature-extraction';
+import type { AugmentDraw, PixelNorm } from '@captioner/feature-extraction';
 
 /** Fine-tuning augmentation: the settings, the images' normalisation and the caption mirror of the vocabulary. */
 export interface FineTuneAugment extends PixelNorm {

@@ -1,8 +1,8 @@
 import type { Vocabulary } from '@captioner/dataset';
 import type { PreprocessSettings } from '@captioner/stage-contract';
 import type { FineTuneAugment } from './batch-plan';
-import { augmentsImages } from './image-augment';
-import { tokenSideSwap } from './side-swap';
+import { augmentsImages } from '@captioner/feature-extraction';
+import { tokenSideSwap } from '@captioner/feature-extraction';
 
 /** The vocabulary's words by id (`<pad>` ... in id order). */
 export function vocabularyWords(vocabulary: Vocabulary): string[] {

@@ -8,9 +8,9 @@ import { buildVocabulary, groundCaption, normalizeImages, synthesizeShapes } fro
 import type { ManifestItem, Scene } from '@captioner/dataset';
 import { initBackend } from '@captioner/model';
 import { AUGMENT_OFF } from '@captioner/stage-contract';
-import { augmentImages } from './image-augment';
+import { augmentImages } from '@captioner/feature-extraction';
 import { planBatchAugment } from './batch-plan';
-import { tokenSideSwap } from './side-swap';
+import { tokenSideSwap } from '@captioner/feature-extraction';
 import { vocabularyWords } from './run-augment';
 
 const SIZE = 96;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeImages } from '@captioner/model';
 import type { CaptionBatch, FeatureShape, NamedArrays } from '@captioner/model';
 import type { FineTuneInput, ValSplit } from './types';
-import { augmentImages, augmentsImages } from '../augment/image-augment';
+import { augmentImages, augmentsImages } from '@captioner/feature-extraction';
 import { planBatchAugment } from '../augment/batch-plan';
 
 /** The validation split with features from the current (fine-tuned) encoder, first `maxImages` images only. */

@@ -2,6 +2,7 @@ import type { ProgressListener } from '@captioner/core';
 import type { FeatureShape, ImageEncoder, ModelConfig } from '@captioner/model';
 import type { TrainingConfig } from './config';
 import type { StreamIndex } from '../input/stream-index';
+import type { StreamViews } from '../input/feature-stream';
 import type { InputSettings } from '@captioner/stage-contract';
 import type { FineTuneAugment } from '../augment/batch-plan';
 
@@ -33,6 +34,8 @@ export interface TrainStream {
   index: StreamIndex;
   /** Prefetch and shuffle buffer: they bound memory and fix the order, so a resume must keep them. */
   input: InputSettings;
+  /** Augmented feature views to draw from (frozen encoder with `preprocess.augment.views` > 1). */
+  views?: StreamViews;
 }
 
 /** Validation images streamed from shards: only the first `validation.maxImages` are ever read. */

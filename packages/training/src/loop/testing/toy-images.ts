@@ -1,7 +1,7 @@
 import { END_ID, PAD_ID, START_ID, createEncoder } from '@captioner/model';
 import type { ModelConfig } from '@captioner/model';
 import { AUGMENT_OFF } from '@captioner/stage-contract';
-import { tokenSideSwap } from '../../augment/side-swap';
+import { tokenSideSwap } from '@captioner/feature-extraction';
 import type { FineTuneInput, InMemoryTrainingData } from '../types';
 
 const WORDS = ['<pad>', '<start>', '<end>', '<unk>', 'a', 'red', 'blue', 'square', 'on', 'the', 'left', 'right'];
