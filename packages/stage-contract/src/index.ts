@@ -13,6 +13,7 @@ export {
 } from './sections/final-evaluation';
 export type { FinalEvaluationSettings, DecodingSettings } from './sections/final-evaluation';
 export { preprocessSettingsSchema, augmentSettingsSchema, AUGMENT_OFF } from './sections/preprocess';
+export { describeAugmentation } from './sections/augment-summary';
 export type { PreprocessSettings, PreprocessSettingsInput, AugmentSettings } from './sections/preprocess';
 export {
   trainingConfigSchema,
