@@ -29,8 +29,9 @@ import { loadRunFineTuneInput } from './fine-tune-input';
 import { streamedTrainingData } from './input/streamed-data';
 import type { FineTuneInput, InMemoryTrainingData, TrainingData } from './loop/types';
 import { isStreamed } from './loop/source';
-import { fineTuneAugment } from './augment/run-augment';
-import { featureViewCount } from '@captioner/feature-extraction';
+import { fineTuneAugment, vocabularyWords } from './augment/run-augment';
+import { featureViewCount, tokenSideSwap } from '@captioner/feature-extraction';
+import { readMemoryViews } from './augment/memory-views';
 import type { FineTuneAugment } from './augment/batch-plan';
 
 /**
@@ -86,6 +87,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
           withGrid,
           modelConfig.encoder.trainable,
           fineTuneAugment(runConfigSection(runConfig, 'preprocess'), vocabulary),
+          featureViewCount(runConfigSection(runConfig, 'preprocess').augment, modelConfig.encoder.trainable),
         )
       : {
           data: await streamedTrainingData({
@@ -155,6 +157,7 @@ async function inMemoryData(
   withGrid: boolean,
   fineTuning: boolean,
   augment: FineTuneAugment | undefined,
+  views: number,
 ): Promise<{ data: InMemoryTrainingData; fineTune: FineTuneInput | undefined }> {
   const trainFeatures = await readFeatureSet(shardFiles, splits.trainIds);
   const valFeatures = await readFeatureSet(shardFiles, splits.valIds);
@@ -187,6 +190,17 @@ async function inMemoryData(
         captions: encoded.ids,
         captionLength: encoded.length,
         captionImage: Int32Array.from(captionImage),
+        ...(views > 1
+          ? {
+              views: await readMemoryViews(
+                shardFiles,
+                trainFeatures.ids,
+                views,
+                withGrid,
+                tokenSideSwap(vocabularyWords(vocabulary)),
+              ),
+            }
+          : {}),
       },
       val: {
         pooled: valFeatures.pooled,

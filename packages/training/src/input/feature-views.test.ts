@@ -9,6 +9,11 @@ import { EpochReader } from './feature-stream';
 import type { StreamViews } from './feature-stream';
 import { toyStreamedData } from './testing/toy-shards';
 import type { TrainStream } from '../loop/types';
+import { readMemoryViews } from '../augment/memory-views';
+import { epochOrder } from '../loop/batches';
+import { featureSourceFor } from '../loop/feature-source';
+import { trainingConfigSchema } from '../loop/config';
+import { modelConfigSchema } from '@captioner/model';
 
 let root: string;
 beforeAll(async () => {
@@ -21,7 +26,7 @@ afterAll(async () => {
 /** Toy shards plus a view 1 of each: train rows' pooled features + 100, even train images flipped. */
 async function shardsWithViews() {
   const data = toyCaptionData({ images: 30, valImages: 5, seed: 5 });
-  const streamed = await toyStreamedData(data, root, { imagesPerShard: 6 });
+  const streamed = await toyStreamedData(data, await fs.mkdtemp(path.join(root, 'shards-')), { imagesPerShard: 6 });
   for (const file of streamed.files) {
     const shard = await readFeatureShard(file);
     const P = shard.pooledSize;
@@ -36,7 +41,7 @@ async function shardsWithViews() {
     await fs.mkdir(path.dirname(target), { recursive: true });
     await writeFeatureShard(target, { ...shard, pooled, meta: { view: 1, flipped } });
   }
-  return { data, train: streamed.train as TrainStream };
+  return { data, train: streamed.train as TrainStream, files: streamed.files };
 }
 
 /** Every caption of an epoch: its image id, whether its features came from view 1, and its caption words. */
@@ -83,5 +88,39 @@ describe('streamed training with augmented feature views', () => {
       expect(r.caption, r.id).toBe(expected);
     }
     expect(all.some((r) => r.view1 && r.caption !== original.get(r.id))).toBe(true);
+  });
+});
+
+describe('in-memory training with augmented feature views', () => {
+  it('draws one view per image and epoch, mirrors the captions of flipped views, and repeats for a seed', async () => {
+    const { data, files } = await shardsWithViews();
+    const ids = Array.from({ length: data.train.images }, (_, i) => `train-${i}`);
+    const views = await readMemoryViews(files, ids, 2, true, tokenSideSwap(data.words));
+    expect(views.flipped[0].reduce((n, f) => n + f, 0)).toBe(15);
+    const withViews = { ...data, train: { ...data.train, views } };
+    const modelConfig = modelConfigSchema.parse({ decoder: { attention: false } });
+    const batches = async (d: typeof data, epoch: number) => {
+      const source = featureSourceFor({ modelConfig, trainingConfig: trainingConfigSchema.parse({}), data: d, checkpointsDir: '' });
+      const reader = source.epochBatches(epoch, 0, 30, 11);
+      const { batch } = await reader.next();
+      return batch;
+    };
+    const plain = await batches(data, 1);
+    const viewed = await batches(withViews, 1);
+    expect(await batches(withViews, 1)).toEqual(viewed);
+    const P = data.featureShape.pooledSize;
+    const T = data.train.captionLength;
+    const order = epochOrder(11, 1, 30);
+    let fromView1 = 0;
+    for (let b = 0; b < 30; b++) {
+      const image = data.train.captionImage[order[b]];
+      const view1 = viewed.pooled[b * P] - plain.pooled[b * P] > 50;
+      const words = (x: typeof plain) => Array.from(x.captions.subarray(b * T, (b + 1) * T), (w) => data.words[w]).join(' ');
+      const mirrored = words(plain).replace(/\b(left|right)\b/g, (w) => (w === 'left' ? 'right' : 'left'));
+      expect(words(viewed)).toBe(view1 && image % 2 === 0 ? mirrored : words(plain));
+      if (view1) fromView1++;
+    }
+    expect(fromView1).toBeGreaterThan(5);
+    expect(fromView1).toBeLessThan(25);
   });
 });

@@ -10,6 +10,7 @@ import { batchFeatures, fineTunedValSplit } from './fine-tune';
 import { batchRows, epochOrder, gatherBatch } from './batches';
 import { streamedFeatures } from '../input/streamed-source';
 import { isStreamed } from './source';
+import { applyMemoryViews } from '../augment/memory-views';
 import type { BatchFeatures, FeatureSource } from './source';
 import type { FineTuneInput, TrainCaptionerOptions, TrainSplit, TrainingData, ValSplit } from './types';
 
@@ -82,7 +83,10 @@ function frozenFeatures(
     featureNorm: (shape, withGrid) =>
       Promise.resolve(computeFeatureNorm(shape, train.pooled, withGrid ? train.grid : undefined)),
     restore: () => {},
-    epochBatches: memoryBatches(train, data.featureShape, attention, () => undefined),
+    epochBatches: memoryBatches(train, data.featureShape, attention, (rows, batch, at) => {
+      if (train.views) applyMemoryViews(train.views, train, rows, batch, at, P, G * C);
+      return undefined;
+    }),
     validationSplit: () => Promise.resolve(val),
   };
 }

@@ -5,6 +5,7 @@ import type { StreamIndex } from '../input/stream-index';
 import type { StreamViews } from '../input/feature-stream';
 import type { InputSettings } from '@captioner/stage-contract';
 import type { FineTuneAugment } from '../augment/batch-plan';
+import type { MemoryViews } from '../augment/memory-views';
 
 /** Training captions and the features of their images. */
 export interface TrainSplit {
@@ -18,6 +19,8 @@ export interface TrainSplit {
   captionLength: number;
   /** [M] image row of each caption. */
   captionImage: Int32Array;
+  /** Augmented feature views (frozen encoder, `preprocess.augment.views` > 1): one drawn per image and epoch. */
+  views?: MemoryViews;
 }
 
 /** Validation images with their reference captions (ptb-tokenized, space-joined). */
