@@ -46,7 +46,10 @@ export async function extractStage(
     });
     const views = featureViewCount(preprocess.augment, model.encoder.trainable);
     if (views > 1) {
-      const { augmented, mayFlip } = await viewSplits(run.dataset.manifestPath, runConfigSection(runConfig, 'vocabulary'));
+      const { augmented, mayFlip } = await viewSplits(
+        run.dataset.manifestPath,
+        runConfigSection(runConfig, 'vocabulary'),
+      );
       await extractFeatureViews({
         imageFile: paths.imageShard(run.id, payload.shard),
         featureFile,

@@ -174,10 +174,16 @@ async function inMemoryData(
   });
   const encoded = vocabulary.encodeBatch(trainCaptions);
   const fineTune = fineTuning
-    ? await loadRunFineTuneInput(ctx.db, runId, paths.encoderDir(runId), {
-        train: trainFeatures.ids,
-        val: valFeatures.ids,
-      }, augment)
+    ? await loadRunFineTuneInput(
+        ctx.db,
+        runId,
+        paths.encoderDir(runId),
+        {
+          train: trainFeatures.ids,
+          val: valFeatures.ids,
+        },
+        augment,
+      )
     : undefined;
   return {
     fineTune,

@@ -21,7 +21,11 @@ describe('extractFeatureViews', () => {
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-views-'));
     await initBackend('cpu');
-    encoder = await loadOrCreateRunEncoder(path.join(dir, 'encoder'), encoderConfigSchema.parse({ imageSize: SIZE }), 5);
+    encoder = await loadOrCreateRunEncoder(
+      path.join(dir, 'encoder'),
+      encoderConfigSchema.parse({ imageSize: SIZE }),
+      5,
+    );
   });
   afterAll(async () => {
     encoder?.dispose();
@@ -75,6 +79,8 @@ describe('extractFeatureViews', () => {
     // Same draws again: skipped; another seed: written again, with other features.
     expect(await extractFeatureViews(options)).toEqual({ written: 0, skipped: 2 });
     expect(await extractFeatureViews({ ...options, seed: 10 })).toEqual({ written: 2, skipped: 0 });
-    expect(row((await readFeatureShard(viewShardFile(featureFile, 1))).pooled, 0)).not.toEqual(row(view1.pooled, 0));
+    expect(row((await readFeatureShard(viewShardFile(featureFile, 1))).pooled, 0)).not.toEqual(
+      row(view1.pooled, 0),
+    );
   });
 });

@@ -94,14 +94,24 @@ export async function extractFeatureViews(options: {
       const batchRows = rows.slice(start, start + BATCH);
       const draws: AugmentDraw[] = batchRows.map((row) => {
         const id = images!.ids[row];
-        const draw = drawAugment(settings, new SeededRandom(deriveSeed(options.seed, 0x71e, view, idKey(id))).next);
+        const draw = drawAugment(
+          settings,
+          new SeededRandom(deriveSeed(options.seed, 0x71e, view, idKey(id))).next,
+        );
         if (draw.flip && !options.mayFlip(id)) draw.flip = false;
         if (draw.flip) flipped.push(id);
         return draw;
       });
       const pixels = new Uint8Array(batchRows.length * S * S * 3);
-      batchRows.forEach((row, b) => pixels.set(images!.pixels.subarray(row * S * S * 3, (row + 1) * S * S * 3), b * S * S * 3));
-      const input = tf.tensor4d(normalizeImages(pixels, images.mean, images.std), [batchRows.length, S, S, 3]);
+      batchRows.forEach((row, b) =>
+        pixels.set(images!.pixels.subarray(row * S * S * 3, (row + 1) * S * S * 3), b * S * S * 3),
+      );
+      const input = tf.tensor4d(normalizeImages(pixels, images.mean, images.std), [
+        batchRows.length,
+        S,
+        S,
+        3,
+      ]);
       const augmented = augmentImages(input, draws, { mean: images.mean, std: images.std });
       const values = (await augmented.data()) as Float32Array;
       tf.dispose([input, augmented]);
@@ -138,4 +148,3 @@ async function isCompleteFor(file: string, imagesSha256: string, stamp: string):
     return false; // missing, partial or corrupt: written again
   }
 }
-

@@ -55,19 +55,32 @@ export function drawAugment(settings: AugmentSettings, rng: () => number): Augme
  * towards the image's mean grey, saturation towards each pixel's grey, each clamped as torchvision does).
  * Returns a new tensor; the caller disposes both.
  */
-export function augmentImages(images: tf.Tensor4D, draws: readonly AugmentDraw[], norm: PixelNorm): tf.Tensor4D {
+export function augmentImages(
+  images: tf.Tensor4D,
+  draws: readonly AugmentDraw[],
+  norm: PixelNorm,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const [B, H, W] = images.shape;
     let x: tf.Tensor4D = images;
     if (draws.some((d) => d.box.some((v, i) => v !== (i < 2 ? 0 : 1)))) {
-      const boxes = tf.tensor2d(draws.flatMap((d) => d.box), [B, 4]);
-      const boxInd = tf.tensor1d(Array.from({ length: B }, (_, b) => b), 'int32');
+      const boxes = tf.tensor2d(
+        draws.flatMap((d) => d.box),
+        [B, 4],
+      );
+      const boxInd = tf.tensor1d(
+        Array.from({ length: B }, (_, b) => b),
+        'int32',
+      );
       x = tf.image.cropAndResize(x, boxes, boxInd, [H, W], 'bilinear');
     }
     if (draws.some((d) => d.flip)) {
       // Picks each row from the plain or the mirrored batch: exact values either way.
       const both = tf.concat([x, tf.image.flipLeftRight(x)]);
-      x = tf.gather(both, draws.map((d, b) => (d.flip ? B + b : b))) as tf.Tensor4D;
+      x = tf.gather(
+        both,
+        draws.map((d, b) => (d.flip ? B + b : b)),
+      ) as tf.Tensor4D;
     }
     if (draws.some((d) => d.jitter.some((f) => f !== 1))) x = jitterColours(x, draws, norm);
     return x;
@@ -78,7 +91,11 @@ function jitterColours(x: tf.Tensor4D, draws: readonly AugmentDraw[], norm: Pixe
   const B = x.shape[0];
   const mean = tf.tensor1d([...norm.mean]);
   const std = tf.tensor1d([...norm.std]);
-  const factor = (k: number) => tf.tensor4d(draws.map((d) => d.jitter[k]), [B, 1, 1, 1]);
+  const factor = (k: number) =>
+    tf.tensor4d(
+      draws.map((d) => d.jitter[k]),
+      [B, 1, 1, 1],
+    );
   const luma = (v: tf.Tensor4D) => tf.sum(tf.mul(v, tf.tensor1d(LUMA)), 3, true);
   let v = tf.add(tf.mul(x, std), mean) as tf.Tensor4D;
   v = tf.clipByValue(tf.mul(v, factor(0)), 0, 1) as tf.Tensor4D;

@@ -15,7 +15,12 @@ export const SIDE_WORD_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['clockwise', 'counterclockwise'],
 ];
 
-const SWAP: ReadonlyMap<string, string> = new Map(SIDE_WORD_PAIRS.flatMap(([a, b]) => [[a, b], [b, a]]));
+const SWAP: ReadonlyMap<string, string> = new Map(
+  SIDE_WORD_PAIRS.flatMap(([a, b]) => [
+    [a, b],
+    [b, a],
+  ]),
+);
 
 /** The mirrored caption's words (lower-case tokens), or null when a side word has no counterpart allowed. */
 export function swapSideWords(words: readonly string[], known: (word: string) => boolean = () => true) {

@@ -18,6 +18,7 @@ export async function viewSplits(
   const train = new Map(splitItems(manifest, 'train').map((item) => [item.id, item.captions]));
   return {
     augmented: (id) => train.has(id),
-    mayFlip: (id) => (train.get(id) ?? []).every((caption) => mirror(Int32Array.from(vocabulary.encode(caption))) !== null),
+    mayFlip: (id) =>
+      (train.get(id) ?? []).every((caption) => mirror(Int32Array.from(vocabulary.encode(caption))) !== null),
   };
 }

@@ -4,7 +4,9 @@ import { describeAugmentation } from './augment-summary';
 describe('describeAugmentation', () => {
   it('says off for configs without augmentation, old ones included', () => {
     expect(describeAugmentation(null)).toBe('off');
-    expect(describeAugmentation({ preprocess: { augment: { horizontalFlip: false, colorJitter: 0 } } })).toBe('off');
+    expect(describeAugmentation({ preprocess: { augment: { horizontalFlip: false, colorJitter: 0 } } })).toBe(
+      'off',
+    );
   });
 
   it('names the transforms and where they apply: per batch when fine-tuning, as views with a frozen encoder', () => {
@@ -13,6 +15,8 @@ describe('describeAugmentation', () => {
       'per batch (fine-tuning): horizontal flip (captions mirrored), colour jitter 0.3, crop 0.6-1 of the side',
     );
     expect(describeAugmentation({ preprocess: { augment } })).toMatch(/^4 feature views per training image/);
-    expect(describeAugmentation({ preprocess: { augment: { ...augment, views: 1 } } })).toMatch(/^off \(frozen encoder/);
+    expect(describeAugmentation({ preprocess: { augment: { ...augment, views: 1 } } })).toMatch(
+      /^off \(frozen encoder/,
+    );
   });
 });

@@ -4,7 +4,9 @@
  */
 export function describeAugmentation(config: unknown): string {
   const c = config as {
-    preprocess?: { augment?: { horizontalFlip?: boolean; colorJitter?: number; cropScale?: number; views?: number } };
+    preprocess?: {
+      augment?: { horizontalFlip?: boolean; colorJitter?: number; cropScale?: number; views?: number };
+    };
     model?: { encoder?: { trainable?: boolean } };
   } | null;
   const a = c?.preprocess?.augment ?? {};

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@captioner/model';
 import { AUGMENT_OFF } from '@captioner/stage-contract';
-import { augmentImages, augmentsImages, batchAugmentRandom, drawAugment } from '@captioner/feature-extraction';
+import {
+  augmentImages,
+  augmentsImages,
+  batchAugmentRandom,
+  drawAugment,
+} from '@captioner/feature-extraction';
 import { planBatchAugment } from './batch-plan';
 import { swapSideWords, tokenSideSwap } from '@captioner/feature-extraction';
 
@@ -13,7 +18,11 @@ beforeAll(async () => {
 const S = 8;
 const norm = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
 /** B images of distinct normalised values in [-2, 2]. */
-const batch = (B: number) => tf.tensor4d(Float32Array.from({ length: B * S * S * 3 }, (_, i) => ((i * 37) % 97) / 24.25 - 2), [B, S, S, 3]);
+const batch = (B: number) =>
+  tf.tensor4d(
+    Float32Array.from({ length: B * S * S * 3 }, (_, i) => ((i * 37) % 97) / 24.25 - 2),
+    [B, S, S, 3],
+  );
 const on = { ...AUGMENT_OFF, horizontalFlip: true, colorJitter: 0.4, cropScale: 0.6 };
 
 function augmented(settings: typeof on, seed: number, index: number, B = 4): Float32Array {
@@ -35,7 +44,11 @@ describe('image augmentation (tfjs ops)', () => {
 
   it('a flip mirrors the columns exactly (and only of the flipped image)', () => {
     const images = batch(2);
-    const keep = { box: [0, 0, 1, 1] as [number, number, number, number], flip: false, jitter: [1, 1, 1] as [number, number, number] };
+    const keep = {
+      box: [0, 0, 1, 1] as [number, number, number, number],
+      flip: false,
+      jitter: [1, 1, 1] as [number, number, number],
+    };
     const out = augmentImages(images, [{ ...keep, flip: true }, keep], norm);
     const a = images.arraySync();
     const b = out.arraySync();
@@ -78,20 +91,32 @@ describe('caption-aware flips', () => {
     const T = 6;
     const rows = [
       ['<start>', 'a', 'circle', 'left', 'of', '<end>'],
-      ['<start>', 'the', 'leftmost', 'circle', '<end>', '<pad>'].map((w) => (words.includes(w) ? w : '<unk>')),
+      ['<start>', 'the', 'leftmost', 'circle', '<end>', '<pad>'].map((w) =>
+        words.includes(w) ? w : '<unk>',
+      ),
     ];
     const captions = Int32Array.from(rows.flatMap((r) => r.map(id)));
     const mirror = tokenSideSwap(words);
     const settings = { ...AUGMENT_OFF, horizontalFlip: true };
     // Find a batch whose draws flip both rows.
     let index = 0;
-    while (!(() => {
-      const rng = batchAugmentRandom(5, 0, index).next;
-      return drawAugment(settings, rng).flip && drawAugment(settings, rng).flip;
-    })()) index++;
+    while (
+      !(() => {
+        const rng = batchAugmentRandom(5, 0, index).next;
+        return drawAugment(settings, rng).flip && drawAugment(settings, rng).flip;
+      })()
+    )
+      index++;
     const draws = planBatchAugment({ ...norm, settings, mirrorCaption: mirror }, captions, T, 5, 0, index);
     expect(draws.map((d) => d.flip)).toEqual([true, false]);
-    expect(Array.from(captions.subarray(0, T), (i) => words[i])).toEqual(['<start>', 'a', 'circle', 'right', 'of', '<end>']);
+    expect(Array.from(captions.subarray(0, T), (i) => words[i])).toEqual([
+      '<start>',
+      'a',
+      'circle',
+      'right',
+      'of',
+      '<end>',
+    ]);
     expect(Array.from(captions.subarray(T), (i) => words[i])).toEqual(rows[1]);
   });
 });

@@ -46,7 +46,9 @@ describe('fine-tuning batches with preprocess.augment', () => {
     expect(await firstBatch(toy, toy.fineTune, 1)).toEqual(augmented);
     expect((await firstBatch(toy, toy.fineTune, 2)).pooled).not.toEqual(augmented.pooled);
     // Some captions changed, and only by swapping left (10) and right (11).
-    const changed = augmented.captions.flatMap((id, i) => (id !== plain.captions[i] ? [[plain.captions[i], id]] : []));
+    const changed = augmented.captions.flatMap((id, i) =>
+      id !== plain.captions[i] ? [[plain.captions[i], id]] : [],
+    );
     expect(changed.length).toBeGreaterThan(0);
     for (const [from, to] of changed) expect([from, to].sort()).toEqual([10, 11]);
     expect(augment).toBeDefined();

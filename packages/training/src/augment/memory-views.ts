@@ -32,12 +32,20 @@ export async function readMemoryViews(
 ): Promise<MemoryViews> {
   const wanted = new Set(ids);
   const row = new Map(ids.map((id, i) => [id, i]));
-  const out: MemoryViews = { count: views, pooled: [], ...(withGrid ? { grid: [] } : {}), flipped: [], mirrorCaption };
+  const out: MemoryViews = {
+    count: views,
+    pooled: [],
+    ...(withGrid ? { grid: [] } : {}),
+    flipped: [],
+    mirrorCaption,
+  };
   for (let view = 1; view < views; view++) {
     const viewFiles = files.map((f) => viewShardFile(f, view));
     const set = await readFeatureSet(viewFiles, wanted);
     if (set.ids.length !== ids.length || set.ids.some((id, i) => id !== ids[i]))
-      throw new InvalidInputError(`feature view ${view}: its shards do not hold the training images in order`);
+      throw new InvalidInputError(
+        `feature view ${view}: its shards do not hold the training images in order`,
+      );
     const flipped = new Uint8Array(ids.length);
     for (const file of viewFiles) {
       const meta = (await readShardHeader(file)).meta;
@@ -78,7 +86,9 @@ export function applyMemoryViews(
       const caption = batch.captions.subarray(b * T, (b + 1) * T);
       const mirrored = views.mirrorCaption(caption);
       if (!mirrored)
-        throw new InvalidInputError(`feature view ${view} of image row ${image} is flipped but its caption cannot be mirrored`);
+        throw new InvalidInputError(
+          `feature view ${view} of image row ${image} is flipped but its caption cannot be mirrored`,
+        );
       caption.set(mirrored);
     }
   });

@@ -10,7 +10,10 @@ export function vocabularyWords(vocabulary: Vocabulary): string[] {
 }
 
 /** A run's fine-tuning augmentation from its `preprocess` section; undefined when it is off. */
-export function fineTuneAugment(preprocess: PreprocessSettings, vocabulary: Vocabulary): FineTuneAugment | undefined {
+export function fineTuneAugment(
+  preprocess: PreprocessSettings,
+  vocabulary: Vocabulary,
+): FineTuneAugment | undefined {
   if (!augmentsImages(preprocess.augment)) return undefined;
   return {
     settings: preprocess.augment,

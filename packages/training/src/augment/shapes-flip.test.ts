@@ -106,7 +106,9 @@ describe('caption-aware flips on shapes images', () => {
       const trained = vocabulary.decode(encoded.ids.subarray(b * encoded.length, (b + 1) * encoded.length));
       const grounded = groundCaption(trained, scene);
       expect(grounded.relationsStated, trained).toBeGreaterThan(0);
-      expect(grounded.relationsRight, `${item.id} flipped=${flipped[b]}: ${trained}`).toBe(grounded.relationsStated);
+      expect(grounded.relationsRight, `${item.id} flipped=${flipped[b]}: ${trained}`).toBe(
+        grounded.relationsStated,
+      );
       if (flipped[b]) {
         expect(trained).not.toBe(caption.toLowerCase());
         // The caption as written is false of the flipped image: the check can fail.

@@ -26,7 +26,9 @@ afterAll(async () => {
 /** Toy shards plus a view 1 of each: train rows' pooled features + 100, even train images flipped. */
 async function shardsWithViews() {
   const data = toyCaptionData({ images: 30, valImages: 5, seed: 5 });
-  const streamed = await toyStreamedData(data, await fs.mkdtemp(path.join(root, 'shards-')), { imagesPerShard: 6 });
+  const streamed = await toyStreamedData(data, await fs.mkdtemp(path.join(root, 'shards-')), {
+    imagesPerShard: 6,
+  });
   for (const file of streamed.files) {
     const shard = await readFeatureShard(file);
     const P = shard.pooledSize;
@@ -47,7 +49,16 @@ async function shardsWithViews() {
 /** Every caption of an epoch: its image id, whether its features came from view 1, and its caption words. */
 async function epochRows(train: TrainStream, words: string[], epoch: number, views?: StreamViews) {
   const B = 8;
-  const reader = new EpochReader(train.index, { prefetchShards: 1, shuffleBuffer: 6 }, 11, epoch, 0, B, false, views);
+  const reader = new EpochReader(
+    train.index,
+    { prefetchShards: 1, shuffleBuffer: 6 },
+    11,
+    epoch,
+    0,
+    B,
+    false,
+    views,
+  );
   const out: Array<{ id: string; view1: boolean; caption: string }> = [];
   const P = train.index.featureShape.pooledSize;
   const T = train.index.captionLength;
@@ -100,7 +111,12 @@ describe('in-memory training with augmented feature views', () => {
     const withViews = { ...data, train: { ...data.train, views } };
     const modelConfig = modelConfigSchema.parse({ decoder: { attention: false } });
     const batches = async (d: typeof data, epoch: number) => {
-      const source = featureSourceFor({ modelConfig, trainingConfig: trainingConfigSchema.parse({}), data: d, checkpointsDir: '' });
+      const source = featureSourceFor({
+        modelConfig,
+        trainingConfig: trainingConfigSchema.parse({}),
+        data: d,
+        checkpointsDir: '',
+      });
       const reader = source.epochBatches(epoch, 0, 30, 11);
       const { batch } = await reader.next();
       return batch;
@@ -115,7 +131,8 @@ describe('in-memory training with augmented feature views', () => {
     for (let b = 0; b < 30; b++) {
       const image = data.train.captionImage[order[b]];
       const view1 = viewed.pooled[b * P] - plain.pooled[b * P] > 50;
-      const words = (x: typeof plain) => Array.from(x.captions.subarray(b * T, (b + 1) * T), (w) => data.words[w]).join(' ');
+      const words = (x: typeof plain) =>
+        Array.from(x.captions.subarray(b * T, (b + 1) * T), (w) => data.words[w]).join(' ');
       const mirrored = words(plain).replace(/\b(left|right)\b/g, (w) => (w === 'left' ? 'right' : 'left'));
       expect(words(viewed)).toBe(view1 && image % 2 === 0 ? mirrored : words(plain));
       if (view1) fromView1++;

@@ -19,7 +19,16 @@ export function streamedFeatures(train: TrainStream, val: ValStream, attention: 
     featureNorm: (_shape, withGrid) => streamFeatureNorm(train.index, withGrid, train.input.normImages),
     restore: () => {},
     epochBatches: (epoch, from, batchSize, seed) => {
-      const reader = new EpochReader(train.index, train.input, seed, epoch, from, batchSize, attention, train.views);
+      const reader = new EpochReader(
+        train.index,
+        train.input,
+        seed,
+        epoch,
+        from,
+        batchSize,
+        attention,
+        train.views,
+      );
       return {
         next: async () => ({ batch: (await reader.next()).batch, features: undefined }),
         close: () => reader.close(),

@@ -36,7 +36,11 @@ function memoryBatches(
   split: TrainSplit,
   shape: FeatureShape,
   withGrid: boolean,
-  features: (rows: Int32Array, batch: CaptionBatch, at: { seed: number; epoch: number; index: number }) => BatchFeatures,
+  features: (
+    rows: Int32Array,
+    batch: CaptionBatch,
+    at: { seed: number; epoch: number; index: number },
+  ) => BatchFeatures,
 ): FeatureSource['epochBatches'] {
   return (epoch, from, batchSize, seed) => {
     const order = epochOrder(seed, epoch, split.captionImage.length);

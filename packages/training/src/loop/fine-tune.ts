@@ -29,7 +29,8 @@ export function batchFeatures(
   batch: CaptionBatch,
   at: { seed: number; epoch: number; index: number },
 ): () => { pooled: tf.Tensor2D; grid: tf.Tensor2D } {
-  const augment = fineTune.augment && augmentsImages(fineTune.augment.settings) ? fineTune.augment : undefined;
+  const augment =
+    fineTune.augment && augmentsImages(fineTune.augment.settings) ? fineTune.augment : undefined;
   const draws = augment
     ? planBatchAugment(augment, batch.captions, batch.captionLength, at.seed, at.epoch, at.index)
     : undefined;

@@ -4,7 +4,20 @@ import { AUGMENT_OFF } from '@captioner/stage-contract';
 import { tokenSideSwap } from '@captioner/feature-extraction';
 import type { FineTuneInput, InMemoryTrainingData } from '../types';
 
-const WORDS = ['<pad>', '<start>', '<end>', '<unk>', 'a', 'red', 'blue', 'square', 'on', 'the', 'left', 'right'];
+const WORDS = [
+  '<pad>',
+  '<start>',
+  '<end>',
+  '<unk>',
+  'a',
+  'red',
+  'blue',
+  'square',
+  'on',
+  'the',
+  'left',
+  'right',
+];
 
 /** Normalised images [n, S, S, 3] of one red or blue square on the left or right, and their captions. */
 function squares(count: number, offset: number, S: number): { images: Float32Array; captions: string[][] } {
@@ -41,7 +54,9 @@ export async function toyFineTuneData(
   const val = squares(valImages, 1, S);
   const T = 8;
   const captions = new Int32Array(images * T).fill(PAD_ID);
-  train.captions.forEach((c, i) => captions.set([START_ID, ...c.map((w) => WORDS.indexOf(w)), END_ID], i * T));
+  train.captions.forEach((c, i) =>
+    captions.set([START_ID, ...c.map((w) => WORDS.indexOf(w)), END_ID], i * T),
+  );
   return {
     data: {
       vocabSize: WORDS.length,
@@ -57,7 +72,11 @@ export async function toyFineTuneData(
         captionLength: T,
         captionImage: Int32Array.from({ length: images }, (_, i) => i),
       },
-      val: { pooled: new Float32Array(0), images: valImages, references: val.captions.map((c) => [c.join(' ')]) },
+      val: {
+        pooled: new Float32Array(0),
+        images: valImages,
+        references: val.captions.map((c) => [c.join(' ')]),
+      },
       decodeTokens: (ids) => ids.map((w) => WORDS[w] ?? '<unk>').join(' '),
     },
     fineTune: {
