@@ -4,7 +4,6 @@ import { viewShardFile } from '@captioner/feature-extraction';
 import { SeededRandom, deriveSeed } from '@captioner/model';
 import type { CaptionBatch } from '@captioner/model';
 import { InvalidInputError } from '@captioner/core';
-import type { TrainSplit } from '../loop/types';
 
 /** Views 1..K-1 of the training images, held in memory (the in-memory frozen path: self-critical runs). */
 export interface MemoryViews {
@@ -67,7 +66,8 @@ export async function readMemoryViews(
  */
 export function applyMemoryViews(
   views: MemoryViews,
-  split: TrainSplit,
+  /** [M] image row of each caption (`TrainSplit.captionImage`). */
+  captionImage: Int32Array,
   rows: Int32Array,
   batch: CaptionBatch,
   at: { seed: number; epoch: number },
@@ -76,7 +76,7 @@ export function applyMemoryViews(
 ): void {
   const T = batch.captionLength;
   rows.forEach((row, b) => {
-    const image = split.captionImage[row];
+    const image = captionImage[row];
     const view = viewOfImage(at.seed, at.epoch, image, views.count);
     if (view === 0) return;
     batch.pooled.set(views.pooled[view - 1].subarray(image * P, (image + 1) * P), b * P);

@@ -88,7 +88,7 @@ function frozenFeatures(
       Promise.resolve(computeFeatureNorm(shape, train.pooled, withGrid ? train.grid : undefined)),
     restore: () => {},
     epochBatches: memoryBatches(train, data.featureShape, attention, (rows, batch, at) => {
-      if (train.views) applyMemoryViews(train.views, train, rows, batch, at, P, G * C);
+      if (train.views) applyMemoryViews(train.views, train.captionImage, rows, batch, at, P, G * C);
       return undefined;
     }),
     validationSplit: () => Promise.resolve(val),
