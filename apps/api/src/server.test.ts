@@ -287,6 +287,7 @@ describe('API', () => {
     const detail = await server.inject({ method: 'GET', url: `/runs/${runId}` });
     expect(detail.statusCode).toBe(200);
     expect(detail.body).toContain('<progress value="0" max="1">');
+    expect(detail.body).toContain('<p class="augment">augmentation: off</p>');
     expect(detail.body).toContain('&lt;script&gt;');
     expect(detail.body).not.toContain('<script>');
     const missing = await server.inject({ method: 'GET', url: '/runs/run_nope' });

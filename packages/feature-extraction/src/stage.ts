@@ -6,6 +6,8 @@ import { inferenceEncoder, initBackend } from '@captioner/model';
 import { runConfigSection } from '@captioner/stage-contract';
 import { loadOrCreateRunEncoder } from './encoder-store';
 import { extractFeatureShard } from './extract-shard';
+import { extractFeatureViews, featureViewCount } from './augment/feature-views';
+import { viewSplits } from './augment/view-splits';
 
 /** The extract stage handler: image shard i of a run -> feature shard i, with the run's encoder. */
 export async function extractStage(
@@ -17,6 +19,7 @@ export async function extractStage(
   const model = runConfigSection(runConfig, 'model');
   const seed = runConfigSection(runConfig, 'seed');
   const input = runConfigSection(runConfig, 'training').input;
+  const preprocess = runConfigSection(runConfig, 'preprocess');
   // Store only what training will read: the grid feeds attention and fine-tuning, nothing else.
   const grid = model.decoder.attention || model.encoder.trainable ? input.gridDtype : 'none';
   await initBackend(ctx.config.backend);
@@ -46,6 +49,24 @@ export async function extractStage(
         void ctx.reportProgress(update).catch(warnOnFailure(ctx.logger, 'recording progress'));
       },
     });
+    const views = featureViewCount(preprocess.augment, model.encoder.trainable);
+    if (views > 1) {
+      const { augmented, mayFlip } = await viewSplits(
+        run.dataset.manifestPath,
+        runConfigSection(runConfig, 'vocabulary'),
+      );
+      await extractFeatureViews({
+        imageFile: paths.imageShard(run.id, payload.shard),
+        featureFile,
+        encoder: inference.encoder,
+        settings: preprocess.augment,
+        seed,
+        augmented,
+        mayFlip,
+        grid,
+        signal: ctx.signal,
+      });
+    }
     const { size } = await fs.stat(featureFile);
     await recordShard(ctx.db, {
       runId: run.id,

@@ -16,7 +16,7 @@ const LUMA = [0.299, 0.587, 0.114] as const;
 export function augmentPixels(
   pixels: Uint8Array,
   size: number,
-  augment: AugmentSettings,
+  augment: Pick<AugmentSettings, 'horizontalFlip' | 'colorJitter'>,
   rng: () => number,
 ): Uint8Array {
   const imageBytes = size * size * 3;

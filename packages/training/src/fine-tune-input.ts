@@ -4,6 +4,7 @@ import type { DbClient } from '@captioner/db';
 import { readImageSet } from '@captioner/dataset';
 import { loadEncoder } from '@captioner/model';
 import type { FineTuneInput } from './loop/types';
+import type { FineTuneAugment } from './augment/batch-plan';
 
 function sameIds(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
@@ -19,6 +20,7 @@ export async function loadRunFineTuneInput(
   runId: string,
   encoderDir: string,
   rows: { train: string[]; val: string[] },
+  augment?: FineTuneAugment,
 ): Promise<FineTuneInput> {
   const shardFiles = (await listShards(db, runId, 'images')).map((s) => s.path);
   if (shardFiles.length === 0)
@@ -37,5 +39,5 @@ export async function loadRunFineTuneInput(
       `run ${runId}: image shards are ${train.size} px, the encoder takes ${encoder.config.imageSize} px`,
     );
   }
-  return { encoder, trainImages: train.images, valImages: val.images };
+  return { encoder, trainImages: train.images, valImages: val.images, ...(augment ? { augment } : {}) };
 }

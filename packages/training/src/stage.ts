@@ -30,6 +30,10 @@ import { loadRunFineTuneInput } from './fine-tune-input';
 import { streamedTrainingData } from './input/streamed-data';
 import type { FineTuneInput, InMemoryTrainingData, TrainingData } from './loop/types';
 import { isStreamed } from './loop/source';
+import { fineTuneAugment, vocabularyWords } from './augment/run-augment';
+import { featureViewCount, tokenSideSwap } from '@captioner/feature-extraction';
+import { readMemoryViews } from './augment/memory-views';
+import type { FineTuneAugment } from './augment/batch-plan';
 
 /**
  * The run's vocabulary: built from the train split on first use and saved under the run, so a
@@ -83,6 +87,8 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
           vocabulary,
           withGrid,
           modelConfig.encoder.trainable,
+          fineTuneAugment(runConfigSection(runConfig, 'preprocess'), vocabulary),
+          featureViewCount(runConfigSection(runConfig, 'preprocess').augment, modelConfig.encoder.trainable),
         )
       : {
           data: await streamedTrainingData({
@@ -94,6 +100,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
             vocabulary,
             withGrid,
             input: trainingConfig.input,
+            views: featureViewCount(runConfigSection(runConfig, 'preprocess').augment, false),
           }),
           fineTune: undefined,
         };
@@ -151,6 +158,8 @@ async function inMemoryData(
   vocabulary: Vocabulary,
   withGrid: boolean,
   fineTuning: boolean,
+  augment: FineTuneAugment | undefined,
+  views: number,
 ): Promise<{ data: InMemoryTrainingData; fineTune: FineTuneInput | undefined }> {
   const trainFeatures = await readFeatureSet(shardFiles, splits.trainIds);
   const valFeatures = await readFeatureSet(shardFiles, splits.valIds);
@@ -167,10 +176,16 @@ async function inMemoryData(
   });
   const encoded = vocabulary.encodeBatch(trainCaptions);
   const fineTune = fineTuning
-    ? await loadRunFineTuneInput(ctx.db, runId, paths.encoderDir(runId), {
-        train: trainFeatures.ids,
-        val: valFeatures.ids,
-      })
+    ? await loadRunFineTuneInput(
+        ctx.db,
+        runId,
+        paths.encoderDir(runId),
+        {
+          train: trainFeatures.ids,
+          val: valFeatures.ids,
+        },
+        augment,
+      )
     : undefined;
   return {
     fineTune,
@@ -183,6 +198,17 @@ async function inMemoryData(
         captions: encoded.ids,
         captionLength: encoded.length,
         captionImage: Int32Array.from(captionImage),
+        ...(views > 1
+          ? {
+              views: await readMemoryViews(
+                shardFiles,
+                trainFeatures.ids,
+                views,
+                withGrid,
+                tokenSideSwap(vocabularyWords(vocabulary)),
+              ),
+            }
+          : {}),
       },
       val: {
         pooled: valFeatures.pooled,

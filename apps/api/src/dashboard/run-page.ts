@@ -1,6 +1,7 @@
 import type { RunDetails, listRunLogs } from '@captioner/db';
 
 type RunLogs = Awaited<ReturnType<typeof listRunLogs>>;
+import { describeAugmentation } from '@captioner/stage-contract';
 import { escapeHtml, formatScore, page, status, table } from './html';
 
 /** uPlot and the curves script: the run and comparison pages. */
@@ -20,6 +21,7 @@ export function renderRunPage(run: RunDetails, logs: RunLogs = []): string {
 <h1>Run ${escapeHtml(run.id)}${run.name ? ` (${escapeHtml(run.name)})` : ''}: ${status(run.status)}</h1>
 <p>data set ${escapeHtml(run.dataset.name)} · executor ${escapeHtml(run.executor)}${run.backend ? ` · backend ${escapeHtml(run.backend)}` : ''}
 · created ${escapeHtml(run.createdAt)}${run.finishedAt ? ` · finished ${escapeHtml(run.finishedAt)}` : ''}</p>
+<p class="augment">augmentation: ${escapeHtml(describeAugmentation(run.config))}</p>
 ${run.error ? `<p class="failed">${escapeHtml(run.error)}</p>` : ''}`;
   const stages = table(
     ['Stage', 'Shard', 'Status', 'Progress', 'Attempts', 'Message'],

@@ -132,7 +132,7 @@ describe('captioner run show on a run with many shards (real SQLite, real proces
 describe('captioner run show: the batch size a run trains with (real SQLite, real process)', () => {
   let home: string;
   let env: NodeJS.ProcessEnv;
-  const ids: Record<'fixed' | 'auto', string> = { fixed: '', auto: '' };
+  const ids: Record<'fixed' | 'auto' | 'augmented', string> = { fixed: '', auto: '', augmented: '' };
 
   beforeAll(async () => {
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-run-show-batch-'));
@@ -151,8 +151,14 @@ describe('captioner run show: the batch size a run trains with (real SQLite, rea
         report: { problems: [] },
         problemCount: 0,
       });
-      const create = (training: Record<string, unknown>) =>
-        createRun(db, { datasetId: dataset.id, config: { seed: 1, training }, executor: 'local' });
+      const create = (training: Record<string, unknown>, more: Record<string, unknown> = {}) =>
+        createRun(db, { datasetId: dataset.id, config: { seed: 1, training, ...more }, executor: 'local' });
+      ids.augmented = (
+        await create(
+          { batchSize: 32, epochs: 1 },
+          { preprocess: { augment: { horizontalFlip: true, colorJitter: 0.2, views: 3 } } },
+        )
+      ).id;
       ids.fixed = (await create({ batchSize: 32, epochs: 1 })).id;
       ids.auto = (await create({ batchSize: 'auto', memoryBudgetMB: 512, epochs: 1 })).id;
       await recordRunAutoBatch(db, ids.auto, {
@@ -173,6 +179,11 @@ describe('captioner run show: the batch size a run trains with (real SQLite, rea
     const fixed = await runCli(['run', 'show', ids.fixed], env);
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.stdout).toMatch(/^ {2}training {2}batch size 32$/m);
+    expect(fixed.stdout).toMatch(/^ {2}augment {3}off$/m);
+    const augmented = await runCli(['run', 'show', ids.augmented], env);
+    expect(augmented.stdout).toMatch(
+      /^ {2}augment {3}3 feature views per training image \(view 0 plain\), one per epoch: horizontal flip \(captions mirrored\), colour jitter 0.2$/m,
+    );
     const auto = await runCli(['run', 'show', ids.auto], env);
     expect(auto.stdout).toMatch(
       /^ {2}training {2}batch size 96 \(auto: peak 501.5 MB of a 512 MB budget on wasm\)$/m,

@@ -1,5 +1,6 @@
 import { STAGE_KINDS, runDetailsView, summarizeStages } from '@captioner/db';
 import type { DbClient, RunDetails } from '@captioner/db';
+import { describeAugmentation } from '@captioner/stage-contract';
 import { formatScore, printJson, printLine, printTable } from '../output';
 
 type StageRow = RunDetails['stages'][number];
@@ -28,6 +29,7 @@ export async function showRun(
   );
   const training = trainingLine(run.config);
   if (training) printLine(`  training  ${training}`);
+  printLine(`  augment   ${describeAugmentation(run.config)}`);
   if (run.error) printLine(`  error     ${run.error}`);
   printLine();
   if (options.shards) printShardTable(run.stages);

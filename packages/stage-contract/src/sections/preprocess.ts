@@ -17,7 +17,23 @@ export const augmentSettingsSchema = z.strictObject({
    * @defaultValue 0
    */
   colorJitter: z.number().min(0).max(1).default(0),
+  /**
+   * Random crop and scale: the crop's side is drawn from [cropScale, 1] of the image's side, at a random
+   * place, and resized back to `imageSize` (bilinear). 1 turns it off.
+   * @defaultValue 1
+   */
+  cropScale: z.number().min(0.25).max(1).default(1),
+  /**
+   * Frozen encoder only: feature views extracted per training image. View 0 is the plain image, views
+   * 1..K-1 are augmented draws (flip, jitter, crop above); training reads one per image per epoch, drawn
+   * from the run seed. 1 turns it off (fine-tuning augments every batch instead).
+   * @defaultValue 1
+   */
+  views: z.number().int().min(1).max(16).default(1),
 });
+
+/** Augmentation off: what a run without `preprocess.augment` gets. */
+export const AUGMENT_OFF = { horizontalFlip: false, colorJitter: 0, cropScale: 1, views: 1 } as const;
 
 /**
  * The run config's `preprocess` section: how images become shard pixels. Every field has its default
@@ -47,10 +63,12 @@ export const preprocessSettingsSchema = z
      */
     std: rgbTriple.refine((s) => s.every((v) => v > 0), 'std values must be positive').default(IMAGENET_STD),
     /**
-     * Training-time augmentation, applied by the trainer through `augmentPixels`, never stored in shards.
+     * Training-time augmentation, never applied to validation or test images: per batch when fine-tuning
+     * (`model.encoder.trainable`), as `views` extracted feature views with a frozen encoder. Flips are
+     * caption-aware (see packages/training README, "Augmentation").
      * @defaultValue off
      */
-    augment: augmentSettingsSchema.default({ horizontalFlip: false, colorJitter: 0 }),
+    augment: augmentSettingsSchema.default({ ...AUGMENT_OFF }),
     /**
      * Images with more pixels (width x height) are refused before decoding: decompression bombs.
      * @defaultValue 50 megapixels

@@ -2,6 +2,7 @@ import { CorruptArtifactError } from '@captioner/core';
 import { readFeatureShard, copyGridRow } from '@captioner/dataset';
 import type { FeatureShard } from '@captioner/dataset';
 import type { CaptionBatch } from '@captioner/model';
+import { viewOfShard, viewShardFile } from '@captioner/feature-extraction';
 import { planEpoch } from './epoch-plan';
 import type { EpochPlan } from './epoch-plan';
 import type { StreamIndex } from './stream-index';
@@ -11,6 +12,15 @@ interface Held {
   pooled: Float32Array;
   /** float32 or float16 bits, as stored; converted when a batch is gathered. */
   grid?: Float32Array | Uint16Array;
+  /** Read from a mirrored view: its captions are mirrored too. */
+  flipped?: boolean;
+}
+
+/** Augmented feature views (`preprocess.augment.views`): one per shard and epoch, drawn from the seed. */
+export interface StreamViews {
+  count: number;
+  /** Mirrored caption ids (null: cannot be mirrored; extraction never flips such images). */
+  mirrorCaption: (ids: Int32Array) => Int32Array | null;
 }
 
 export interface StreamSettings {
@@ -31,6 +41,8 @@ export class EpochReader {
   /** Next shard (position in `plan.shardOrder`) to take into the buffer. */
   private nextShard = 0;
   private batch: number;
+  private readonly seed: number;
+  private readonly epoch: number;
 
   constructor(
     private readonly index: StreamIndex,
@@ -40,7 +52,10 @@ export class EpochReader {
     from: number,
     private readonly batchSize: number,
     private readonly withGrid: boolean,
+    private readonly views?: StreamViews,
   ) {
+    this.seed = seed;
+    this.epoch = epoch;
     this.plan = planEpoch(index, seed, epoch, settings.shuffleBuffer);
     this.batch = from;
   }
@@ -82,7 +97,10 @@ export class EpochReader {
   private read(k: number): Promise<FeatureShard> {
     let pending = this.reads.get(k);
     if (!pending) {
-      pending = readFeatureShard(this.index.shards[this.plan.shardOrder[k]].file);
+      const shard = this.plan.shardOrder[k];
+      const file = this.index.shards[shard].file;
+      const view = this.views ? viewOfShard(this.seed, this.epoch, shard, this.views.count) : 0;
+      pending = readFeatureShard(view > 0 ? viewShardFile(file, view) : file);
       // Awaited by take(); a failure of a read ahead is reported there, not as an unhandled rejection.
       pending.catch(() => {});
       this.reads.set(k, pending);
@@ -102,6 +120,7 @@ export class EpochReader {
     const indexed = this.index.shards[this.plan.shardOrder[k]];
     const P = shard.pooledSize;
     const gridSize = shard.gridPositions * shard.gridChannels;
+    const flipped = new Set(Array.isArray(shard.meta.flipped) ? (shard.meta.flipped as string[]) : []);
     indexed.rows.forEach((row, i) => {
       const image = indexed.firstImage + i;
       if (shard.ids[row] !== this.index.ids[image])
@@ -112,8 +131,18 @@ export class EpochReader {
       this.held.set(image, {
         pooled: shard.pooled.slice(row * P, (row + 1) * P),
         grid: this.withGrid ? shard.grid.slice(row * gridSize, (row + 1) * gridSize) : undefined,
+        ...(flipped.has(shard.ids[row]) ? { flipped: true } : {}),
       });
     });
+  }
+
+  private mirror(caption: Int32Array, image: number): void {
+    const mirrored = this.views?.mirrorCaption(caption);
+    if (!mirrored)
+      throw new CorruptArtifactError(
+        `feature view of ${this.index.ids[image]} is flipped but its caption cannot be mirrored (was the vocabulary rebuilt?)`,
+      );
+    caption.set(mirrored);
   }
 
   private gather(rows: Int32Array): CaptionBatch {
@@ -130,6 +159,7 @@ export class EpochReader {
       const image = this.index.captionImage[row];
       const held = this.held.get(image);
       if (!held) throw new Error(`stream: image ${this.index.ids[image]} is not held at caption ${row}`);
+      if (held.flipped) this.mirror(captions.subarray(b * T, (b + 1) * T), image);
       pooled.set(held.pooled, b * P);
       if (grid) copyGridRow(held.grid!, gridSize, 0, grid, b * gridSize);
     }

@@ -3,6 +3,8 @@ import type { Vocabulary } from '@captioner/dataset';
 import type { InputSettings } from '@captioner/stage-contract';
 import type { TrainingData } from '../loop/types';
 import { buildStreamIndex } from './stream-index';
+import { tokenSideSwap } from '@captioner/feature-extraction';
+import { vocabularyWords } from '../augment/run-augment';
 
 /**
  * Training data that streams from feature shards: the train split's captions encoded once (token ids,
@@ -17,6 +19,8 @@ export async function streamedTrainingData(options: {
   vocabulary: Vocabulary;
   withGrid: boolean;
   input: InputSettings;
+  /** Feature views per training image (1: none). */
+  views?: number;
 }): Promise<TrainingData> {
   const { vocabulary } = options;
   const T = vocabulary.encodeBatch([]).length;
@@ -41,7 +45,14 @@ export async function streamedTrainingData(options: {
   if (val.images === 0) throw new InvalidInputError('the val split has no images in the feature shards');
   return {
     vocabSize: vocabulary.size,
-    train: { kind: 'stream', index: train, input: options.input },
+    train: {
+      kind: 'stream',
+      index: train,
+      input: options.input,
+      ...((options.views ?? 1) > 1
+        ? { views: { count: options.views!, mirrorCaption: tokenSideSwap(vocabularyWords(vocabulary)) } }
+        : {}),
+    },
     val: { kind: 'stream', index: val, references: options.references },
     featureShape: train.featureShape,
     decodeTokens: (ids) => vocabulary.decode(ids),

@@ -13,11 +13,22 @@ export function streamedFeatures(train: TrainStream, val: ValStream, attention: 
       shards: train.index.shards.length,
       captions: train.index.captionImage.length,
       shuffleBuffer: train.input.shuffleBuffer,
+      // Only when on, so checkpoints of runs without views keep their layout.
+      ...(train.views ? { views: train.views.count } : {}),
     },
     featureNorm: (_shape, withGrid) => streamFeatureNorm(train.index, withGrid, train.input.normImages),
     restore: () => {},
     epochBatches: (epoch, from, batchSize, seed) => {
-      const reader = new EpochReader(train.index, train.input, seed, epoch, from, batchSize, attention);
+      const reader = new EpochReader(
+        train.index,
+        train.input,
+        seed,
+        epoch,
+        from,
+        batchSize,
+        attention,
+        train.views,
+      );
       return {
         next: async () => ({ batch: (await reader.next()).batch, features: undefined }),
         close: () => reader.close(),

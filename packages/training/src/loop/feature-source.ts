@@ -5,11 +5,12 @@ import {
   encodeImages,
   encoderTrainableVariables,
 } from '@captioner/model';
-import type { FeatureShape } from '@captioner/model';
+import type { CaptionBatch, FeatureShape } from '@captioner/model';
 import { batchFeatures, fineTunedValSplit } from './fine-tune';
 import { batchRows, epochOrder, gatherBatch } from './batches';
 import { streamedFeatures } from '../input/streamed-source';
 import { isStreamed } from './source';
+import { applyMemoryViews } from '../augment/memory-views';
 import type { BatchFeatures, FeatureSource } from './source';
 import type { FineTuneInput, TrainCaptionerOptions, TrainSplit, TrainingData, ValSplit } from './types';
 
@@ -35,7 +36,11 @@ function memoryBatches(
   split: TrainSplit,
   shape: FeatureShape,
   withGrid: boolean,
-  features: (rows: Int32Array) => BatchFeatures,
+  features: (
+    rows: Int32Array,
+    batch: CaptionBatch,
+    at: { seed: number; epoch: number; index: number },
+  ) => BatchFeatures,
 ): FeatureSource['epochBatches'] {
   return (epoch, from, batchSize, seed) => {
     const order = epochOrder(seed, epoch, split.captionImage.length);
@@ -45,8 +50,9 @@ function memoryBatches(
       next: () => {
         const batch = gatherBatch(split, order, index, batchSize, P, G * C, withGrid);
         const rows = batchRows(order, index, batchSize);
+        const batchFeatures = features(rows, batch, { seed, epoch, index });
         index += 1;
-        return Promise.resolve({ batch, features: features(rows) });
+        return Promise.resolve({ batch, features: batchFeatures });
       },
       close: () => Promise.resolve(),
     };
@@ -81,7 +87,10 @@ function frozenFeatures(
     featureNorm: (shape, withGrid) =>
       Promise.resolve(computeFeatureNorm(shape, train.pooled, withGrid ? train.grid : undefined)),
     restore: () => {},
-    epochBatches: memoryBatches(train, data.featureShape, attention, () => undefined),
+    epochBatches: memoryBatches(train, data.featureShape, attention, (rows, batch, at) => {
+      if (train.views) applyMemoryViews(train.views, train.captionImage, rows, batch, at, P, G * C);
+      return undefined;
+    }),
     validationSplit: () => Promise.resolve(val),
   };
 }
@@ -115,8 +124,8 @@ function fineTunedFeatures(
     },
     restore: (tensors) => applyEncoderWeights(fineTune.encoder, tensors),
     // Grid features come from the encoder inside the gradient scope, not from data.train.
-    epochBatches: memoryBatches(train, data.featureShape, false, (rows) =>
-      batchFeatures(fineTune, data.featureShape, train.captionImage, rows),
+    epochBatches: memoryBatches(train, data.featureShape, false, (rows, batch, at) =>
+      batchFeatures(fineTune, data.featureShape, train.captionImage, rows, batch, at),
     ),
     validationSplit: (maxImages) => fineTunedValSplit(fineTune, val, maxImages),
   };

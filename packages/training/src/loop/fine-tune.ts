@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { encodeImages } from '@captioner/model';
-import type { FeatureShape, NamedArrays } from '@captioner/model';
+import type { CaptionBatch, FeatureShape, NamedArrays } from '@captioner/model';
 import type { FineTuneInput, ValSplit } from './types';
+import { augmentImages, augmentsImages } from '@captioner/feature-extraction';
+import { planBatchAugment } from '../augment/batch-plan';
 
 /** The validation split with features from the current (fine-tuned) encoder, first `maxImages` images only. */
 export async function fineTunedValSplit(
@@ -16,24 +18,34 @@ export async function fineTunedValSplit(
 
 /**
  * A function that computes a batch's features with the encoder, inside the caller's gradient scope, from
- * the images of the batch's captions.
+ * the images of the batch's captions. With `fineTune.augment`, the images are augmented with the draws of
+ * batch `at` (seeded by the run seed and the position) and flipped rows get mirrored captions in `batch`.
  */
 export function batchFeatures(
   fineTune: FineTuneInput,
   featureShape: FeatureShape,
   captionImage: Int32Array,
   rows: Int32Array,
+  batch: CaptionBatch,
+  at: { seed: number; epoch: number; index: number },
 ): () => { pooled: tf.Tensor2D; grid: tf.Tensor2D } {
+  const augment =
+    fineTune.augment && augmentsImages(fineTune.augment.settings) ? fineTune.augment : undefined;
+  const draws = augment
+    ? planBatchAugment(augment, batch.captions, batch.captionLength, at.seed, at.epoch, at.index)
+    : undefined;
   const S = fineTune.encoder.config.imageSize;
   const pixels = S * S * 3;
-  const batch = new Float32Array(rows.length * pixels);
+  const pixelsOf = new Float32Array(rows.length * pixels);
   rows.forEach((row, b) => {
     const image = captionImage[row];
-    batch.set(fineTune.trainImages.subarray(image * pixels, (image + 1) * pixels), b * pixels);
+    pixelsOf.set(fineTune.trainImages.subarray(image * pixels, (image + 1) * pixels), b * pixels);
   });
   const { gridPositions: G, gridChannels: C } = featureShape;
   return () => {
-    const map = fineTune.encoder.apply(tf.tensor4d(batch, [rows.length, S, S, 3]));
+    const images = tf.tensor4d(pixelsOf, [rows.length, S, S, 3]);
+    const input = draws && augment ? augmentImages(images, draws, augment) : images;
+    const map = fineTune.encoder.apply(input);
     return {
       pooled: tf.mean(map, [1, 2]) as tf.Tensor2D,
       grid: tf.reshape(map, [rows.length, G * C]) as tf.Tensor2D,

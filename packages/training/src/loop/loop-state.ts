@@ -8,6 +8,8 @@ export const streamLayoutSchema = z.object({
   shards: z.number().int().nonnegative(),
   captions: z.number().int().nonnegative(),
   shuffleBuffer: z.number().int().positive(),
+  /** Augmented feature views drawn from (absent: none). */
+  views: z.number().int().min(2).optional(),
 });
 export type StreamLayout = z.infer<typeof streamLayoutSchema>;
 

@@ -46,7 +46,7 @@ async function finalTensors(dir: string, phase = 'xe') {
   return readCheckpointDir(all[all.length - 1].dir);
 }
 
-describe.each(['memory', 'stream'])('resume (%s data)', (mode) => {
+describe.each(['memory', 'stream', 'finetune-aug'])('resume (%s data)', (mode) => {
   it('a training process killed after a checkpoint and resumed reaches the same weights, bit for bit', async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-resume-'));
     try {
@@ -86,39 +86,43 @@ describe.each(['memory', 'stream'])('resume (%s data)', (mode) => {
     }
   });
 
-  it('a self-critical phase killed after a checkpoint and resumed reaches the same weights, bit for bit', async () => {
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-resume-scst-'));
-    try {
-      const uninterrupted = path.join(root, 'uninterrupted');
-      const interrupted = path.join(root, 'interrupted');
-      // 6 cross-entropy steps, then 2 self-critical epochs of 6 steps (60 images, 10 per step).
-      const full = await runTraining(uninterrupted, false, undefined, 'scst');
-      expect(full.stdout).toMatch(/done 18 /);
-      // Its checkpoints are apart from the cross-entropy ones, numbered after them.
-      const scst = await listCheckpoints(path.join(uninterrupted, SELF_CRITICAL_DIR));
-      expect(scst.map((c) => c.step)).toContain(18);
-      expect(Math.min(...scst.map((c) => c.step))).toBeGreaterThan(6);
+  it.skipIf(mode === 'finetune-aug')(
+    'a self-critical phase killed after a checkpoint and resumed reaches the same weights, bit for bit',
+    async () => {
+      const root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-resume-scst-'));
+      try {
+        const uninterrupted = path.join(root, 'uninterrupted');
+        const interrupted = path.join(root, 'interrupted');
+        // 6 cross-entropy steps, then 2 self-critical epochs of 6 steps (60 images, 10 per step).
+        const full = await runTraining(uninterrupted, false, undefined, 'scst');
+        expect(full.stdout).toMatch(/done 18 /);
+        // Its checkpoints are apart from the cross-entropy ones, numbered after them.
+        const scst = await listCheckpoints(path.join(uninterrupted, SELF_CRITICAL_DIR));
+        expect(scst.map((c) => c.step)).toContain(18);
+        expect(Math.min(...scst.map((c) => c.step))).toBeGreaterThan(6);
 
-      // Step 9 is the self-critical phase's third step (a step checkpoint, mid-epoch).
-      const first = await runTraining(interrupted, false, 9, 'scst');
-      expect(first.killed).toBe(true);
-      const second = await runTraining(interrupted, true, undefined, 'scst');
-      expect(second.stdout).toMatch(/done 18 /);
-      const resumedSteps = [...second.stdout.matchAll(/checkpoint (\d+)/g)].map((m) => Number(m[1]));
-      expect(Math.min(...resumedSteps)).toBeGreaterThan(9);
+        // Step 9 is the self-critical phase's third step (a step checkpoint, mid-epoch).
+        const first = await runTraining(interrupted, false, 9, 'scst');
+        expect(first.killed).toBe(true);
+        const second = await runTraining(interrupted, true, undefined, 'scst');
+        expect(second.stdout).toMatch(/done 18 /);
+        const resumedSteps = [...second.stdout.matchAll(/checkpoint (\d+)/g)].map((m) => Number(m[1]));
+        expect(Math.min(...resumedSteps)).toBeGreaterThan(9);
 
-      const a = await finalTensors(uninterrupted, 'scst');
-      const b = await finalTensors(interrupted, 'scst');
-      expect(b.meta.step).toBe(18);
-      for (const name of Object.keys(a.tensors)) {
-        expect(
-          Buffer.from(b.tensors[name].data.buffer).equals(Buffer.from(a.tensors[name].data.buffer)),
-          name,
-        ).toBe(true);
+        const a = await finalTensors(uninterrupted, 'scst');
+        const b = await finalTensors(interrupted, 'scst');
+        expect(b.meta.step).toBe(18);
+        for (const name of Object.keys(a.tensors)) {
+          expect(
+            Buffer.from(b.tensors[name].data.buffer).equals(Buffer.from(a.tensors[name].data.buffer)),
+            name,
+          ).toBe(true);
+        }
+      } finally {
+        await fs.rm(root, { recursive: true, force: true });
       }
-    } finally {
-      await fs.rm(root, { recursive: true, force: true });
-    }
-    // Three training processes on a shared machine.
-  }, 900_000);
+      // Three training processes on a shared machine.
+    },
+    900_000,
+  );
 });

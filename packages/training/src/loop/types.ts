@@ -2,7 +2,10 @@ import type { ProgressListener } from '@captioner/core';
 import type { FeatureShape, ImageEncoder, ModelConfig } from '@captioner/model';
 import type { TrainingConfig } from './config';
 import type { StreamIndex } from '../input/stream-index';
+import type { StreamViews } from '../input/feature-stream';
 import type { InputSettings } from '@captioner/stage-contract';
+import type { FineTuneAugment } from '../augment/batch-plan';
+import type { MemoryViews } from '../augment/memory-views';
 
 /** Training captions and the features of their images. */
 export interface TrainSplit {
@@ -16,6 +19,8 @@ export interface TrainSplit {
   captionLength: number;
   /** [M] image row of each caption. */
   captionImage: Int32Array;
+  /** Augmented feature views (frozen encoder, `preprocess.augment.views` > 1): one drawn per image and epoch. */
+  views?: MemoryViews;
 }
 
 /** Validation images with their reference captions (ptb-tokenized, space-joined). */
@@ -32,6 +37,8 @@ export interface TrainStream {
   index: StreamIndex;
   /** Prefetch and shuffle buffer: they bound memory and fix the order, so a resume must keep them. */
   input: InputSettings;
+  /** Augmented feature views to draw from (frozen encoder with `preprocess.augment.views` > 1). */
+  views?: StreamViews;
 }
 
 /** Validation images streamed from shards: only the first `validation.maxImages` are ever read. */
@@ -131,6 +138,8 @@ export interface FineTuneInput {
   encoder: ImageEncoder;
   trainImages: Float32Array;
   valImages: Float32Array;
+  /** Per-batch augmentation of the training images (never validation); none when omitted. */
+  augment?: FineTuneAugment;
 }
 
 export interface TrainCaptionerResult {

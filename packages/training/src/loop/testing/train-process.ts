@@ -3,7 +3,8 @@
  * `scst`: a self-critical phase follows the cross-entropy one. `stream`: the toy features are written to
  * float16 feature shards next to the checkpoints and streamed from them (small shards and shuffle buffer,
  * so an epoch crosses many shards). Prints `checkpoint <step>` after each checkpoint so the test can kill
- * it at a known point.
+ * it at a known point. `finetune-aug`: the encoder's last block trains too, from images augmented per batch
+ * (crop, flip with mirrored captions, colour jitter).
  */
 import fs from 'node:fs/promises';
 import { initBackend, modelConfigSchema } from '@captioner/model';
@@ -12,6 +13,7 @@ import { trainSelfCritical } from '../self-critical';
 import { trainingConfigSchema } from '../config';
 import { exactMatchScorer, toyCaptionData } from './toy-data';
 import { toyStreamedData } from '../../input/testing/toy-shards';
+import { toyFineTuneData } from './toy-images';
 
 async function mkdirp(dir: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
@@ -21,8 +23,10 @@ async function mkdirp(dir: string): Promise<string> {
 const [checkpointsDir, resume, mode] = process.argv.slice(2);
 await initBackend('wasm');
 const toy = toyCaptionData({ images: 60, valImages: 10, seed: 3 });
-const data =
-  mode === 'stream'
+const tuned = mode === 'finetune-aug' ? await toyFineTuneData(fineTuneModelConfig(), 60, 10) : undefined;
+const data = tuned
+  ? tuned.data
+  : mode === 'stream'
     ? await toyStreamedData(toy, await mkdirp(`${checkpointsDir}-shards`), {
         imagesPerShard: 9,
         float16: true,
@@ -30,7 +34,8 @@ const data =
       })
     : toy;
 const options = {
-  modelConfig: resumeModelConfig(),
+  modelConfig: tuned ? fineTuneModelConfig() : resumeModelConfig(),
+  fineTune: tuned?.fineTune,
   trainingConfig: trainingConfigSchema.parse({
     // One cross-entropy epoch before a self-critical phase: that phase is what its test resumes.
     epochs: mode === 'scst' ? 1 : 3,
@@ -55,6 +60,13 @@ const crossEntropy = await trainCaptioner(options);
 const result =
   mode === 'scst' ? await trainSelfCritical({ ...options, data: toy, crossEntropy }) : crossEntropy;
 process.stdout.write(`done ${result.steps} ${result.last.dir}\n`);
+
+function fineTuneModelConfig() {
+  return modelConfigSchema.parse({
+    encoder: { kind: 'small-resnet', imageSize: 32, trainable: true, trainableBlocks: 1 },
+    decoder: { embeddingSize: 16, hiddenSize: 32, attentionSize: 16, attention: true, dropout: 0.3 },
+  });
+}
 
 function resumeModelConfig() {
   // Dropout and attention on, so that the test covers their random draws and extra weights.
