@@ -47,7 +47,8 @@ function drawMap(canvas: HTMLCanvasElement, weights: number[] | null, side: numb
   const image = context.createImageData(side, side);
   weights.forEach((w, i) => {
     const v = w / max;
-    image.data.set([255, Math.round(220 * (1 - v)), 0, Math.round(200 * v)], i * 4);
+    // Alpha grows faster than linearly, so that the flat part of a map leaves the image visible.
+    image.data.set([255, Math.round(220 * (1 - v)), 0, Math.round(220 * v ** 1.5)], i * 4);
   });
   context.putImageData(image, 0, 0);
 }
