@@ -4,6 +4,8 @@ import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { decodingSettingsOf, runConfigSection } from '@captioner/stage-contract';
 import type { DecodingSettings, PreprocessSettings } from '@captioner/stage-contract';
+// Types only: the modules themselves are imported on first use (see RunCaptioner).
+import type { CaptionModel, ImageEncoder } from '@captioner/model';
 
 /** One caption with, for a model with attention, a map over the image per word. */
 export interface CaptionResult {
@@ -30,8 +32,8 @@ interface Loaded {
   preprocess: PreprocessSettings;
   decoding: DecodingSettings;
   words: (ids: number[]) => string[];
-  encoder: import('@captioner/model').ImageEncoder;
-  model: import('@captioner/model').CaptionModel;
+  encoder: ImageEncoder;
+  model: CaptionModel;
 }
 
 /**
