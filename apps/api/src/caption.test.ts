@@ -2,7 +2,11 @@ import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
-import { imagePath } from '@captioner/dataset';
+import { artifactPaths } from '@captioner/core';
+import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
+import { imagePath, loadVocabulary } from '@captioner/dataset';
+import { exportModelBundle } from '@captioner/model';
+import { decodingSettingsOf, runConfigSection } from '@captioner/stage-contract';
 import { buildServer } from './server';
 import { MAX_UPLOAD_BYTES } from './routes/caption';
 import { createDashboardFixture } from './testing/fixture';
@@ -88,6 +92,36 @@ describe('captioning an upload with a trained run', () => {
       expect(answer.attention).toHaveLength(answer.words.length);
     }
     expect((await server.inject('/api/samples/999999/attention')).statusCode).toBe(404);
+  });
+
+  it("captions with the run's exported bundle, the same as with its best checkpoint", async () => {
+    const url = `/api/runs/${trained.runId}/caption?checkpoint=bundle`;
+    const headers = { 'content-type': 'application/octet-stream' };
+    const missing = await server.inject({ method: 'POST', url, payload: png, headers });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json<CaptionAnswer>().error).toMatch(/no exported bundle/);
+    // What `captioner export RUN` writes to the run's export directory.
+    const db = fixture.database.client;
+    const run = await getRun(db, trained.runId);
+    const paths = artifactPaths(fixture.config.home);
+    const runConfig = readRunConfig(run);
+    await exportModelBundle({
+      outDir: paths.exportDir(run.id),
+      encoderDir: paths.encoderDir(run.id),
+      checkpointDir: (await findCheckpoint(db, run.id, 'best'))!.path,
+      extras: {
+        vocabulary: (await loadVocabulary(paths.vocabulary(run.id))).toJSON(),
+        preprocessing: runConfigSection(runConfig, 'preprocess'),
+      },
+      decoding: decodingSettingsOf(runConfigSection(runConfig, 'evaluation')),
+    });
+    const fromBundle = await server.inject({ method: 'POST', url, payload: png, headers });
+    expect(fromBundle.statusCode, fromBundle.body).toBe(200);
+    const best = (await post(server, png)).json<CaptionAnswer>();
+    const bundled = fromBundle.json<CaptionAnswer & { checkpointId: string }>();
+    expect(bundled.checkpointId).toBe('bundle');
+    expect(bundled.caption).toBe(best.caption);
+    expect(bundled.attention!.length).toBe(best.attention!.length);
   });
 
   it('is open when reads are, and behind the token when reads are protected', async () => {

@@ -1,8 +1,10 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { NotFoundError, artifactPaths } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
 import { findCheckpoint, getRun, readRunConfig } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
-import { decodingSettingsOf, runConfigSection } from '@captioner/stage-contract';
+import { decodingSettingsOf, decodingSettingsSchema, runConfigSection } from '@captioner/stage-contract';
 import type { DecodingSettings, PreprocessSettings } from '@captioner/stage-contract';
 // Types only: the modules themselves are imported on first use (see RunCaptioner).
 import type { CaptionModel, ImageEncoder } from '@captioner/model';
@@ -52,7 +54,11 @@ export class RunCaptioner {
     private readonly db: DbClient,
   ) {}
 
-  /** Captions image bytes (checked by content, see prepareImageBytes) with `checkpoint` of run `runId`. */
+  /**
+   * Captions image bytes (checked by content, see prepareImageBytes) with `checkpoint` of run `runId`:
+   * `best`, `last`, a checkpoint id, or `bundle` for the run's exported bundle in its export directory
+   * (`captioner export RUN` without `--out`; the directory comes from the run id, never from a request).
+   */
   caption(
     runId: string,
     checkpoint: string,
@@ -104,6 +110,7 @@ export class RunCaptioner {
 
   private async load(runId: string, selector: string): Promise<Loaded> {
     const run = await getRun(this.db, runId);
+    if (selector === 'bundle') return this.loadBundle(run.id);
     const checkpoint = await findCheckpoint(this.db, run.id, selector);
     if (!checkpoint) throw new NotFoundError(`run ${run.id}: no checkpoint on disk matches "${selector}"`);
     const key = `${run.id}/${checkpoint.id}`;
@@ -125,6 +132,38 @@ export class RunCaptioner {
       // The run's encoder, with the checkpoint's fine-tuned weights when it has any (as `captioner caption`).
       encoder: await model.loadFineTunedEncoder(paths.encoderDir(run.id), checkpoint.path),
       model: await model.loadCaptionModel(checkpoint.path),
+    };
+    return this.loaded;
+  }
+
+  private async loadBundle(runId: string): Promise<Loaded> {
+    const model = await import('@captioner/model');
+    const dir = artifactPaths(this.config.home).exportDir(runId);
+    let stamp: number;
+    try {
+      stamp = (await fs.stat(path.join(dir, model.BUNDLE_FILE))).mtimeMs;
+    } catch {
+      throw new NotFoundError(`run ${runId}: no exported bundle (captioner export ${runId})`);
+    }
+    // Keyed by the manifest's time too: exporting again replaces the loaded bundle.
+    const key = `${runId}/bundle/${stamp}`;
+    if (this.loaded?.key === key) return this.loaded;
+    this.dispose();
+    const { Vocabulary } = await import('@captioner/dataset');
+    const { parsePreprocessSettings } = await import('@captioner/preprocessing');
+    await model.initBackend(this.config.backend);
+    const bundle = await model.loadModelBundle(dir);
+    const vocabulary = Vocabulary.fromJSON(bundle.vocabulary);
+    this.loaded = {
+      key,
+      runId,
+      checkpointId: 'bundle',
+      preprocess: parsePreprocessSettings(bundle.preprocessing),
+      // Bundles written before decoding settings were recorded decode with the defaults (as `caption --model`).
+      decoding: bundle.manifest.decoding ?? decodingSettingsSchema.parse({}),
+      words: (ids) => ids.map((id) => vocabulary.decode([id])),
+      encoder: bundle.encoder,
+      model: bundle.captioner,
     };
     return this.loaded;
   }

@@ -24,7 +24,7 @@ export function renderCaptionPage(runs: RunList, selected: string | undefined, m
     `<h1>Caption an image</h1>
 <form id="caption-form" class="filters" data-max-bytes="${maxBytes}">
 <label>run <select name="run" required>${options}</select></label>
-<label>checkpoint <select name="checkpoint"><option value="best">best</option><option value="last">last</option></select></label>
+<label>checkpoint <select name="checkpoint"><option value="best">best</option><option value="last">last</option><option value="bundle">exported bundle</option></select></label>
 <label>image <input type="file" name="image" accept="image/*" required></label>
 <button type="submit">caption</button></form>
 <p class="muted">JPEG, PNG, WebP, GIF, TIFF or AVIF up to ${Math.round(maxBytes / 1024 / 1024)} MB; the type is checked by content.
