@@ -27,6 +27,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const OPEN_PATHS = [/^\/login$/, /^\/assets\//, /^\/health$/];
 /** Always behind the token, reads too: the queue board shows job payloads and can change jobs. */
 const ALWAYS_PROTECTED = /^\/queues\/board(\/|$)/;
+/**
+ * Captioning an upload is a POST that changes nothing: it is treated as a read (open when reads are, behind
+ * the token when CAPTIONER_API_PROTECT_READS is on), not as a write that would always need the token.
+ */
+const READ_LIKE_POSTS = /^\/api\/runs\/[^/]+\/caption$/;
 
 function bearerOf(request: FastifyRequest): string {
   return /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
@@ -82,7 +87,8 @@ export function registerAccessControl(app: FastifyInstance, { token, protectRead
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
     if (OPEN_PATHS.some((p) => p.test(path))) return;
-    const read = SAFE_METHODS.has(request.method);
+    const read =
+      SAFE_METHODS.has(request.method) || (request.method === 'POST' && READ_LIKE_POSTS.test(path));
     if (bearerOf(request) && sameToken(bearerOf(request), token)) return;
     const hasSession = sameToken(cookieOf(request, SESSION_COOKIE), session);
     if (read) {

@@ -17,6 +17,8 @@ import { buildServer } from './server';
 import { createDashboardFixture } from './testing/fixture';
 import type { DashboardFixture } from './testing/fixture';
 import { findChromium } from './testing/chromium';
+import { trainTinyRun } from './testing/trained-run';
+import { imagePath } from '@captioner/dataset';
 
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
@@ -144,6 +146,86 @@ describe.skipIf(!found.path)('dashboard in Chromium', () => {
       ),
     );
     await phone.screenshot({ path: path.join(ARTIFACTS, 'gallery-phone.png') });
+  });
+});
+
+describe.skipIf(!found.path)('attention maps in Chromium, with a trained run', () => {
+  let fixture: DashboardFixture;
+  let trained: { runId: string; evaluationId: string };
+  let server: FastifyInstance;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    fixture = await createDashboardFixture();
+    trained = await trainTinyRun(fixture);
+    server = buildServer({ config: fixture.config, db: fixture.database.client });
+    base = await server.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch({ executablePath: found.path, args: ['--no-sandbox'] });
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+  }, 600_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await fixture?.close();
+  });
+
+  /** The overlay's word and weights, as the page's canvas carries them. */
+  async function overlay(page: Page): Promise<{ word: string; weights: number[] }> {
+    const canvas = page.locator('canvas.attn-map').first();
+    const weights = (await canvas.getAttribute('data-weights')) ?? '';
+    return {
+      word: (await canvas.getAttribute('data-word')) ?? '',
+      weights: weights ? JSON.parse(weights) : [],
+    };
+  }
+
+  it('an uploaded image gets a caption, and hovering or stepping through its words shows their maps', async () => {
+    for (const viewport of ['desktop', 'phone'] as const) {
+      const page = await browser.newPage({ viewport: VIEWPORTS[viewport] });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${base}/caption?run=${trained.runId}`);
+      await page.setInputFiles('input[type=file]', imagePath(fixture.manifest, fixture.manifest.items[0]));
+      await page.click('button[type=submit]');
+      await page.waitForSelector('.attn-word');
+      const words = await page.locator('.attn-word').allTextContents();
+      expect(words.length).toBeGreaterThan(0);
+      expect(await page.textContent('.caption')).toBe(words.join(' '));
+      await page.hover('.attn-word >> nth=0');
+      const first = await overlay(page);
+      expect(first.word).toBe(words[0]);
+      expect(first.weights.length).toBeGreaterThan(0);
+      expect(first.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+      if (words.length > 1) {
+        await page.focus('.attn-word >> nth=0');
+        await page.keyboard.press('ArrowRight');
+        expect((await overlay(page)).word).toBe(words[1]);
+      }
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      expect(errors).toEqual([]);
+      await page.screenshot({ path: path.join(ARTIFACTS, `caption-${viewport}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it("hovering a gallery caption lays its words' attention over the image", async () => {
+    const page = await browser.newPage({ viewport: VIEWPORTS.desktop });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${base}/evaluations/${trained.evaluationId}`);
+    const card = page.locator('.card').first();
+    await card.locator('.cand').hover();
+    await card.locator('.attn-word').first().waitFor();
+    const words = await card.locator('.attn-word').allTextContents();
+    await card.locator('.attn-word').last().hover();
+    const shown = await overlay(page);
+    expect(shown.word).toBe(words[words.length - 1]);
+    expect(shown.weights.length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'gallery-attention-desktop.png'), fullPage: true });
+    await page.close();
   });
 });
 

@@ -7,6 +7,7 @@ import type { DbClient } from '@captioner/db';
 import { registerAccessControl } from './auth';
 import { handleError } from './errors';
 import { registerAssetRoutes } from './dashboard/assets';
+import { registerCaptionRoutes } from './routes/caption';
 import { registerAccessRoutes } from './routes/access';
 import { registerDashboardRoutes } from './routes/dashboard';
 import { registerDatasetRoutes } from './routes/datasets';
@@ -58,5 +59,6 @@ export function buildServer({ config, db, log = false }: ServerOptions): Fastify
   registerQueueBoard(app, context);
   registerAssetRoutes(app);
   registerDashboardRoutes(app, context);
+  registerCaptionRoutes(app, context);
   return app;
 }

@@ -34,6 +34,7 @@ export class CaptionModel {
     const maxLength = options.maxLength ?? this.config.decoder.maxLength;
     const noRepeat = options.noRepeatNgramSize ?? 0;
     const lengthPenalty = options.lengthPenalty ?? 0;
+    const attention = options.attention ?? false;
     if (!Number.isInteger(noRepeat) || noRepeat < 0)
       throw new InvalidInputError(`noRepeatNgramSize must be a non-negative integer, got ${noRepeat}`);
     if (!Number.isFinite(lengthPenalty) || lengthPenalty < 0)
@@ -60,9 +61,11 @@ export class CaptionModel {
         );
       }
       if (beamSize === 1)
-        out.push(...(await decodeGreedy(this.math, part, maxLength, noRepeat)).map((b) => [b]));
+        out.push(...(await decodeGreedy(this.math, part, maxLength, noRepeat, attention)).map((b) => [b]));
       else
-        out.push(...(await decodeBeamSearch(this.math, part, beamSize, maxLength, lengthPenalty, noRepeat)));
+        out.push(
+          ...(await decodeBeamSearch(this.math, part, beamSize, maxLength, lengthPenalty, noRepeat, attention)),
+        );
     }
     return out;
   }

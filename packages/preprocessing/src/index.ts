@@ -9,7 +9,7 @@ export {
   DEFAULT_PREPROCESS_SETTINGS,
 } from './settings';
 export type { PreprocessSettings, PreprocessSettingsInput, AugmentSettings } from './settings';
-export { prepareImage } from './prepare-image';
+export { prepareImage, prepareImageBytes } from './prepare-image';
 export { cropGeometry } from './crop-geometry';
 export type { CropGeometry } from './crop-geometry';
 export {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '@captioner/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareImage } from './prepare-image';
+import { prepareImage, prepareImageBytes } from './prepare-image';
 import { parsePreprocessSettings } from './settings';
 import { BLUE, GREEN, RED, makeTempDir, near, pixelAt, rawImage, splitImage } from './testing/images';
 import type { Rgb } from './testing/images';
@@ -241,5 +241,24 @@ describe('prepareImage: broken and hostile files', () => {
   it('throws NotFoundError for a missing file', async () => {
     const file = path.join(dir, 'missing.jpg');
     await expect(prepareImage(file, settings)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('prepareImageBytes (uploads)', () => {
+  it('gives the same pixels as prepareImage for the same bytes', async () => {
+    const file = await writeLeftRight('bytes.png', (image) => image.png());
+    const bytes = await fs.readFile(file);
+    expect(await prepareImageBytes(bytes, 'upload', settings)).toEqual(await prepareImage(file, settings));
+  });
+
+  it('checks the type by content: text is refused whatever it is called, and so are empty or large bodies', async () => {
+    await expectInvalid(
+      prepareImageBytes(Buffer.from('just some text, not an image'), 'photo.gif', settings),
+      'photo.gif',
+      /not an image|cannot decode/,
+    );
+    await expectInvalid(prepareImageBytes(Buffer.alloc(0), 'upload', settings), 'upload', /empty file/);
+    const small = parsePreprocessSettings({ imageSize: SIZE, maxFileBytes: 10 });
+    await expectInvalid(prepareImageBytes(Buffer.alloc(11, 1), 'upload', small), 'upload', /too large/);
   });
 });

@@ -25,7 +25,25 @@ const ALPHA_BACKGROUND = '#ffffff';
  * Other I/O errors (EMFILE, EIO) are rethrown as they are: they are not the image's fault.
  */
 export async function prepareImage(file: string, settings: PreprocessSettings): Promise<Uint8Array> {
-  const bytes = await readImageFile(file, settings.maxFileBytes);
+  return prepareImageBytes(await readImageFile(file, settings.maxFileBytes), file, settings);
+}
+
+/**
+ * `prepareImage` for bytes already in memory (an upload): the same checks by content (sharp reads the
+ * header; the name or a Content-Type is never trusted), the same pixels. `name` only labels errors.
+ */
+export async function prepareImageBytes(
+  bytes: Buffer,
+  name: string,
+  settings: PreprocessSettings,
+): Promise<Uint8Array> {
+  const file = name;
+  if (bytes.byteLength === 0) throw new InvalidInputError(`${file}: empty file`);
+  if (bytes.byteLength > settings.maxFileBytes) {
+    throw new InvalidInputError(
+      `${file}: file too large (${bytes.byteLength} bytes, limit ${settings.maxFileBytes})`,
+    );
+  }
   const { width, height, orientation } = await readHeader(file, bytes, settings.maxInputPixels);
   // Crop in the stored orientation and orient the small square afterwards (see orient-square.ts).
   const crop = cropGeometry(width, height, settings.resizeShorterTo, settings.imageSize);

@@ -11,7 +11,7 @@ const CLIENT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..',
 const UPLOT_DIST = path.join(path.dirname(require.resolve('uplot/package.json')), 'dist');
 
 /** The page scripts (src/client/NAME.ts): TypeScript checked with the package, stripped to JS by esbuild. */
-export const CLIENT_SCRIPTS = ['curves', 'gallery', 'caption'] as const;
+export const CLIENT_SCRIPTS = ['curves', 'caption'] as const;
 /** Vendor files served as they are from node_modules: no CDN, nothing fetched from outside. */
 const VENDOR: Record<string, { file: string; type: string }> = {
   'uPlot.iife.min.js': { file: path.join(UPLOT_DIST, 'uPlot.iife.min.js'), type: 'text/javascript' },

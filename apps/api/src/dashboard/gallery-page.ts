@@ -12,7 +12,8 @@ const ORDERS = [
 
 /**
  * `GET /evaluations/:id`: every sample as a card (thumbnail, generated caption, references, per-image
- * scores), sorted and filtered with a plain GET form, so it works without script.
+ * scores), sorted and filtered with a plain GET form, so it works without script. With script
+ * (client/caption.ts), hovering a caption shows its words' attention maps over the image.
  */
 export function renderGalleryPage(gallery: Gallery, query: { order: string; word?: string }): string {
   const scores = gallery.scores
@@ -41,7 +42,8 @@ export function renderGalleryPage(gallery: Gallery, query: { order: string; word
     `<p><a href="/runs/${encodeURIComponent(gallery.run.id)}">← run ${escapeHtml(gallery.run.name ?? gallery.run.id)}</a></p>
 <h1>Evaluation ${escapeHtml(gallery.id)} (${escapeHtml(gallery.split)}): ${status(gallery.status)}</h1>
 ${scores}${form}<p class="muted">${shown}</p>
+<p class="muted">Hover a generated caption (or focus it) to see where the model looked for each word.</p>
 <div class="gallery">${cards.join('\n')}</div>`,
-    { refresh: false },
+    { refresh: false, scripts: ['/assets/caption.js'] },
   );
 }

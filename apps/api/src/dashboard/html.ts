@@ -34,6 +34,10 @@ nav a{margin-right:1rem}.curves{display:grid;grid-template-columns:repeat(auto-f
 .card{border:1px solid #ddd;border-radius:6px;padding:.5rem;margin:0}.card img{width:100%;height:auto;image-rendering:pixelated;background:#eee}
 .card .cand{font-weight:600}.card ul{margin:.2rem 0;padding-left:1.1rem;color:#555}.muted{color:#777}
 form.inline{display:inline;margin-right:.5rem}.log-warn{color:#b45309}.log-error{color:#b91c1c}button.danger{color:#b91c1c}input,select,button{font:inherit}
+.attn{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}.attn-image{position:relative;overflow:hidden;width:min(384px,100%);aspect-ratio:1;background:#eee}
+.attn-image img{position:absolute;object-fit:cover;image-rendering:pixelated}.attn-map{position:absolute;inset:0;width:100%;height:100%;opacity:.8;pointer-events:none}
+.card .attn-image{width:100%}.attn-words{line-height:2}.attn-word{border:1px solid #ccc;border-radius:4px;background:#fafafa;padding:.1rem .4rem;cursor:pointer}
+.attn-word.active,.attn-word:focus{background:#fde68a;border-color:#b45309;outline:none}.caption{font-size:1.2rem;font-weight:600}.cand.loading{opacity:.6}
 @media (max-width:700px){body{margin:.5rem}.curves{grid-template-columns:1fr}progress{width:5rem}}`;
 
 /**
@@ -58,7 +62,7 @@ export function page(
 ${head}${styles}
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
-<nav><a href="/">Runs</a><a href="/compare">Compare</a></nav>
+<nav><a href="/">Runs</a><a href="/compare">Compare</a><a href="/caption">Caption an image</a></nav>
 ${body}
 </body></html>
 `;

@@ -82,7 +82,7 @@ ${archived ? `<p class="muted">archived ${escapeHtml(run.archivedAt)}: hidden fr
 <div id="curves" class="curves" data-runs="${escapeHtml(JSON.stringify([run.id]))}" data-labels="${escapeHtml(JSON.stringify([run.name ?? run.id]))}"></div>`;
   return page(
     `Captioner run ${run.id}`,
-    `${header}\n${curves}\n<div id="live">\n<h2>Stages</h2>\n${stages}\n<h2>Checkpoints</h2>\n${checkpoints}\n<h2>Evaluations</h2>\n${evaluations}\n<h2>Log</h2>\n${logTable}\n</div>\n${actions}\n<p><a href="/compare?ids=${encodeURIComponent(run.id)}">compare with other runs</a></p>`,
+    `${header}\n${curves}\n<div id="live">\n<h2>Stages</h2>\n${stages}\n<h2>Checkpoints</h2>\n${checkpoints}\n<h2>Evaluations</h2>\n${evaluations}\n<h2>Log</h2>\n${logTable}\n</div>\n${actions}\n<p><a href="/compare?ids=${encodeURIComponent(run.id)}">compare with other runs</a> · <a href="/caption?run=${encodeURIComponent(run.id)}">caption an image with this run</a></p>`,
     CURVE_ASSETS,
   );
 }

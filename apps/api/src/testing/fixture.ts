@@ -29,6 +29,7 @@ export interface DashboardFixture {
   database: Database;
   manifest: DatasetManifest;
   manifestFile: string;
+  datasetId: string;
   runs: [string, string];
   evaluationId: string;
   /** Metric rows per run and name, as recorded. */
@@ -137,6 +138,7 @@ export async function createDashboardFixture(env: Record<string, string> = {}): 
     database,
     manifest,
     manifestFile,
+    datasetId: dataset.id,
     runs: runs as [string, string],
     evaluationId: evaluation.id,
     logged,

@@ -131,3 +131,36 @@ describe('decoding', () => {
     model.dispose();
   });
 });
+
+describe('attention weights', () => {
+  for (const beamSize of [1, 3]) {
+    it(`come back per word when asked for, without changing the captions (beam ${beamSize})`, async () => {
+      const model = randomCaptionModel(5);
+      const features = randomFeatures(4, 9);
+      const plain = await model.decodeBeams(features, { beamSize, maxLength: 9 });
+      const before = tf.memory().numTensors;
+      const withMaps = await model.decodeBeams(features, { beamSize, maxLength: 9, attention: true });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(withMaps.map((b) => b.map((x) => x.tokens))).toEqual(plain.map((b) => b.map((x) => x.tokens)));
+      for (const beam of withMaps.flat()) {
+        expect(beam.attention).toHaveLength(beam.tokens.length);
+        for (const weights of beam.attention!) {
+          expect(weights).toHaveLength(4); // the test model's grid positions
+          expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+        }
+      }
+      // Different words look at different places: the maps are not all the same.
+      const maps = withMaps.flat().flatMap((b) => b.attention!.map((w) => w.map((v) => v.toFixed(3)).join()));
+      expect(new Set(maps).size).toBeGreaterThan(1);
+      for (const beam of plain.flat()) expect(beam.attention).toBeUndefined();
+      model.dispose();
+    });
+  }
+
+  it('are absent for a model without attention', async () => {
+    const model = randomCaptionModel(5, { attention: false });
+    const beams = await model.decodeBeams(randomFeatures(2, 9), { beamSize: 2, maxLength: 6, attention: true });
+    for (const beam of beams.flat()) expect(beam.attention).toBeUndefined();
+    model.dispose();
+  });
+});

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderMath } from '../decoder/decoder';
 import { END_ID, START_ID } from '@captioner/core/special-tokens';
-import { disposeState, initialDecodeState, repeatedNgramBans, retireState, stepLogProbs } from './common';
+import {
+  attentionRows,
+  disposeState,
+  initialDecodeState,
+  repeatedNgramBans,
+  retireState,
+  stepLogProbs,
+} from './common';
 import type { Beam, DecodeFeatures } from './types';
 
 interface LiveBeam {
@@ -9,6 +16,8 @@ interface LiveBeam {
   logProb: number;
   /** Row of this beam in the batched decoder state. */
   row: number;
+  /** Attention weights per word (only when asked for, on a model with attention). */
+  attention?: number[][];
 }
 
 interface Candidate {
@@ -54,11 +63,15 @@ export async function decodeBeamSearch(
   maxLength: number,
   lengthPenalty: number,
   noRepeatNgramSize = 0,
+  withAttention = false,
 ): Promise<Beam[][]> {
   const n = features.count;
+  const keepAttention = withAttention && math.spec.decoder.attention;
   const V = math.spec.vocabSize;
   const finished: Beam[][] = Array.from({ length: n }, () => []);
-  let live: LiveBeam[][] = Array.from({ length: n }, (_, i) => [{ tokens: [], logProb: 0, row: i }]);
+  let live: LiveBeam[][] = Array.from({ length: n }, (_, i) => [
+    { tokens: [], logProb: 0, row: i, ...(keepAttention ? { attention: [] } : {}) },
+  ]);
   let state = initialDecodeState(math, features);
   try {
     for (let t = 0; t < maxLength; t++) {
@@ -67,9 +80,10 @@ export async function decodeBeamSearch(
       const tokens = Int32Array.from(rows, (b) =>
         b.tokens.length ? b.tokens[b.tokens.length - 1] : START_ID,
       );
-      const step = stepLogProbs(math, state, tokens, t === 0);
+      const step = stepLogProbs(math, state, tokens, t === 0, keepAttention);
       retireState(state, step.state);
       state = step.state;
+      const alphas = await attentionRows(step.alpha);
       const logProbs = (await step.logProbs.data()) as Float32Array;
       step.logProbs.dispose();
       const parentRows: number[] = [];
@@ -97,9 +111,18 @@ export async function decodeBeamSearch(
               logProb: c.logProb,
               score: beamScore(c.logProb, words, true, lengthPenalty),
               finished: true,
+              ...(c.parent.attention ? { attention: c.parent.attention } : {}),
             });
           } else {
-            kept.push({ tokens: [...c.parent.tokens, c.token], logProb: c.logProb, row: c.parent.row });
+            kept.push({
+              tokens: [...c.parent.tokens, c.token],
+              logProb: c.logProb,
+              row: c.parent.row,
+              // The weights of this step, taken from the parent's row, belong to the word it adds.
+              ...(c.parent.attention && alphas
+                ? { attention: [...c.parent.attention, alphas[c.parent.row]] }
+                : {}),
+            });
           }
         }
         if (finished[i].length >= beamSize) {
@@ -113,6 +136,7 @@ export async function decodeBeamSearch(
               logProb: b.logProb,
               score: beamScore(b.logProb, b.tokens.length, false, lengthPenalty),
               finished: false,
+              ...(b.attention ? { attention: b.attention } : {}),
             });
           }
           nextLive.push([]);

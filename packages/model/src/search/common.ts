@@ -40,13 +40,16 @@ export function retireState(previous: DecoderState, next: DecoderState): void {
  * Advances every row by one token and returns log-probabilities [rows, V] with the tokens that may never
  * be produced set to -Infinity: `<pad>`, `<start>` and `<unk>` always, `<end>` at the first step. Words
  * are the ids from 4 up (the vocabulary decodes nothing else), so every caption has at least one word.
+ * With `keepAttention` (attention models), also the step's attention weights [rows, G], which the
+ * caller disposes; otherwise they are dropped inside the step.
  */
 export function stepLogProbs(
   math: DecoderMath,
   state: DecoderState,
   tokens: Int32Array,
   firstStep: boolean,
-): { state: DecoderState; logProbs: tf.Tensor2D } {
+  keepAttention = false,
+): { state: DecoderState; logProbs: tf.Tensor2D; alpha?: tf.Tensor2D } {
   const result = tf.tidy(() => {
     const out = math.step(state, math.projectInputs(math.embed(tf.tensor1d(tokens, 'int32'))));
     const V = math.spec.vocabSize;
@@ -56,10 +59,23 @@ export function stepLogProbs(
     banned[UNK_ID] = -Infinity;
     if (firstStep) banned[END_ID] = -Infinity;
     const logProbs = tf.add(tf.logSoftmax(math.logits(out.state.h)), tf.tensor1d(banned));
-    return { ...(out.state as unknown as tf.TensorContainerObject), logProbs } as tf.TensorContainerObject;
-  }) as unknown as DecoderState & { logProbs: tf.Tensor2D };
-  const { logProbs, ...next } = result;
-  return { state: next, logProbs };
+    const alpha = keepAttention && out.alpha ? { alpha: out.alpha } : {};
+    return {
+      ...(out.state as unknown as tf.TensorContainerObject),
+      logProbs,
+      ...alpha,
+    } as tf.TensorContainerObject;
+  }) as unknown as DecoderState & { logProbs: tf.Tensor2D; alpha?: tf.Tensor2D };
+  const { logProbs, alpha, ...next } = result;
+  return { state: next, logProbs, alpha };
+}
+
+/** The rows of a [rows, G] attention tensor as plain arrays (one per decoded row); disposes it. */
+export async function attentionRows(alpha: tf.Tensor2D | undefined): Promise<number[][] | undefined> {
+  if (!alpha) return undefined;
+  const rows = (await alpha.array()) as number[][];
+  alpha.dispose();
+  return rows;
 }
 
 /** Yields to the event loop (decoding and training are synchronous on wasm/cpu; this keeps timers alive). */

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderMath } from '../decoder/decoder';
 import { END_ID, START_ID } from '@captioner/core/special-tokens';
-import { disposeState, initialDecodeState, repeatedNgramBans, retireState, stepLogProbs } from './common';
+import {
+  attentionRows,
+  disposeState,
+  initialDecodeState,
+  repeatedNgramBans,
+  retireState,
+  stepLogProbs,
+} from './common';
 import type { Beam, DecodeFeatures } from './types';
 
 /**
@@ -13,22 +20,26 @@ export async function decodeGreedy(
   features: DecodeFeatures,
   maxLength: number,
   noRepeatNgramSize = 0,
+  withAttention = false,
 ): Promise<Beam[]> {
   const n = features.count;
+  const keepAttention = withAttention && math.spec.decoder.attention;
   const results: Beam[] = Array.from({ length: n }, () => ({
     tokens: [],
     logProb: 0,
     score: 0,
     finished: false,
+    ...(keepAttention ? { attention: [] } : {}),
   }));
   let state = initialDecodeState(math, features);
   let tokens = new Int32Array(n).fill(START_ID);
   const done = new Array<boolean>(n).fill(false);
   try {
     for (let t = 0; t < maxLength && done.some((d) => !d); t++) {
-      const step = stepLogProbs(math, state, tokens, t === 0);
+      const step = stepLogProbs(math, state, tokens, t === 0, keepAttention);
       retireState(state, step.state);
       state = step.state;
+      const alphas = await attentionRows(step.alpha);
       let ids: Int32Array;
       let lps: Float32Array;
       if (noRepeatNgramSize > 0) {
@@ -55,6 +66,7 @@ export async function decodeGreedy(
           results[i].finished = true;
         } else {
           results[i].tokens.push(ids[i]);
+          if (alphas) results[i].attention!.push(alphas[i]);
         }
       }
     }

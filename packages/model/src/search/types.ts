@@ -20,6 +20,11 @@ export interface DecodeOptions {
    * n-gram already produced is never chosen); 0 allows repeats. @defaultValue 0
    */
   noRepeatNgramSize?: number;
+  /**
+   * Return each caption's attention weights (`Beam.attention`); models without attention return none.
+   * Off by default: evaluation does not need them and they cost a transfer per step. @defaultValue false
+   */
+  attention?: boolean;
 }
 
 /** One decoded caption with its scores. */
@@ -32,4 +37,9 @@ export interface Beam {
   score: number;
   /** False when the beam reached `maxLength` without producing `<end>`. */
   finished: boolean;
+  /**
+   * With `DecodeOptions.attention` on a model with attention: per word of `tokens`, the weights over the
+   * encoder's grid positions (row-major, summing to 1) when that word was chosen.
+   */
+  attention?: number[][];
 }
