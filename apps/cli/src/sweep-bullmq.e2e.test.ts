@@ -6,12 +6,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '@captioner/test-services';
 import { createScratchDatabase } from '@captioner/db';
 import type { ScratchDatabase } from '@captioner/db';
-import { TINY_RUN_CONFIG, runCli, runCliJson, startWorker, waitForExit, synthShapesDataset } from './testing/cli';
+import {
+  TINY_RUN_CONFIG,
+  runCli,
+  runCliJson,
+  startWorker,
+  waitForExit,
+  synthShapesDataset,
+} from './testing/cli';
 
 interface SweepJson {
   id: string;
   status: string;
-  runs: Array<{ rank: number | null; runId: string; status: string; score: number | null; settings: Record<string, unknown> }>;
+  runs: Array<{
+    rank: number | null;
+    runId: string;
+    status: string;
+    score: number | null;
+    settings: Record<string, unknown>;
+  }>;
 }
 
 describe('a 4-configuration sweep on two worker processes (real Redis, PostgreSQL)', () => {
@@ -41,7 +54,10 @@ describe('a 4-configuration sweep on two worker processes (real Redis, PostgreSQ
 
   it('refuses an unknown grid key in one line naming it', async () => {
     await synthShapesDataset(home, env);
-    const refused = await runCli(['sweep', 'start', '--dataset', 'tiny', '--grid', 'training.epocs=1,2'], env);
+    const refused = await runCli(
+      ['sweep', 'start', '--dataset', 'tiny', '--grid', 'training.epocs=1,2'],
+      env,
+    );
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/training\.epocs: unknown key/);
   });
@@ -51,8 +67,17 @@ describe('a 4-configuration sweep on two worker processes (real Redis, PostgreSQ
     try {
       const started = await runCliJson<{ sweepId: string; runIds: string[] }>(
         [
-          'sweep', 'start', '--dataset', 'tiny', '--config', path.join(home, 'run.json'),
-          '--grid', 'training.learningRate=0.003,0.0003', '--grid', 'seed=3,4', '--json',
+          'sweep',
+          'start',
+          '--dataset',
+          'tiny',
+          '--config',
+          path.join(home, 'run.json'),
+          '--grid',
+          'training.learningRate=0.003,0.0003',
+          '--grid',
+          'seed=3,4',
+          '--json',
         ],
         env,
       );
@@ -63,15 +88,24 @@ describe('a 4-configuration sweep on two worker processes (real Redis, PostgreSQ
         if (sweep.runs.every((r) => ['succeeded', 'failed', 'cancelled'].includes(r.status))) break;
         await new Promise((resolve) => setTimeout(resolve, 2000));
       }
-      expect(sweep.runs.map((r) => r.status), workers[0].output().slice(-2000)).toEqual(Array(4).fill('succeeded'));
+      expect(
+        sweep.runs.map((r) => r.status),
+        workers[0].output().slice(-2000),
+      ).toEqual(Array(4).fill('succeeded'));
       expect(sweep.runs.map((r) => r.rank)).toEqual([1, 2, 3, 4]);
       const scores = sweep.runs.map((r) => r.score!);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
       // Each row's score is that run's own final CIDEr, and its settings are what the run was given.
       for (const row of sweep.runs) {
-        const run = await runCliJson<{ config: { seed: number; training: { learningRate: number } }; evaluations: Array<{ isFinal: boolean; scores: { CIDEr: number } }> }>(['run', 'show', row.runId], env);
+        const run = await runCliJson<{
+          config: { seed: number; training: { learningRate: number } };
+          evaluations: Array<{ isFinal: boolean; scores: { CIDEr: number } }>;
+        }>(['run', 'show', row.runId], env);
         expect(run.evaluations.find((e) => e.isFinal)!.scores.CIDEr).toBe(row.score);
-        expect(row.settings).toEqual({ 'training.learningRate': run.config.training.learningRate, seed: run.config.seed });
+        expect(row.settings).toEqual({
+          'training.learningRate': run.config.training.learningRate,
+          seed: run.config.seed,
+        });
       }
       const combos = new Set(sweep.runs.map((r) => JSON.stringify(r.settings)));
       expect(combos.size).toBe(4);

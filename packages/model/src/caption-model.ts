@@ -64,7 +64,15 @@ export class CaptionModel {
         out.push(...(await decodeGreedy(this.math, part, maxLength, noRepeat, attention)).map((b) => [b]));
       else
         out.push(
-          ...(await decodeBeamSearch(this.math, part, beamSize, maxLength, lengthPenalty, noRepeat, attention)),
+          ...(await decodeBeamSearch(
+            this.math,
+            part,
+            beamSize,
+            maxLength,
+            lengthPenalty,
+            noRepeat,
+            attention,
+          )),
         );
     }
     return out;

@@ -7,7 +7,9 @@ const run = (id: string, lr: number, cider: number | null, status = 'succeeded')
   prunedAtEpoch: null,
   config: { training: { learningRate: lr, epochs: 1 } },
   evaluations:
-    cider === null ? [] : [{ isFinal: true, status: 'succeeded', scores: { CIDEr: cider, Bleu_4: 1 - cider } }],
+    cider === null
+      ? []
+      : [{ isFinal: true, status: 'succeeded', scores: { CIDEr: cider, Bleu_4: 1 - cider } }],
 });
 
 describe('rankSweepRuns', () => {

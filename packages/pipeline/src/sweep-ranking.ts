@@ -36,7 +36,11 @@ function finalScore(run: RankableRun, metric: string): number | null {
  * Ranks a sweep's runs by the final evaluation's `metric`, best first; runs without a score (still
  * running, failed, cancelled) follow unranked. `keys` are the swept settings shown per run.
  */
-export function rankSweepRuns(runs: readonly RankableRun[], metric: string, keys: readonly string[]): RankedRun[] {
+export function rankSweepRuns(
+  runs: readonly RankableRun[],
+  metric: string,
+  keys: readonly string[],
+): RankedRun[] {
   const rows = runs.map((run) => ({
     rank: null as number | null,
     runId: run.id,

@@ -1,11 +1,6 @@
 import { createSweep, getDataset, getSweep, listSweepRuns, setSweepStatus } from '@captioner/db';
 import { isFinishedRunStatus } from '@captioner/db';
-import {
-  applyAssignment,
-  expandGrid,
-  sampleGrid,
-  validateSweep,
-} from '@captioner/stage-contract';
+import { applyAssignment, expandGrid, sampleGrid, validateSweep } from '@captioner/stage-contract';
 import type { GridAxis, SweepAssignment } from '@captioner/stage-contract';
 import { cancelRun, startRun } from './operations';
 import type { OperationContext } from './operations';

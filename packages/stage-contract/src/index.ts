@@ -29,12 +29,6 @@ export { shardItems, shardSizeSchema, DEFAULT_SHARD_SIZE } from './shard-items';
 export type { StageContext } from './stage-context';
 export { RUN_PRESETS, RUN_PRESET_NAMES, withRunPreset, mergeRunConfigInputs } from './presets';
 export type { RunPresetName } from './presets';
-export {
-  parseGridAxis,
-  expandGrid,
-  sampleGrid,
-  applyAssignment,
-  validateSweep,
-} from './sweep/sweep-grid';
+export { parseGridAxis, expandGrid, sampleGrid, applyAssignment, validateSweep } from './sweep/sweep-grid';
 export type { GridAxis, SweepAssignment } from './sweep/sweep-grid';
 export { shouldPruneAtEpoch } from './sweep/median-pruning';

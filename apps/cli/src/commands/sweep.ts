@@ -14,13 +14,20 @@ async function operations() {
 }
 
 export function registerSweepCommands(program: Command): void {
-  const sweep = program.command('sweep').description('hyperparameter sweeps: one ordinary run per configuration');
+  const sweep = program
+    .command('sweep')
+    .description('hyperparameter sweeps: one ordinary run per configuration');
 
   sweep
     .command('start')
     .description('create a sweep and start (or enqueue, with REDIS_URL) one run per configuration')
     .requiredOption('--dataset <name>', 'registered data set (name or id)')
-    .requiredOption('--grid <key=v1,v2>', 'a run config key and its values, e.g. training.learningRate=1e-3,5e-4 (repeatable)', collect, [])
+    .requiredOption(
+      '--grid <key=v1,v2>',
+      'a run config key and its values, e.g. training.learningRate=1e-3,5e-4 (repeatable)',
+      collect,
+      [],
+    )
     .option('--config <file>', 'base run config JSON')
     .option('--set <path=value>', 'override one base config value (repeatable)', collect, [])
     .option('--random <n>', 'run only n configurations of the grid, chosen by --seed', positiveIntOption)
@@ -66,7 +73,7 @@ export function registerSweepCommands(program: Command): void {
 
   sweep
     .command('show <id>')
-    .description('the sweep\'s runs ranked by their final metric, with the swept settings')
+    .description("the sweep's runs ranked by their final metric, with the swept settings")
     .option('--json', 'print as JSON')
     .action(async (id: string, opts) =>
       withContext(async (ctx) => {

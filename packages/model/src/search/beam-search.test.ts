@@ -159,7 +159,11 @@ describe('attention weights', () => {
 
   it('are absent for a model without attention', async () => {
     const model = randomCaptionModel(5, { attention: false });
-    const beams = await model.decodeBeams(randomFeatures(2, 9), { beamSize: 2, maxLength: 6, attention: true });
+    const beams = await model.decodeBeams(randomFeatures(2, 9), {
+      beamSize: 2,
+      maxLength: 6,
+      attention: true,
+    });
     for (const beam of beams.flat()) expect(beam.attention).toBeUndefined();
     model.dispose();
   });

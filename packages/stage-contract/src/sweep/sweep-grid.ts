@@ -22,7 +22,13 @@ function parseValue(text: string): string | number | boolean {
 export function parseGridAxis(argument: string): GridAxis {
   const at = argument.indexOf('=');
   const key = at > 0 ? argument.slice(0, at).trim() : '';
-  const values = at > 0 ? argument.slice(at + 1).split(',').map((v) => v.trim()) : [];
+  const values =
+    at > 0
+      ? argument
+          .slice(at + 1)
+          .split(',')
+          .map((v) => v.trim())
+      : [];
   if (!key || values.length === 0 || values.some((v) => v === '')) {
     throw new ConfigError(`sweep grid: "${argument}": expected key=v1,v2,...`);
   }

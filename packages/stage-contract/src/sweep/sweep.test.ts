@@ -39,7 +39,9 @@ describe('sweep grid', () => {
     const unknown = () => validateSweep({}, [{ 'training.epocs': 1 }]);
     expect(unknown).toThrow(ConfigError);
     expect(unknown).toThrow(/^sweep grid: training\.epocs: unknown key$/);
-    expect(() => validateSweep({}, [{ 'training.epochs': 'many' }])).toThrow(/^sweep grid: training\.epochs: /);
+    expect(() => validateSweep({}, [{ 'training.epochs': 'many' }])).toThrow(
+      /^sweep grid: training\.epochs: /,
+    );
   });
 });
 
