@@ -52,7 +52,7 @@ export async function prepareImageBytes(
     result = await openImage(bytes, settings.maxInputPixels)
       // Resize before extracting: a pre-resize extract would switch off JPEG/WebP shrink-on-load.
       // libvips is demand-driven, so only the cropped region of the resized image is computed.
-      .resize(crop.resizedWidth, crop.resizedHeight, { fit: 'fill' })
+      .resize(crop.resizedWidth, crop.resizedHeight, { fit: 'fill', kernel: settings.resizeKernel })
       .extract({ left: crop.left, top: crop.top, width: crop.size, height: crop.size })
       .flatten({ background: ALPHA_BACKGROUND })
       .toColourspace('srgb')

@@ -130,6 +130,15 @@ describe('preprocessShard', () => {
     expect((await preprocessShard({ items: fewer, outFile, settings: otherStd })).skipped).toBe(false);
     expect((await readImageShard(outFile)).std).toEqual([0.5, 0.5, 0.5]);
     expect((await preprocessShard({ items: fewer, outFile, settings: otherStd })).skipped).toBe(true);
+
+    // Another resize kernel is another shard; the default one leaves shards as they were written before.
+    const lanczos = (await readImageShard(outFile)).pixels.slice();
+    const linear = parsePreprocessSettings({ imageSize: 40, std: [0.5, 0.5, 0.5], resizeKernel: 'linear' });
+    expect((await preprocessShard({ items: fewer, outFile, settings: linear })).skipped).toBe(false);
+    expect((await readImageShard(outFile)).pixels).not.toEqual(lanczos);
+    expect((await preprocessShard({ items: fewer, outFile, settings: linear })).skipped).toBe(true);
+    const meta = shardMetaSchema.parse((await readShardFile(outFile)).header.meta);
+    expect(meta.preprocess.resizeKernel).toBe('linear');
   });
 
   it('writes an empty shard when every image fails', async () => {

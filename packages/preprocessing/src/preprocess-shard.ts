@@ -203,6 +203,8 @@ function shardIdentity(
       resizeShorterTo: settings.resizeShorterTo,
       maxInputPixels: settings.maxInputPixels,
       maxFileBytes: settings.maxFileBytes,
+      // Only when not the default, so that shards written before the setting existed stay valid.
+      ...(settings.resizeKernel !== 'lanczos3' ? { resizeKernel: settings.resizeKernel } : {}),
     },
     itemsSha256: hash.digest('hex'),
   };

@@ -27,6 +27,8 @@ export const shardMetaSchema = z.object({
     resizeShorterTo: z.number().int(),
     maxInputPixels: z.number().int(),
     maxFileBytes: z.number().int(),
+    /** Absent: lanczos3 (the default, and the only kernel before the setting existed). */
+    resizeKernel: z.string().optional(),
   }),
   /** SHA-256 of the requested (id, path) list, in order. */
   itemsSha256: z.string().length(64),

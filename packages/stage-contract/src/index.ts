@@ -12,7 +12,12 @@ export {
   decodingSettingsOf,
 } from './sections/final-evaluation';
 export type { FinalEvaluationSettings, DecodingSettings } from './sections/final-evaluation';
-export { preprocessSettingsSchema, augmentSettingsSchema, AUGMENT_OFF } from './sections/preprocess';
+export {
+  preprocessSettingsSchema,
+  augmentSettingsSchema,
+  AUGMENT_OFF,
+  RESIZE_KERNELS,
+} from './sections/preprocess';
 export { describeAugmentation } from './sections/augment-summary';
 export type { PreprocessSettings, PreprocessSettingsInput, AugmentSettings } from './sections/preprocess';
 export {

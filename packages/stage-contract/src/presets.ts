@@ -17,7 +17,7 @@ export const RUN_PRESETS = {
    * (`preprocess.augment.horizontalFlip=true`).
    */
   notebook: {
-    preprocess: { imageSize: 224, resizeShorterTo: 256 },
+    preprocess: { imageSize: 224, resizeShorterTo: 256, resizeKernel: 'linear' },
     model: {
       encoder: { kind: 'resnet34', imageSize: 224, weights: 'resnet34', trainable: false },
       decoder: { cell: 'lstm', embeddingSize: 256, hiddenSize: 512, attention: false, dropout: 0.2 },
