@@ -10,6 +10,7 @@ describe('preprocess settings', () => {
       mean: [0.485, 0.456, 0.406],
       std: [0.229, 0.224, 0.225],
       augment: { horizontalFlip: false, colorJitter: 0, cropScale: 1, views: 1 },
+      resizeKernel: 'lanczos3',
       maxInputPixels: 50_000_000,
       maxFileBytes: 50 * 1024 * 1024,
     });
