@@ -3,19 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  END_ID,
-  PAD_ID,
-  START_ID,
-  createEncoder,
   inferenceEncoder,
   initBackend,
   modelConfigSchema,
   readCheckpointDir,
   releaseInferenceSessions,
 } from '@captioner/model';
-import type { FeatureEncoder, ImageEncoder } from '@captioner/model';
+import type { FeatureEncoder } from '@captioner/model';
 import { trainingConfigSchema } from './config';
 import { exactMatchScorer } from './testing/toy-data';
+import { toyFineTuneData } from './testing/toy-images';
 import { trainCaptioner } from './train-captioner';
 import type { InMemoryTrainingData } from './types';
 
@@ -26,72 +23,20 @@ import type { InMemoryTrainingData } from './types';
  * the captions and validation scores exactly.
  */
 
-const S = 32;
-const words = [
-  '<pad>',
-  '<start>',
-  '<end>',
-  '<unk>',
-  'a',
-  'red',
-  'blue',
-  'square',
-  'on',
-  'the',
-  'left',
-  'right',
-];
-const id = (w: string) => words.indexOf(w);
-
-/** Images with one red or blue square on the left or right, and their captions. */
-function squares(count: number, offset: number): { images: Float32Array; captions: string[] } {
-  const images = new Float32Array(count * S * S * 3).fill(-1);
-  const captions: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const colour = (i + offset) % 2;
-    const side = Math.floor((i + offset) / 2) % 2;
-    const x0 = side === 0 ? 4 : 20;
-    for (let y = 10; y < 20; y++)
-      for (let x = x0; x < x0 + 8; x++) {
-        const p = ((i * S + y) * S + x) * 3;
-        images[p] = colour === 0 ? 1 : -1;
-        images[p + 2] = colour === 0 ? -1 : 1;
-      }
-    captions.push(`a ${colour === 0 ? 'red' : 'blue'} square on the ${side === 0 ? 'left' : 'right'}`);
-  }
-  return { images, captions };
-}
-
 const modelConfig = modelConfigSchema.parse({
-  encoder: { kind: 'small-resnet', imageSize: S },
+  encoder: { kind: 'small-resnet', imageSize: 32 },
   decoder: { embeddingSize: 16, hiddenSize: 32, attentionSize: 16, dropout: 0 },
 });
-const train = squares(32, 0);
-const val = squares(8, 1);
 
-async function dataFrom(encoder: FeatureEncoder, like: ImageEncoder): Promise<InMemoryTrainingData> {
-  const t = await encoder.encode(train.images, 32);
-  const v = await encoder.encode(val.images, 8);
-  const T = 8;
-  const captions = new Int32Array(32 * T).fill(PAD_ID);
-  train.captions.forEach((c, i) => captions.set([START_ID, ...c.split(' ').map(id), END_ID], i * T));
+/** The toy squares data set with the features `encoder` computes for its images. */
+async function dataFrom(encoder: FeatureEncoder, toy: Toy): Promise<InMemoryTrainingData> {
+  const { data, fineTune } = toy;
+  const t = await encoder.encode(fineTune.trainImages, data.train.images);
+  const v = await encoder.encode(fineTune.valImages, data.val.images);
   return {
-    vocabSize: words.length,
-    featureShape: {
-      pooledSize: like.pooledSize,
-      gridPositions: like.gridPositions,
-      gridChannels: like.gridChannels,
-    },
-    train: {
-      pooled: t.pooled,
-      grid: t.grid,
-      images: 32,
-      captions,
-      captionLength: T,
-      captionImage: Int32Array.from({ length: 32 }, (_, i) => i),
-    },
-    val: { pooled: v.pooled, grid: v.grid, images: 8, references: val.captions.map((c) => [c]) },
-    decodeTokens: (ids) => ids.map((w) => words[w]).join(' '),
+    ...data,
+    train: { ...data.train, pooled: t.pooled, grid: t.grid },
+    val: { ...data.val, pooled: v.pooled, grid: v.grid },
   };
 }
 
@@ -105,26 +50,28 @@ function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
+type Toy = Awaited<ReturnType<typeof toyFineTuneData>>;
 let root: string;
-let encoder: ImageEncoder;
+let toy: Toy;
 beforeAll(async () => {
   await initBackend('wasm');
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-engines-'));
-  encoder = await createEncoder(modelConfig.encoder, 5);
+  toy = await toyFineTuneData(modelConfig, 32, 8);
 });
 afterAll(async () => {
   await releaseInferenceSessions();
-  encoder.dispose();
+  toy.fineTune.encoder.dispose();
   await fs.rm(root, { recursive: true, force: true });
 });
 
 describe('features from ONNX Runtime and from tfjs', () => {
   it('train the same captioner: weights within 1e-3 of their scale, the same validation scores', async () => {
+    const encoder = toy.fineTune.encoder;
     const onnx = await inferenceEncoder(encoder, 'engine-equivalence', {
       env: { CAPTIONER_INFERENCE: 'onnx' },
     });
     expect(onnx.engine).toMatch(/^onnx/);
-    const byEngine = { onnx: await dataFrom(onnx.encoder, encoder), tfjs: await dataFrom(encoder, encoder) };
+    const byEngine = { onnx: await dataFrom(onnx.encoder, toy), tfjs: await dataFrom(encoder, toy) };
     const o = byEngine.onnx.train;
     const t = byEngine.tfjs.train;
     expect(maxRelativeDifference(t.pooled, o.pooled)).toBeLessThan(1e-4);
