@@ -13,6 +13,11 @@ export const encoderConfigSchema = z.strictObject({
   kind: z
     .enum(['small-resnet', 'resnet18', 'resnet34', 'resnet50', 'keras-resnet50'])
     .default('small-resnet'),
+  /**
+   * Filters of `small-resnet`'s first stage (each later stage doubles them); other kinds have their
+   * fixed widths and refuse any other value. @defaultValue 32
+   */
+  width: z.number().int().min(4).max(512).default(32),
   /** Square input size in pixels. @defaultValue 64 */
   imageSize: z.number().int().min(16).max(1024).default(64),
   /** Fine-tune the last `trainableBlocks` residual blocks end to end (reads image shards). @defaultValue false */

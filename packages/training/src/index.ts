@@ -30,3 +30,15 @@ export { benchScale, benchScaleOptionsSchema } from './input/bench-scale';
 export type { BenchScaleOptions, BenchScaleRow } from './input/bench-scale';
 export { inputSettingsSchema } from '@captioner/stage-contract';
 export type { InputSettings } from '@captioner/stage-contract';
+export { pretrainEncoder, scoreCellLabels } from './encoder-pretrain/pretrain-encoder';
+export type {
+  CellHead,
+  PretrainEncoderOptions,
+  PretrainEncoderResult,
+} from './encoder-pretrain/pretrain-encoder';
+export {
+  sceneCellLabels,
+  gridPositionCells,
+  SCENE_CELL_CLASSES,
+  SCENE_CELLS,
+} from './encoder-pretrain/scene-labels';

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '@captioner/core/errors';
 import type { EncoderConfig } from '../config';
 
 /** The shape of a ResNet: what `buildResNet` builds and `blockNames` lists. */
@@ -55,6 +56,23 @@ export const ARCHITECTURES: Record<EncoderConfig['kind'], Architecture> = {
     flavour: 'keras',
   },
 };
+
+/**
+ * The architecture a config builds: `small-resnet`'s filters follow `width` (doubling per stage); the
+ * ImageNet ResNets have their fixed widths, so their weights load.
+ */
+export function architectureOf(config: Pick<EncoderConfig, 'kind' | 'width'>): Architecture {
+  const arch = ARCHITECTURES[config.kind];
+  const defaultWidth = ARCHITECTURES['small-resnet'].filters[0];
+  if (config.kind !== 'small-resnet') {
+    if (config.width !== defaultWidth)
+      throw new InvalidInputError(
+        `model.encoder.width: only small-resnet has a width, ${config.kind} has its own`,
+      );
+    return arch;
+  }
+  return { ...arch, filters: arch.filters.map((_, s) => config.width * 2 ** s) };
+}
 
 /**
  * Names of the residual blocks in order (`conv2_block1`, ...), for choosing the trainable ones. Every

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../config';
-import { ARCHITECTURES } from './architectures';
+import { architectureOf } from './architectures';
 import { buildKerasResNet } from './keras-resnet';
 import { buildTorchvisionResNet } from './torchvision-resnet';
 
@@ -13,7 +13,7 @@ export { blockNames } from './architectures';
  * `keras-resnet50` follow keras.applications (see architectures.ts). Pooling is done by the ImageEncoder.
  */
 export function buildResNet(config: EncoderConfig, seed: number | undefined): tf.LayersModel {
-  const arch = ARCHITECTURES[config.kind];
+  const arch = architectureOf(config);
   return arch.flavour === 'torchvision'
     ? buildTorchvisionResNet(arch, config, seed)
     : buildKerasResNet(arch, config, seed);

@@ -1,0 +1,65 @@
+import { imagePath, splitItems } from '@captioner/dataset';
+import type { DatasetManifest, Scene } from '@captioner/dataset';
+import { initBackend, saveEncoder } from '@captioner/model';
+import type { EncoderConfig } from '@captioner/model';
+import { parsePreprocessSettings, prepareImage } from '@captioner/preprocessing';
+import { pretrainEncoder } from '@captioner/training';
+import { InvalidInputError } from '@captioner/core';
+import type { BackendName } from '@captioner/core';
+
+export interface PretrainShapesEncoderOptions {
+  manifest: DatasetManifest;
+  /** The run config's `preprocess` section: the pretraining images are prepared exactly as the run's. */
+  preprocess: unknown;
+  encoder: EncoderConfig;
+  seed: number;
+  epochs: number;
+  /** Where the encoder is saved; the run config then names it as `model.encoder.weights`. */
+  outDir: string;
+  backend: BackendName | undefined;
+  onProgress?: (update: { epoch: number; step: number; steps: number; loss: number }) => void;
+}
+
+/**
+ * Pretrains the encoder of a shapes run on the scenes of the manifest's training split only (the
+ * validation and test images are never seen), and saves it where `model.encoder.weights` can load it.
+ */
+export async function pretrainShapesEncoder(
+  options: PretrainShapesEncoderOptions,
+): Promise<{ loss: number; accuracy: number; images: number }> {
+  const settings = parsePreprocessSettings(options.preprocess);
+  const S = options.encoder.imageSize;
+  if (settings.imageSize !== S)
+    throw new InvalidInputError(
+      `encoder pretraining: preprocess.imageSize ${settings.imageSize} differs from model.encoder.imageSize ${S}`,
+    );
+  const items = splitItems(options.manifest, 'train');
+  const scenes: Scene[] = items.map((item) => {
+    if (!item.scene)
+      throw new InvalidInputError(`encoder pretraining: manifest item ${item.id} has no scene`);
+    return item.scene;
+  });
+  const images = new Float32Array(items.length * S * S * 3);
+  for (let i = 0; i < items.length; i++) {
+    const pixels = await prepareImage(imagePath(options.manifest, items[i]), settings);
+    for (let k = 0; k < pixels.length; k++) {
+      const c = k % 3;
+      images[i * S * S * 3 + k] = (pixels[k] / 255 - settings.mean[c]) / settings.std[c];
+    }
+  }
+  await initBackend(options.backend);
+  const result = await pretrainEncoder({
+    config: options.encoder,
+    seed: options.seed,
+    images,
+    scenes,
+    epochs: options.epochs,
+    onProgress: options.onProgress,
+  });
+  try {
+    await saveEncoder(result.encoder, options.outDir);
+  } finally {
+    result.encoder.dispose();
+  }
+  return { loss: result.loss, accuracy: result.accuracy, images: items.length };
+}
