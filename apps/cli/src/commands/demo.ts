@@ -24,6 +24,8 @@ const DEMO_IMAGE_SIZE = 64;
  * random frozen encoder loses which shape is where, and the captions then name absent shapes.
  */
 const DEMO_PRETRAIN_EPOCHS = 4;
+/** The decoder's Adam learning rate in the demo. */
+const DEMO_LEARNING_RATE = 0.01;
 /** small-resnet's first-stage filters: half the default, so that pretraining fits in the demo's time. */
 const DEMO_ENCODER_WIDTH = 16;
 
@@ -78,7 +80,9 @@ export function registerDemoCommand(program: Command): void {
           preprocess,
           model: { encoder },
           vocabulary: { minCount: 1, maxLength: 16 },
-          ...(opts.epochs ? { training: { epochs: opts.epochs } } : {}),
+          // 5x the default rate: with a pretrained encoder the decoder's three epochs are what limits
+          // grounding, and at 0.002 it is far from converged (packages/model/README.md, "Grounding").
+          training: { learningRate: DEMO_LEARNING_RATE, ...(opts.epochs ? { epochs: opts.epochs } : {}) },
         };
         /** Pretrains the encoder on the training split (never val/test) and names it as the run's weights. */
         async function pretrainedWeights(): Promise<{ weights?: string }> {

@@ -1,0 +1,49 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliJson } from './testing/cli';
+
+interface DemoJson {
+  runId: string;
+  status: string;
+  trained: { Bleu_4: number; CIDEr: number; grounding: { objectsRight: number } | null };
+  constantCaption: { caption: string; grounding: unknown };
+}
+
+describe('captioner demo (small)', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-demo-'));
+    env = { CAPTIONER_HOME: home, REDIS_URL: '', DATABASE_URL: '', CAPTIONER_LOG_LEVEL: 'warn' };
+  });
+  afterAll(async () => {
+    await fs.rm(home, { recursive: true, force: true });
+  });
+
+  it('pretrains the encoder on the training split, runs with it and prints the grounding', async () => {
+    const demo = await runCliJson<DemoJson>(
+      ['demo', '--images', '80', '--epochs', '1', '--pretrain-epochs', '1'],
+      env,
+    );
+    expect(demo.status).toBe('succeeded');
+    expect(demo.trained.grounding).not.toBeNull();
+    expect(demo.constantCaption.grounding).not.toBeNull();
+
+    const run = await runCliJson<{ config: { model: { encoder: { width: number; weights?: string } } } }>(
+      ['run', 'show', demo.runId],
+      env,
+    );
+    const encoder = run.config.model.encoder;
+    expect(encoder.width).toBe(16);
+    expect(encoder.weights).toBeDefined();
+    // The pretrained encoder the run extracted with, saved at the demo's width (16, 32, 64 filters).
+    const saved = JSON.parse(await fs.readFile(path.join(encoder.weights!, 'encoder.json'), 'utf8')) as {
+      config: { width: number };
+      gridChannels: number;
+    };
+    expect(saved).toMatchObject({ config: { width: 16 }, gridChannels: 64 });
+  }, 300_000);
+});
