@@ -92,6 +92,12 @@ describe('a 4-configuration sweep on two worker processes (real Redis, PostgreSQ
         sweep.runs.map((r) => r.status),
         workers[0].output().slice(-2000),
       ).toEqual(Array(4).fill('succeeded'));
+      // The last run's end finished the sweep (written just after that run's status: read again briefly).
+      for (let i = 0; i < 10 && sweep.status !== 'finished'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        sweep = await runCliJson<SweepJson>(['sweep', 'show', started.sweepId, '--json'], env);
+      }
+      expect(sweep.status).toBe('finished');
       expect(sweep.runs.map((r) => r.rank)).toEqual([1, 2, 3, 4]);
       const scores = sweep.runs.map((r) => r.score!);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);

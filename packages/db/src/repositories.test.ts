@@ -5,6 +5,7 @@ import {
   completeEvaluation,
   createEvaluation,
   createRun,
+  createSweep,
   createScratchDatabase,
   createStageRuns,
   findCheckpoint,
@@ -12,7 +13,10 @@ import {
   getDataset,
   getEvaluationExtremes,
   getRunDetails,
+  getSweep,
   listRuns,
+  markRunResumable,
+  setSweepStatus,
   openDatabase,
   recordCheckpoint,
   recordMetric,
@@ -52,6 +56,43 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
     expect(onDisk.slice(0, 2)).toEqual(['0001_init', '0002_evaluation_is_final']);
     expect(rows.map((r) => r.name)).toEqual(onDisk);
     await again.close();
+  });
+
+  it('finishes a sweep when its last run finishes, runs it again when a run is resumed, never un-cancels it', async () => {
+    const dataset = await upsertDataset(db.client, {
+      name: 'sweep-data',
+      format: 'manifest',
+      sourcePath: '/s',
+      manifestPath: '/s/manifest.json',
+      itemCount: 1,
+      captionCount: 5,
+      splits: { train: 1, val: 0, test: 0 },
+      report: { problems: [] },
+      problemCount: 0,
+    });
+    const sweep = await createSweep(db.client, {
+      datasetId: dataset.id,
+      spec: {},
+      metric: 'CIDEr',
+      prune: 'none',
+    });
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        createRun(db.client, { datasetId: dataset.id, config: {}, executor: 'local', sweepId: sweep.id }),
+      ),
+    );
+    const status = async () => (await getSweep(db.client, sweep.id)).status;
+    await setRunStatus(db.client, a.id, 'running');
+    await setRunStatus(db.client, a.id, 'succeeded');
+    expect(await status()).toBe('running');
+    await setRunStatus(db.client, b.id, 'running');
+    await setRunStatus(db.client, b.id, 'failed', 'boom');
+    expect(await status()).toBe('finished');
+    await markRunResumable(db.client, b.id);
+    expect(await status()).toBe('running');
+    await setSweepStatus(db.client, sweep.id, 'cancelled');
+    await setRunStatus(db.client, b.id, 'cancelled');
+    expect(await status()).toBe('cancelled');
   });
 
   it('records a run with stages, checkpoints, metrics and an evaluation', async () => {

@@ -9,6 +9,7 @@ import {
 } from '../state-machines';
 import type { RunStatus } from '../state-machines';
 import { inPipelineOrder } from './stages';
+import { settleSweepOfRun } from './sweeps';
 import { readRunConfig, toJsonColumn } from '../json-columns';
 
 export async function createRun(
@@ -99,6 +100,7 @@ export async function setRunStatus(
   );
   if (status === 'running')
     await db.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: now } });
+  await settleSweepOfRun(db, runId);
 }
 
 export async function setRunBackend(db: DbClient, runId: string, backend: string) {

@@ -1,6 +1,7 @@
 import { NotFoundError } from '@captioner/core';
 import type { DbClient } from '../client';
 import { newId } from '../ids';
+import { FINISHED_RUN_STATUSES } from '../state-machines';
 import { toJsonColumn } from '../json-columns';
 
 export type SweepStatus = 'running' | 'cancelled' | 'finished';
@@ -33,6 +34,22 @@ export async function listSweeps(db: DbClient, limit = 50) {
 
 export async function setSweepStatus(db: DbClient, sweepId: string, status: SweepStatus) {
   return db.sweep.update({ where: { id: sweepId }, data: { status } });
+}
+
+/**
+ * Keeps the sweep of a run in step with its runs after the run's status changed: a running sweep is
+ * finished once none of its runs can still change (each succeeded, failed or was cancelled), and a
+ * finished one runs again when one of its runs is resumed. A cancelled sweep stays cancelled.
+ */
+export async function settleSweepOfRun(db: DbClient, runId: string): Promise<void> {
+  const run = await db.run.findUnique({ where: { id: runId }, select: { sweepId: true } });
+  if (!run?.sweepId) return;
+  const open = await db.run.count({
+    where: { sweepId: run.sweepId, status: { notIn: [...FINISHED_RUN_STATUSES] } },
+  });
+  const [from, to]: [SweepStatus, SweepStatus] =
+    open === 0 ? ['running', 'finished'] : ['finished', 'running'];
+  await db.sweep.updateMany({ where: { id: run.sweepId, status: from }, data: { status: to } });
 }
 
 /** A sweep's runs with their final evaluations (what `sweep show` ranks). */
