@@ -51,7 +51,6 @@ export {
 export type { VocabularyOptions, VocabularyJson } from './vocabulary';
 export { sceneSchema, sceneObjectSchema, relationHolds, RELATIONS } from './shapes/scene-record';
 export { COLOR_NAMES, GRID as SCENE_GRID, SHAPE_KINDS, SHAPE_SIZES, randomScene } from './shapes/scene';
-export type { Shape } from './shapes/scene';
 export { rasterize as rasterizeShapes } from './shapes/raster';
 export { sceneOf } from './shapes/scene-record';
 export type { Scene, SceneObject, Relation } from './shapes/scene-record';

@@ -1,4 +1,4 @@
-import { imagePath, splitItems } from '@captioner/dataset';
+import { imagePath, normalizeImages, splitItems } from '@captioner/dataset';
 import type { DatasetManifest, Scene } from '@captioner/dataset';
 import { initBackend, saveEncoder } from '@captioner/model';
 import type { EncoderConfig } from '@captioner/model';
@@ -39,14 +39,10 @@ export async function pretrainShapesEncoder(
       throw new InvalidInputError(`encoder pretraining: manifest item ${item.id} has no scene`);
     return item.scene;
   });
-  const images = new Float32Array(items.length * S * S * 3);
-  for (let i = 0; i < items.length; i++) {
-    const pixels = await prepareImage(imagePath(options.manifest, items[i]), settings);
-    for (let k = 0; k < pixels.length; k++) {
-      const c = k % 3;
-      images[i * S * S * 3 + k] = (pixels[k] / 255 - settings.mean[c]) / settings.std[c];
-    }
-  }
+  const pixels = new Uint8Array(items.length * S * S * 3);
+  for (let i = 0; i < items.length; i++)
+    pixels.set(await prepareImage(imagePath(options.manifest, items[i]), settings), i * S * S * 3);
+  const images = normalizeImages(pixels, settings.mean, settings.std);
   await initBackend(options.backend);
   const result = await pretrainEncoder({
     config: options.encoder,
