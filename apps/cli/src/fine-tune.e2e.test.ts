@@ -7,20 +7,27 @@ import { listRunLogs, openDatabase } from '@captioner/db';
 import { initBackend, loadEncoder, loadModelBundle, readCheckpointDir } from '@captioner/model';
 import { TINY_RUN_CONFIG, runCliJson, synthShapesDataset } from './testing/cli';
 
-/** The tiny run, with the encoder's last residual block trained end to end (fast enough to see it move). */
+/**
+ * The tiny run, with the encoder's last residual block trained end to end (fast enough to see it move),
+ * through cross-entropy and a short self-critical phase.
+ */
 const FINE_TUNE_CONFIG = {
   ...TINY_RUN_CONFIG,
   model: {
     ...TINY_RUN_CONFIG.model,
     encoder: { imageSize: 32, trainable: true, trainableBlocks: 1 },
   },
-  training: { ...TINY_RUN_CONFIG.training, encoderLearningRate: 0.001 },
+  training: {
+    ...TINY_RUN_CONFIG.training,
+    encoderLearningRate: 0.001,
+    selfCritical: { epochs: 1, samples: 2, batchSize: 8, learningRate: 0.001, imagesPerEpoch: 24 },
+  },
 };
 
 interface RunJson {
   id: string;
   status: string;
-  checkpoints: Array<{ isBest: boolean; path: string }>;
+  checkpoints: Array<{ isBest: boolean; path: string; step: number }>;
   evaluations: Array<{ id: string; status: string; imageCount: number }>;
 }
 
@@ -66,6 +73,19 @@ describe('a run with encoder.trainable (local executor)', () => {
     });
     initial.dispose();
     expect(moved.length).toBeGreaterThan(0);
+
+    // The self-critical phase trained the encoder too: its checkpoint carries the block, changed again.
+    const selfCritical = run.checkpoints.find((c) => c.path.includes(`${path.sep}self-critical${path.sep}`));
+    expect(selfCritical).toBeDefined();
+    const scstTensors = (await readCheckpointDir(selfCritical!.path)).tensors;
+    const crossEntropyEnd = run.checkpoints
+      .filter((c) => !c.path.includes('self-critical'))
+      .sort((a, b) => b.step - a.step)[0];
+    const xeTensors = (await readCheckpointDir(crossEntropyEnd.path)).tensors;
+    expect(Object.keys(scstTensors).filter((n) => n.startsWith('encoder/'))).toEqual(encoderWeights);
+    expect(encoderWeights.some((n) => scstTensors[n].data.some((v, i) => v !== xeTensors[n].data[i]))).toBe(
+      true,
+    );
 
     // The pipeline's evaluation, `caption --run` and the exported bundle all caption the test images with
     // the fine-tuned encoder, so they agree image by image.

@@ -69,6 +69,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
   const trainIds = new Set(splitItems(manifest, 'train').map((i) => i.id));
   const valIds = new Set(splitItems(manifest, 'val').map((i) => i.id));
   const captionsById = new Map(manifest.items.map((item) => [item.id, item.captions]));
+  const scenesById = new Map(manifest.items.map((item) => [item.id, item.scene]));
   const references = (id: string) => (captionsById.get(id) ?? []).map(ptbTokenizeToString);
 
   const backend = await initBackend(ctx.config.backend);
@@ -103,6 +104,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
             views: featureViewCount(runConfigSection(runConfig, 'preprocess').augment, false),
           }),
           fineTune: undefined,
+          trainIds: undefined,
         };
   const { data, fineTune } = prepared;
   try {
@@ -137,7 +139,12 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
     // Self-critical training continues from the best cross-entropy checkpoint (it is idempotent to
     // resume: a finished cross-entropy phase returns at once from its last checkpoint).
     if (trainingConfig.selfCritical)
-      await trainSelfCritical({ ...options, data: inMemory(data), crossEntropy });
+      await trainSelfCritical({
+        ...options,
+        data: inMemory(data),
+        crossEntropy,
+        trainScenes: prepared.trainIds?.map((id) => scenesById.get(id)),
+      });
   } finally {
     fineTune?.encoder.dispose();
   }
@@ -160,7 +167,7 @@ async function inMemoryData(
   fineTuning: boolean,
   augment: FineTuneAugment | undefined,
   views: number,
-): Promise<{ data: InMemoryTrainingData; fineTune: FineTuneInput | undefined }> {
+): Promise<{ data: InMemoryTrainingData; fineTune: FineTuneInput | undefined; trainIds: string[] }> {
   const trainFeatures = await readFeatureSet(shardFiles, splits.trainIds);
   const valFeatures = await readFeatureSet(shardFiles, splits.valIds);
   if (trainFeatures.ids.length === 0)
@@ -189,6 +196,7 @@ async function inMemoryData(
     : undefined;
   return {
     fineTune,
+    trainIds: trainFeatures.ids,
     data: {
       vocabSize: vocabulary.size,
       train: {

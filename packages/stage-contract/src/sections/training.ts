@@ -55,8 +55,14 @@ export const selfCriticalSchema = z
      * Luo 2020); `greedy`: the reward of the greedy caption (Rennie et al.). @defaultValue 'mean'
      */
     baseline: z.enum(['greedy', 'mean']).default('mean'),
-    /** The reward metric. @defaultValue 'CIDEr' */
-    reward: z.enum(['CIDEr']).default('CIDEr'),
+    /**
+     * The reward: `CIDEr` (CIDEr-D against the training references), or `CIDEr+grounding`, which adds
+     * `groundingWeight` × how true the caption is to the image's scene (data sets with scenes only: shapes;
+     * see packages/training/README.md for the formula). @defaultValue 'CIDEr'
+     */
+    reward: z.enum(['CIDEr', 'CIDEr+grounding']).default('CIDEr'),
+    /** With `reward: 'CIDEr+grounding'`: the weight of the grounding term. @defaultValue 1 */
+    groundingWeight: z.number().nonnegative().default(1),
     /** Adam step size of this phase (constant). @defaultValue 0.0001 */
     learningRate: z.number().positive().default(0.0001),
     /** Images per step (each sampled `samples` times). @defaultValue 16 */

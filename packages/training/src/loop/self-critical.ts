@@ -8,19 +8,23 @@ import {
   PAD_ID,
   START_ID,
   SeededRandom,
+  applyEncoderWeights,
   decoderFromArrays,
   decoderToArrays,
   deriveSeed,
+  encodeImages,
+  encoderTrainableVariables,
   readCheckpointDir,
   sampleCaptions,
   writeCheckpointDir,
 } from '@captioner/model';
-import type { CaptionBatch, DecoderParams, DecoderSpec, FeatureNorm } from '@captioner/model';
-import { CiderDReward } from '@captioner/metrics';
+import type { CaptionBatch, DecoderParams, DecoderSpec, FeatureNorm, NamedArrays } from '@captioner/model';
+import type { Scene } from '@captioner/dataset';
 import type { SelfCriticalConfig } from '@captioner/stage-contract';
 import { Adam } from './adam';
 import { trainStep } from './train-step';
 import { epochOrder } from './batches';
+import { fineTunedValSplit, variablesToArrays } from './fine-tune';
 import {
   checkpointDirName,
   listCheckpoints,
@@ -28,9 +32,12 @@ import {
   removePartialCheckpoints,
 } from './checkpoint-store';
 import { parseSavedLoopState } from './loop-state';
+import { selfCriticalReward } from './scst-reward';
+import type { CaptionReward } from './scst-reward';
 import type { LoopState } from './loop-state';
 import type {
   CheckpointInfo,
+  FineTuneInput,
   InMemoryTrainingData,
   TrainCaptionerOptions,
   TrainCaptionerResult,
@@ -46,6 +53,8 @@ export interface SelfCriticalOptions extends TrainCaptionerOptions {
   data: InMemoryTrainingData;
   /** What the cross-entropy phase ended with: its best checkpoint is where this phase starts. */
   crossEntropy: TrainCaptionerResult;
+  /** Each training image's scene, by row (shapes data sets): what `reward: 'CIDEr+grounding'` checks against. */
+  trainScenes?: ReadonlyArray<Scene | undefined>;
 }
 
 /** The training references of each image, as word lists (the reward's corpus). */
@@ -66,12 +75,14 @@ interface Session {
   dir: string;
   params: DecoderParams;
   norm: FeatureNorm;
+  /** The fine-tuned encoder's trainable variables (`encoder/*`); none with frozen features. */
+  encoderVariables: Record<string, tf.Variable>;
   adam: Adam;
   math: DecoderMath;
   liveModel: CaptionModel;
   loop: LoopState;
   last: CheckpointInfo | null;
-  reward: CiderDReward;
+  reward: CaptionReward;
   /** Optimizer steps of the cross-entropy phase: this phase's step s is the run's step offset + s. */
   offset: number;
   perEpoch: number;
@@ -81,7 +92,7 @@ interface Session {
 /**
  * Self-critical sequence training from the best cross-entropy checkpoint: per step, `samples` captions
  * per image drawn from the model, rewarded with CIDEr-D against the training references (document
- * frequencies of the training split), minus a baseline (the mean of the image's other samples, or the
+ * frequencies of the training split; plus grounding against the scenes with `CIDEr+grounding`), minus a baseline (the mean of the image's other samples, or the
  * greedy caption's reward), weight the samples' log-likelihood (REINFORCE). Validation, best-checkpoint
  * selection, early stopping, checkpoints and bit-identical resume work as in the cross-entropy phase;
  * the best checkpoint stays the cross-entropy one unless this phase beats its validation score.
@@ -89,8 +100,6 @@ interface Session {
 export async function trainSelfCritical(options: SelfCriticalOptions): Promise<TrainCaptionerResult> {
   const config = options.trainingConfig.selfCritical;
   if (!config) throw new ConfigError('training.selfCritical is not set');
-  if (options.fineTune)
-    throw new ConfigError('training.selfCritical: not supported with model.encoder.trainable (yet)');
   const start = options.crossEntropy.best;
   if (!start) throw new ConfigError('training.selfCritical: the cross-entropy phase has no best checkpoint');
   const dir = path.join(options.checkpointsDir, SELF_CRITICAL_DIR);
@@ -143,6 +152,11 @@ async function initOrResume(
     vocabSize: data.vocabSize,
   };
   const offset = crossEntropy.steps;
+  const encoderVariables = options.fineTune ? encoderTrainableVariables(options.fineTune.encoder) : {};
+  // The encoder object holds what the cross-entropy phase (or a crash) left; the checkpoint says what it is.
+  const restoreEncoder = (tensors: NamedArrays) => {
+    if (options.fineTune) applyEncoderWeights(options.fineTune.encoder, tensors);
+  };
   const existing = await listCheckpoints(dir);
   let params: DecoderParams;
   let norm: FeatureNorm;
@@ -160,7 +174,8 @@ async function initOrResume(
       epochsWithoutImprovement: saved.epochsWithoutImprovement,
     };
     ({ params, norm } = decoderFromArrays(spec, tensors, newest));
-    adam = new Adam({ ...params });
+    restoreEncoder(tensors);
+    adam = new Adam({ ...params, ...encoderVariables });
     adam.restore(tensors, meta.step - offset, newest);
     last = {
       step: meta.step,
@@ -174,7 +189,8 @@ async function initOrResume(
     const best = crossEntropy.best!;
     const { tensors } = await readCheckpointDir(best.dir);
     ({ params, norm } = decoderFromArrays(spec, tensors, best.dir));
-    adam = new Adam({ ...params });
+    restoreEncoder(tensors);
+    adam = new Adam({ ...params, ...encoderVariables });
     loop = {
       cursor: { epoch: 0, batch: 0 },
       rng: { kind: 'counter', seed: trainingConfig.seed },
@@ -196,12 +212,13 @@ async function initOrResume(
     dir,
     params,
     norm,
+    encoderVariables,
     adam,
     math: new DecoderMath(spec, params, norm),
     liveModel: new CaptionModel(modelConfig, data.featureShape, data.vocabSize, params, norm, false),
     loop,
     last,
-    reward: new CiderDReward(trainReferences(data.train, data.decodeTokens)),
+    reward: selfCriticalReward(config, trainReferences(data.train, data.decodeTokens), options.trainScenes),
     offset,
     perEpoch: Math.ceil(imagesPerEpoch / config.batchSize),
     imagesPerEpoch,
@@ -219,13 +236,64 @@ function imageFeatures(train: TrainSplit, rows: Int32Array, P: number, gridSize:
   return { pooled, grid, count: rows.length };
 }
 
+/** The pixels of some training images (fine-tuning), row-major. */
+function imagePixels(fineTune: FineTuneInput, rows: Int32Array): Float32Array {
+  const S = fineTune.encoder.config.imageSize;
+  const pixels = S * S * 3;
+  const out = new Float32Array(rows.length * pixels);
+  rows.forEach((image, b) =>
+    out.set(fineTune.trainImages.subarray(image * pixels, (image + 1) * pixels), b * pixels),
+  );
+  return out;
+}
+
+/**
+ * The features of a step's images as the model sees them now: pre-extracted, or (fine-tuning) from the
+ * encoder as it stands (no augmentation: the samples are scored on the images as they are).
+ */
+async function stepFeatures(s: Session, rows: Int32Array) {
+  const { data, fineTune } = s.options;
+  const { pooledSize: P, gridPositions: G, gridChannels: C } = data.featureShape;
+  const withGrid = s.options.modelConfig.decoder.attention;
+  if (!fineTune) return imageFeatures(data.train, rows, P, G * C, withGrid);
+  const encoded = await encodeImages(fineTune.encoder, imagePixels(fineTune, rows), rows.length);
+  return { pooled: encoded.pooled, grid: withGrid ? encoded.grid : undefined, count: rows.length };
+}
+
+/**
+ * Fine-tuning: the features of the step's images computed inside the gradient scope (so the encoder's last
+ * blocks learn from the reward too), each image's row repeated for its `S` samples.
+ */
+function sampleFeatureTensors(
+  fineTune: FineTuneInput,
+  rows: Int32Array,
+  S: number,
+  shape: { gridPositions: number; gridChannels: number },
+) {
+  const size = fineTune.encoder.config.imageSize;
+  const pixels = imagePixels(fineTune, rows);
+  const repeat = Int32Array.from({ length: rows.length * S }, (_, r) => Math.floor(r / S));
+  return () => {
+    const map = fineTune.encoder.apply(tf.tensor4d(pixels, [rows.length, size, size, 3]));
+    const index = tf.tensor1d(repeat, 'int32');
+    return {
+      pooled: tf.gather(tf.mean(map, [1, 2]) as tf.Tensor2D, index),
+      grid: tf.gather(
+        tf.reshape(map, [rows.length, shape.gridPositions * shape.gridChannels]) as tf.Tensor2D,
+        index,
+      ),
+    };
+  };
+}
+
 async function runEpoch(s: Session, epoch: number): Promise<void> {
   const { options, config, loop, adam } = s;
   const { data, trainingConfig } = options;
   const { pooledSize: P, gridPositions: G, gridChannels: C } = data.featureShape;
-  const withGrid = options.modelConfig.decoder.attention;
   const maxLength = options.modelConfig.decoder.maxLength;
   const S = config.samples;
+  const encoderLearningRate =
+    (config.learningRate * trainingConfig.encoderLearningRate) / trainingConfig.learningRate;
   const order = epochOrder(deriveSeed(trainingConfig.seed, 0x5c57), epoch, data.train.images).subarray(
     0,
     s.imagesPerEpoch,
@@ -235,7 +303,7 @@ async function runEpoch(s: Session, epoch: number): Promise<void> {
       loop.cursor.batch * config.batchSize,
       (loop.cursor.batch + 1) * config.batchSize,
     );
-    const features = imageFeatures(data.train, rows, P, G * C, withGrid);
+    const features = await stepFeatures(s, rows);
     const uniform = new SeededRandom(deriveSeed(trainingConfig.seed, 0x5ca1, adam.step)).next;
     const sampled = await sampleCaptions(s.math, features, S, maxLength, uniform);
     const words = (ids: number[]) =>
@@ -260,14 +328,23 @@ async function runEpoch(s: Session, epoch: number): Promise<void> {
     }
     const batch = sampledBatch(sampled, features, S, maxLength, P, G * C);
     batch.captionWeights = Float32Array.from(rewards, (r, i) => r - baselines[i]);
-    const loss = trainStep(s.math, adam, batch, {
-      seed: deriveSeed(trainingConfig.seed, 0x5c5e, adam.step),
-      learningRate: config.learningRate,
-      gradClipNorm: trainingConfig.gradClipNorm,
-      samplingProbability: 0,
-      attentionRegularization: 0,
-      training: false,
-    });
+    const loss = trainStep(
+      s.math,
+      adam,
+      batch,
+      {
+        seed: deriveSeed(trainingConfig.seed, 0x5c5e, adam.step),
+        learningRate: config.learningRate,
+        gradClipNorm: trainingConfig.gradClipNorm,
+        samplingProbability: 0,
+        attentionRegularization: 0,
+        training: false,
+        // The encoder's rate keeps its cross-entropy ratio to the decoder's.
+        learningRateOf: (name) => (name.startsWith('encoder/') ? encoderLearningRate : undefined),
+      },
+      { ...s.params, ...s.encoderVariables },
+      options.fineTune && sampleFeatureTensors(options.fineTune, rows, S, data.featureShape),
+    );
     const lossValue = (await loss.data())[0];
     loss.dispose();
     if (!Number.isFinite(lossValue))
@@ -328,9 +405,13 @@ function sampledBatch(
 async function endEpoch(s: Session, epoch: number): Promise<void> {
   const { options, loop } = s;
   const validation = options.trainingConfig.validation;
+  // Fine-tuning: validation features from the encoder as it stands now.
+  const val = options.fineTune
+    ? await fineTunedValSplit(options.fineTune, options.data.val, validation.maxImages)
+    : options.data.val;
   const { score, samples } = await validationScore(
     s.liveModel,
-    options.data.val,
+    val,
     validation,
     options.data.decodeTokens,
     options.scoreCaptions,
@@ -375,7 +456,7 @@ async function saveCheckpoint(
       epoch,
       training: { ...loop, kind, valScore, phase: 'self-critical' } as Record<string, unknown>,
     },
-    { ...decoderToArrays(s.params, s.norm), ...adam.toArrays() },
+    { ...decoderToArrays(s.params, s.norm), ...variablesToArrays(s.encoderVariables), ...adam.toArrays() },
   );
   const info: CheckpointInfo = {
     step,

@@ -1,10 +1,11 @@
 /**
- * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1> [scst|stream]`.
+ * A real training process for the resume test: `tsx train-process.ts <checkpointsDir> <resume:0|1> [mode]`.
  * `scst`: a self-critical phase follows the cross-entropy one. `stream`: the toy features are written to
  * float16 feature shards next to the checkpoints and streamed from them (small shards and shuffle buffer,
  * so an epoch crosses many shards). Prints `checkpoint <step>` after each checkpoint so the test can kill
  * it at a known point. `finetune-aug`: the encoder's last block trains too, from images augmented per batch
- * (crop, flip with mirrored captions, colour jitter).
+ * (crop, flip with mirrored captions, colour jitter). `scst-finetune`: `scst` with that encoder training
+ * through both phases.
  */
 import fs from 'node:fs/promises';
 import { initBackend, modelConfigSchema } from '@captioner/model';
@@ -23,7 +24,11 @@ async function mkdirp(dir: string): Promise<string> {
 const [checkpointsDir, resume, mode] = process.argv.slice(2);
 await initBackend('wasm');
 const toy = toyCaptionData({ images: 60, valImages: 10, seed: 3 });
-const tuned = mode === 'finetune-aug' ? await toyFineTuneData(fineTuneModelConfig(), 60, 10) : undefined;
+const scst = mode === 'scst' || mode === 'scst-finetune';
+const tuned =
+  mode === 'finetune-aug' || mode === 'scst-finetune'
+    ? await toyFineTuneData(fineTuneModelConfig(), 60, 10)
+    : undefined;
 const data = tuned
   ? tuned.data
   : mode === 'stream'
@@ -38,15 +43,13 @@ const options = {
   fineTune: tuned?.fineTune,
   trainingConfig: trainingConfigSchema.parse({
     // One cross-entropy epoch before a self-critical phase: that phase is what its test resumes.
-    epochs: mode === 'scst' ? 1 : 3,
+    epochs: scst ? 1 : 3,
     batchSize: 10,
     learningRate: 0.01,
     checkpointEverySteps: 3,
     keepLastCheckpoints: 2,
     scheduledSampling: { enabled: true, startEpoch: 1 },
-    ...(mode === 'scst'
-      ? { selfCritical: { epochs: 2, samples: 3, batchSize: 10, learningRate: 0.001 } }
-      : {}),
+    ...(scst ? { selfCritical: { epochs: 2, samples: 3, batchSize: 10, learningRate: 0.001 } } : {}),
   }),
   data,
   checkpointsDir,
@@ -57,8 +60,9 @@ const options = {
   },
 };
 const crossEntropy = await trainCaptioner(options);
-const result =
-  mode === 'scst' ? await trainSelfCritical({ ...options, data: toy, crossEntropy }) : crossEntropy;
+const result = scst
+  ? await trainSelfCritical({ ...options, data: tuned ? tuned.data : toy, crossEntropy })
+  : crossEntropy;
 process.stdout.write(`done ${result.steps} ${result.last.dir}\n`);
 
 function fineTuneModelConfig() {

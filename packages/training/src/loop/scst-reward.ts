@@ -1,0 +1,51 @@
+import { ConfigError } from '@captioner/core';
+import { groundCaption } from '@captioner/dataset';
+import type { Scene } from '@captioner/dataset';
+import { CiderDReward } from '@captioner/metrics';
+import type { SelfCriticalConfig } from '@captioner/stage-contract';
+
+/** The reward of one sampled caption (tokenized words) of training image `image` (its row). */
+export interface CaptionReward {
+  score(image: number, words: readonly string[]): number;
+}
+
+/**
+ * How true a caption is to its scene, per object of the scene: each object, relation or count stated
+ * right +1, each stated wrong −2 (a wrong statement costs more than a right one earns, so naming fewer
+ * things beats guessing). A caption that names every object of the scene right and nothing else scores 1.
+ */
+export function groundingScore(words: readonly string[], scene: Scene): number {
+  const g = groundCaption(words.join(' '), scene);
+  const right = g.objectsRight + g.relationsRight + g.countsRight;
+  const wrong =
+    g.objectsNamed -
+    g.objectsRight +
+    (g.relationsStated - g.relationsRight) +
+    (g.countsStated - g.countsRight);
+  return (right - 2 * wrong) / scene.objects.length;
+}
+
+/**
+ * The self-critical reward of `config`: CIDEr-D against each training image's references (document
+ * frequencies of the training split) and, with `CIDEr+grounding`, plus `groundingWeight` ×
+ * `groundingScore` against the image's scene — which every training image must then have.
+ */
+export function selfCriticalReward(
+  config: Pick<SelfCriticalConfig, 'reward' | 'groundingWeight'>,
+  references: ReadonlyArray<ReadonlyArray<readonly string[]>>,
+  scenes: ReadonlyArray<Scene | undefined> | undefined,
+): CaptionReward {
+  const cider = new CiderDReward(references);
+  if (config.reward === 'CIDEr') return cider;
+  const missing = scenes ? scenes.findIndex((s) => s === undefined) : 0;
+  if (!scenes || scenes.length !== references.length || missing >= 0)
+    throw new ConfigError(
+      `training.selfCritical.reward: 'CIDEr+grounding' needs a scene for every training image (a shapes data set); ${
+        scenes ? `training image ${missing} has none` : 'this data set has none'
+      }`,
+    );
+  return {
+    score: (image, words) =>
+      cider.score(image, words) + config.groundingWeight * groundingScore(words, scenes[image]!),
+  };
+}
