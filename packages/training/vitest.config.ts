@@ -1,3 +1,3 @@
-import { sharedTestConfig } from '../../vitest.shared.ts';
+import { servicesTestConfig } from '../../vitest.shared.ts';
 
-export default sharedTestConfig;
+export default servicesTestConfig;

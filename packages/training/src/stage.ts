@@ -120,6 +120,7 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
       },
       onMetric: (metric) => recordMetric(ctx.db, { runId: run.id, ...metric }).then(() => {}),
       shouldPrune: await medianPruner(ctx.db, run, trainingConfig.validation.metric),
+      prunedAtEpoch: run.prunedAtEpoch ?? undefined,
       onCheckpoint: (checkpoint) =>
         recordCheckpoint(ctx.db, {
           runId: run.id,
@@ -138,7 +139,8 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
     const crossEntropy = await trainCaptioner(options);
     // Self-critical training continues from the best cross-entropy checkpoint (it is idempotent to
     // resume: a finished cross-entropy phase returns at once from its last checkpoint).
-    if (trainingConfig.selfCritical)
+    // A run its sweep pruned spends nothing more on training.
+    if (trainingConfig.selfCritical && crossEntropy.stoppedBy !== 'pruned')
       await trainSelfCritical({
         ...options,
         data: inMemory(data),

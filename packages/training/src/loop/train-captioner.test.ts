@@ -147,12 +147,15 @@ describe('trainCaptioner', () => {
   it('stops as pruned when shouldPrune says so after an epoch, with that epoch checkpointed', async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-pruned-'));
     const asked: Array<[number, number]> = [];
-    const result = await trainCaptioner({
+    const options = {
       modelConfig: model({ attention: false }),
       trainingConfig: trainingConfigSchema.parse({ epochs: 4, batchSize: 10 }),
       data: toyCaptionData({ images: 20, valImages: 4, seed: 2 }),
       checkpointsDir: root,
       scoreCaptions: () => ({ corpus: { CIDEr: 0.25 } }),
+    };
+    const result = await trainCaptioner({
+      ...options,
       shouldPrune: async (epoch, valScore) => {
         asked.push([epoch, valScore]);
         return epoch === 2;
@@ -165,6 +168,16 @@ describe('trainCaptioner', () => {
       [1, 0.25],
       [2, 0.25],
     ]);
+    // Resumed (say, after a crash before its evaluation), a pruned run does not train past its epoch.
+    const resumed = await trainCaptioner({
+      ...options,
+      resume: true,
+      prunedAtEpoch: 2,
+      shouldPrune: () => Promise.reject(new Error('not asked: no epoch is trained')),
+    });
+    expect(resumed.stoppedBy).toBe('pruned');
+    expect(resumed.steps).toBe(result.steps);
+    expect(resumed.last.dir).toBe(result.last.dir);
   });
 
   it('rejects data that does not fit the model with a clear error', async () => {

@@ -128,7 +128,12 @@ export async function trainCaptioner(options: TrainCaptionerOptions): Promise<Tr
   await removePartialCheckpoints(options.checkpointsDir);
   const session = await initOrResume(options, source);
   // A run that had already stopped early stays stopped when resumed with the same patience.
-  let stoppedBy: TrainCaptionerResult['stoppedBy'] = patienceExhausted(session) ? 'early-stopping' : 'epochs';
+  // A run that had been pruned stays pruned.
+  let stoppedBy: TrainCaptionerResult['stoppedBy'] = patienceExhausted(session)
+    ? 'early-stopping'
+    : options.prunedAtEpoch !== undefined && session.loop.cursor.epoch >= options.prunedAtEpoch
+      ? 'pruned'
+      : 'epochs';
   try {
     while (stoppedBy === 'epochs' && session.loop.cursor.epoch < session.config.epochs) {
       const epoch = session.loop.cursor.epoch;

@@ -104,6 +104,11 @@ export interface TrainCaptionerOptions {
    * training there, as `stoppedBy: 'pruned'`. A sweep's median pruning answers it (training stage).
    */
   shouldPrune?: (epoch: number, valScore: number) => Promise<boolean>;
+  /**
+   * The epoch after which a sweep already pruned this run (the run's `prunedAtEpoch`): a resumed run
+   * (say, after a crash before its evaluation) stops there again as `pruned` instead of training on.
+   */
+  prunedAtEpoch?: number;
   onCheckpoint?: (c: CheckpointInfo) => void | Promise<void>;
   /** Called before a pruned checkpoint directory is deleted (record it pruned first: see pruneCheckpoints). */
   onCheckpointPruned?: (dir: string) => void | Promise<void>;
