@@ -63,6 +63,13 @@ export const selfCriticalSchema = z
     reward: z.enum(['CIDEr', 'CIDEr+grounding']).default('CIDEr'),
     /** With `reward: 'CIDEr+grounding'`: the weight of the grounding term. @defaultValue 1 */
     groundingWeight: z.number().nonnegative().default(1),
+    /**
+     * Weight of a teacher-forced cross-entropy term on one training caption per image and step, added to
+     * the policy-gradient loss (the "mixed objective" of Paulus et al. 2018): it keeps the phrasing of the
+     * training captions (their diversity) while the reward sharpens the model. 0: self-critical only.
+     * @defaultValue 0
+     */
+    crossEntropyWeight: z.number().nonnegative().default(0),
     /** Adam step size of this phase (constant). @defaultValue 0.0001 */
     learningRate: z.number().positive().default(0.0001),
     /** Images per step (each sampled `samples` times). @defaultValue 16 */

@@ -68,6 +68,12 @@ function trainReferences(train: TrainSplit, decodeTokens: (ids: number[]) => str
   return refs;
 }
 
+function captionsOfImage(train: TrainSplit): number[][] {
+  const out: number[][] = Array.from({ length: train.images }, () => []);
+  train.captionImage.forEach((image, c) => out[image].push(c));
+  return out;
+}
+
 /** Everything the phase works on, from init-or-resume to its last epoch. */
 interface Session {
   options: SelfCriticalOptions;
@@ -83,6 +89,8 @@ interface Session {
   loop: LoopState;
   last: CheckpointInfo | null;
   reward: CaptionReward;
+  /** Caption rows (of `data.train.captions`) of each training image. */
+  captionsOfImage: number[][];
   /** Optimizer steps of the cross-entropy phase: this phase's step s is the run's step offset + s. */
   offset: number;
   perEpoch: number;
@@ -218,6 +226,7 @@ async function initOrResume(
     liveModel: new CaptionModel(modelConfig, data.featureShape, data.vocabSize, params, norm, false),
     loop,
     last,
+    captionsOfImage: captionsOfImage(data.train),
     reward: selfCriticalReward(config, trainReferences(data.train, data.decodeTokens), options.trainScenes),
     offset,
     perEpoch: Math.ceil(imagesPerEpoch / config.batchSize),
@@ -262,20 +271,19 @@ async function stepFeatures(s: Session, rows: Int32Array) {
 
 /**
  * Fine-tuning: the features of the step's images computed inside the gradient scope (so the encoder's last
- * blocks learn from the reward too), each image's row repeated for its `S` samples.
+ * blocks learn from the reward too), batch row r getting those of the step's image `rowImage[r]`.
  */
-function sampleFeatureTensors(
+function rowFeatureTensors(
   fineTune: FineTuneInput,
   rows: Int32Array,
-  S: number,
+  rowImage: Int32Array,
   shape: { gridPositions: number; gridChannels: number },
 ) {
   const size = fineTune.encoder.config.imageSize;
   const pixels = imagePixels(fineTune, rows);
-  const repeat = Int32Array.from({ length: rows.length * S }, (_, r) => Math.floor(r / S));
   return () => {
     const map = fineTune.encoder.apply(tf.tensor4d(pixels, [rows.length, size, size, 3]));
-    const index = tf.tensor1d(repeat, 'int32');
+    const index = tf.tensor1d(rowImage, 'int32');
     return {
       pooled: tf.gather(tf.mean(map, [1, 2]) as tf.Tensor2D, index),
       grid: tf.gather(
@@ -326,8 +334,19 @@ async function runEpoch(s: Session, epoch: number): Promise<void> {
         for (let k = 0; k < S; k++) baselines[b * S + k] = (sum - rewards[b * S + k]) / (S - 1);
       }
     }
-    const batch = sampledBatch(sampled, features, S, maxLength, P, G * C);
-    batch.captionWeights = Float32Array.from(rewards, (r, i) => r - baselines[i]);
+    // Rows: each image's S samples, weighted by their advantage; with crossEntropyWeight, then one
+    // training caption per image, weighted by it (the mixed objective).
+    const references =
+      config.crossEntropyWeight > 0
+        ? referenceCaptions(s, rows, deriveSeed(trainingConfig.seed, 0x5cce, adam.step), maxLength)
+        : [];
+    const rowImage = Int32Array.from({ length: sampled.length + references.length }, (_, r) =>
+      r < sampled.length ? Math.floor(r / S) : r - sampled.length,
+    );
+    const batch = policyBatch([...sampled, ...references], rowImage, features, maxLength, P, G * C);
+    batch.captionWeights = Float32Array.from(rowImage, (_, r) =>
+      r < sampled.length ? rewards[r] - baselines[r] : config.crossEntropyWeight,
+    );
     const loss = trainStep(
       s.math,
       adam,
@@ -343,7 +362,7 @@ async function runEpoch(s: Session, epoch: number): Promise<void> {
         learningRateOf: (name) => (name.startsWith('encoder/') ? encoderLearningRate : undefined),
       },
       { ...s.params, ...s.encoderVariables },
-      options.fineTune && sampleFeatureTensors(options.fineTune, rows, S, data.featureShape),
+      options.fineTune && rowFeatureTensors(options.fineTune, rows, rowImage, data.featureShape),
     );
     const lossValue = (await loss.data())[0];
     loss.dispose();
@@ -377,11 +396,37 @@ async function runEpoch(s: Session, epoch: number): Promise<void> {
   }
 }
 
-/** The sampled captions as a teacher-forcing batch (`<start>` words `<end>` when finished, padded). */
-function sampledBatch(
+/**
+ * One training caption of each of the step's images, drawn with `seed`, as the tokens between `<start>`
+ * and `<end>` (cut at `maxLength`): the cross-entropy rows of the mixed objective.
+ */
+function referenceCaptions(
+  s: Session,
+  rows: Int32Array,
+  seed: number,
+  maxLength: number,
+): Array<{ tokens: number[]; finished: boolean }> {
+  const { captions, captionLength: T } = s.options.data.train;
+  const random = new SeededRandom(seed);
+  return Array.from(rows, (image) => {
+    const choices = s.captionsOfImage[image];
+    const c = choices[Math.floor(random.next() * choices.length)];
+    const tokens: number[] = [];
+    let t = c * T + 1;
+    for (; t < (c + 1) * T && captions[t] !== END_ID && captions[t] !== PAD_ID; t++) tokens.push(captions[t]);
+    const ended = t < (c + 1) * T && captions[t] === END_ID;
+    return { tokens: tokens.slice(0, maxLength), finished: ended && tokens.length <= maxLength };
+  });
+}
+
+/**
+ * Captions as a teacher-forcing batch (`<start>` words `<end>` when finished, padded), row r with the
+ * features of the step's image `rowImage[r]`.
+ */
+function policyBatch(
   sampled: ReadonlyArray<{ tokens: number[]; finished: boolean }>,
+  rowImage: Int32Array,
   features: { pooled: Float32Array; grid?: Float32Array },
-  S: number,
   maxLength: number,
   P: number,
   gridSize: number,
@@ -395,7 +440,7 @@ function sampledBatch(
     captions[r * T] = START_ID;
     captions.set(c.tokens, r * T + 1);
     if (c.finished) captions[r * T + 1 + c.tokens.length] = END_ID;
-    const image = Math.floor(r / S);
+    const image = rowImage[r];
     pooled.set(features.pooled.subarray(image * P, (image + 1) * P), r * P);
     grid?.set(features.grid!.subarray(image * gridSize, (image + 1) * gridSize), r * gridSize);
   });

@@ -49,7 +49,17 @@ const options = {
     checkpointEverySteps: 3,
     keepLastCheckpoints: 2,
     scheduledSampling: { enabled: true, startEpoch: 1 },
-    ...(scst ? { selfCritical: { epochs: 2, samples: 3, batchSize: 10, learningRate: 0.001 } } : {}),
+    ...(scst
+      ? {
+          selfCritical: {
+            epochs: 2,
+            samples: 3,
+            batchSize: 10,
+            learningRate: 0.001,
+            crossEntropyWeight: 0.5,
+          },
+        }
+      : {}),
   }),
   data,
   checkpointsDir,
