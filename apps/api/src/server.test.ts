@@ -7,7 +7,20 @@ import { testRedisUrl } from '@captioner/test-services';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
-import { createScratchDatabase, openDatabase, recordCheckpoint, upsertDataset } from '@captioner/db';
+import {
+  completeEvaluation,
+  createEvaluation,
+  createRun,
+  createScratchDatabase,
+  createSweep,
+  getDataset,
+  markRunPruned,
+  openDatabase,
+  recordCheckpoint,
+  setEvaluationStatus,
+  setRunStatus,
+  upsertDataset,
+} from '@captioner/db';
 import type { Database, ScratchDatabase } from '@captioner/db';
 import { synthesizeShapes } from '@captioner/dataset';
 import { QUEUE_NAMES, createProducerConnection, stageJobId } from '@captioner/pipeline';
@@ -360,5 +373,156 @@ describe('API', () => {
     } finally {
       await guarded.close();
     }
+  });
+});
+
+describe('sweep pages', () => {
+  const LR = 'training.learningRate';
+  const CELL = 'model.decoder.cell';
+  let sweepId: string;
+  let older: string;
+  /** Run ids by learning rate. */
+  const runs: Record<number, string> = {};
+
+  /** Cell texts of a table row's columns, in document order, from the page's HTML. */
+  const rowsOf = (html: string) =>
+    [...html.matchAll(/<tr><td>(.*?)<\/td><\/tr>/g)].map((m) => m[1].split('</td><td>'));
+
+  /** A run of the sweep with its final evaluation scored `cider` (none: still unscored) and `status`. */
+  async function sweepRun(
+    datasetId: string,
+    lr: number,
+    cell: string,
+    cider: number | null,
+    status: 'succeeded' | 'failed',
+  ) {
+    const db = database.client;
+    const run = await createRun(db, {
+      datasetId,
+      config: { training: { learningRate: lr, epochs: 3 }, model: { decoder: { cell } } },
+      executor: 'local',
+      sweepId,
+    });
+    runs[lr] = run.id;
+    await setRunStatus(db, run.id, 'running');
+    const evaluation = await createEvaluation(db, {
+      runId: run.id,
+      checkpointId: null,
+      split: 'test',
+      settings: {},
+      isFinal: true,
+    });
+    await setEvaluationStatus(db, evaluation.id, 'running');
+    if (cider === null) await setEvaluationStatus(db, evaluation.id, 'failed', 'boom');
+    else
+      await completeEvaluation(db, evaluation.id, {
+        checkpointId: null,
+        scores: { Bleu_4: 0.9, CIDEr: cider },
+        samples: [],
+      });
+    await setRunStatus(db, run.id, status, status === 'failed' ? 'boom' : undefined);
+  }
+
+  it('without sweeps, /sweeps says how to start one', async () => {
+    const res = await server.inject({ method: 'GET', url: '/sweeps' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain('<code>captioner sweep start --dataset D --grid key=v1,v2</code>');
+    expect(res.body).toContain('<a href="/sweeps">Sweeps</a>');
+  });
+
+  it('/sweeps lists the sweeps newest first, with data set, status, metric, prune and run count', async () => {
+    const { id: datasetId } = await getDataset(database.client, 'shapes');
+    older = (await createSweep(database.client, { datasetId, spec: {}, metric: 'BLEU', prune: 'none' })).id;
+    // createdAt in milliseconds: the second sweep is the newer one.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const sweep = await createSweep(database.client, {
+      datasetId,
+      spec: {
+        base: {},
+        axes: [
+          { key: LR, values: [0.001, 0.003, 0.01, 0.03] },
+          { key: CELL, values: ['lstm', '<i>gru</i>'] },
+        ],
+      },
+      metric: 'CIDEr',
+      prune: 'median',
+    });
+    sweepId = sweep.id;
+    // Created in this order; ranked by final CIDEr: 0.003, 0.001, 0.01 (pruned), then 0.03 (no score).
+    await sweepRun(datasetId, 0.001, 'lstm', 0.5, 'succeeded');
+    await sweepRun(datasetId, 0.003, '<i>gru</i>', 1.25, 'succeeded');
+    await sweepRun(datasetId, 0.01, 'lstm', 0.125, 'succeeded');
+    await markRunPruned(database.client, runs[0.01], 1);
+    await sweepRun(datasetId, 0.03, 'lstm', null, 'failed');
+
+    const res = await server.inject({ method: 'GET', url: '/sweeps' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('captioner sweep start');
+    const rows = rowsOf(res.body);
+    expect(rows.map((r) => r[0])).toEqual([
+      `<a href="/sweeps/${sweepId}">${sweepId}</a>`,
+      `<a href="/sweeps/${older}">${older}</a>`,
+    ]);
+    // Data set, status (every run finished: the sweep finished), metric, prune, runs.
+    expect(rows[0].slice(1, 6)).toEqual([
+      'shapes',
+      '<span class="finished">finished</span>',
+      'CIDEr',
+      'median',
+      '4',
+    ]);
+    expect(rows[1].slice(1, 6)).toEqual([
+      'shapes',
+      '<span class="running">running</span>',
+      'BLEU',
+      'none',
+      '0',
+    ]);
+    // The same sweeps, in the same order, as the JSON API.
+    const api = await server.inject({ method: 'GET', url: '/api/sweeps' });
+    expect(api.json().map((s: { id: string }) => s.id)).toEqual([sweepId, older]);
+  });
+
+  it('/sweeps/:id shows the grid and the runs as GET /api/sweeps/:id ranks them, escaped', async () => {
+    const res = await server.inject({ method: 'GET', url: `/sweeps/${sweepId}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`Sweep ${sweepId}: <span class="finished">finished</span>`);
+    expect(res.body).toContain('ranked by CIDEr · prune median');
+    expect(res.body).toContain(`<li><code>${LR}</code>: 0.001, 0.003, 0.01, 0.03</li>`);
+    expect(res.body).toContain(`<li><code>${CELL}</code>: lstm, &lt;i&gt;gru&lt;/i&gt;</li>`);
+    expect(res.body).not.toContain('<i>');
+
+    const rows = rowsOf(res.body);
+    const order = [runs[0.003], runs[0.001], runs[0.01], runs[0.03]];
+    expect(rows.map((r) => r[1])).toEqual(order.map((id) => `<a href="/runs/${id}">${id}</a>`));
+    expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '–']);
+    expect(rows.map((r) => r[4])).toEqual(['1.250', '0.500', '0.125', '–']);
+    expect(rows.map((r) => r[2])).toEqual([
+      '<span class="succeeded">succeeded</span>',
+      '<span class="succeeded">succeeded</span>',
+      '<span class="succeeded">succeeded</span> <span class="muted">pruned at epoch 1</span>',
+      '<span class="failed">failed</span>',
+    ]);
+    expect(rows[0][3]).toBe(`<code>${LR}=0.003</code><br><code>${CELL}=&lt;i&gt;gru&lt;/i&gt;</code>`);
+    expect(res.body).toContain('<th>CIDEr</th>');
+
+    // The JSON API ranks the same runs the same way.
+    const api = await server.inject({ method: 'GET', url: `/api/sweeps/${sweepId}` });
+    expect(api.json().runs.map((r: { runId: string }) => r.runId)).toEqual(order);
+
+    // A run of the sweep links to it from the runs list.
+    const list = await server.inject({ method: 'GET', url: '/?archived=1' });
+    expect(list.body).toContain(`<a class="muted" href="/sweeps/${sweepId}">sweep ${sweepId}</a>`);
+  });
+
+  it('/sweeps/:id of an unknown sweep is a 404, as /runs/:id', async () => {
+    const missing = await server.inject({ method: 'GET', url: '/sweeps/sweep_nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: 'sweep not found: sweep_nope' });
+    const empty = await server.inject({ method: 'GET', url: `/sweeps/${older}` });
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toContain('<p>no axes</p>');
+    expect(empty.body).toContain('<p>no runs</p>');
   });
 });

@@ -65,8 +65,23 @@ export { createScratchDatabase, testPostgresAdminUrl } from './scratch';
 export type { ScratchDatabase } from './scratch';
 export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
 export type { JsonValue } from './json-columns';
-export { summarizeStages, runListView, runDetailsView, evaluationView, readScores } from './views';
-export type { Scores, Grounding, Diversity, StageSummary, RunListEntry, RunDetails } from './views';
+export {
+  summarizeStages,
+  runListView,
+  sweepListView,
+  runDetailsView,
+  evaluationView,
+  readScores,
+} from './views';
+export type {
+  Scores,
+  Grounding,
+  Diversity,
+  StageSummary,
+  RunListEntry,
+  SweepListEntry,
+  RunDetails,
+} from './views';
 export {
   metricsSince,
   flattenConfig,

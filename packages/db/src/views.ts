@@ -1,6 +1,7 @@
 import type { DbClient } from './client';
 import { getEvaluation, getEvaluationExtremes } from './repositories/evaluations';
 import { getRunDetails, listRuns } from './repositories/runs';
+import { listSweeps } from './repositories/sweeps';
 import { jsonColumn, readRunConfig } from './json-columns';
 import type { JsonValue } from './json-columns';
 import { STAGE_KINDS } from './repositories/stages';
@@ -96,11 +97,37 @@ export async function runListView(db: DbClient, limit: number, options: { includ
     createdAt: r.createdAt,
     finishedAt: r.finishedAt,
     archivedAt: r.archivedAt,
+    sweepId: r.sweepId,
     stages: summarizeStages(r.stages),
     finalScores: finalScores.get(r.id) ?? null,
   }));
 }
 export type RunListEntry = Awaited<ReturnType<typeof runListView>>[number];
+
+/**
+ * Sweeps as `listSweeps` returns them (newest first), each with its data set's name (its id when the data
+ * set is gone) and its number of runs: the dashboard's sweep list.
+ */
+export async function sweepListView(db: DbClient, limit?: number) {
+  const sweeps = await listSweeps(db, limit);
+  const counts = await db.run.groupBy({
+    by: ['sweepId'],
+    where: { sweepId: { in: sweeps.map((s) => s.id) } },
+    _count: { _all: true },
+  });
+  const datasets = await db.dataset.findMany({
+    where: { id: { in: [...new Set(sweeps.map((s) => s.datasetId))] } },
+    select: { id: true, name: true },
+  });
+  const runCounts = new Map(counts.map((c) => [c.sweepId, c._count._all]));
+  const names = new Map(datasets.map((d) => [d.id, d.name]));
+  return sweeps.map((s) => ({
+    ...s,
+    dataset: names.get(s.datasetId) ?? s.datasetId,
+    runCount: runCounts.get(s.id) ?? 0,
+  }));
+}
+export type SweepListEntry = Awaited<ReturnType<typeof sweepListView>>[number];
 
 /** A run with stages, checkpoints, metrics and evaluations (as `captioner run show --json`). */
 export async function runDetailsView(db: DbClient, id: string) {

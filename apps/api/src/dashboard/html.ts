@@ -26,7 +26,7 @@ export function table(headers: string[], rows: string[][]): string {
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:1rem 2rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-th{background:#f4f4f4}.succeeded{color:#17803d}.failed{color:#b91c1c}.running{color:#1d4ed8}.cancelled{color:#777}
+th{background:#f4f4f4}.succeeded,.finished{color:#17803d}.failed{color:#b91c1c}.running{color:#1d4ed8}.cancelled{color:#777}
 progress{width:10rem}code{font-size:12px}.scroll{overflow-x:auto;max-width:100%}
 nav a{margin-right:1rem}.curves{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1rem}
 .curve{min-width:0}.curve h3{margin:.2rem 0;font-size:14px}
@@ -62,7 +62,7 @@ export function page(
 ${head}${styles}
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
-<nav><a href="/">Runs</a><a href="/compare">Compare</a><a href="/caption">Caption an image</a></nav>
+<nav><a href="/">Runs</a><a href="/sweeps">Sweeps</a><a href="/compare">Compare</a><a href="/caption">Caption an image</a></nav>
 ${body}
 </body></html>
 `;

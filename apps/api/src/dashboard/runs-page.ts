@@ -39,7 +39,7 @@ export function renderRunsPage(
 ): string {
   const rows = runs.map((r) => [
     `<a href="/runs/${encodeURIComponent(r.id)}">${escapeHtml(r.id)}</a>`,
-    escapeHtml(r.name),
+    `${escapeHtml(r.name)}${r.sweepId ? ` <a class="muted" href="/sweeps/${encodeURIComponent(r.sweepId)}">sweep ${escapeHtml(r.sweepId)}</a>` : ''}`,
     escapeHtml(r.dataset),
     `${status(r.status)}${r.archivedAt ? ' <span class="muted">archived</span>' : ''}`,
     escapeHtml(r.createdAt),

@@ -6,18 +6,22 @@ import type { QueuesPanel } from '../dashboard/runs-page';
 import { withProducer } from '../producer';
 import { describeError } from '@captioner/core';
 import type { CaptionerConfig } from '@captioner/core';
-import { queueStatus } from '@captioner/pipeline';
+import { queueStatus, rankSweepRuns } from '@captioner/pipeline';
 import { parseInput } from '../validation';
 import path from 'node:path';
 import {
   compareRunsView,
   galleryView,
+  getSweep,
   listRunLogs,
+  listSweepRuns,
   runDetailsView,
   runListView,
   sampleImageSource,
+  sweepListView,
 } from '@captioner/db';
 import { renderGalleryPage } from '../dashboard/gallery-page';
+import { renderSweepPage, renderSweepsPage } from '../dashboard/sweeps-page';
 import { renderComparePage } from '../dashboard/compare-page';
 import { compareQuery } from './runs';
 import { THUMBNAIL_SIZES, datasetImageFile, thumbnail } from '../images/thumbnails';
@@ -64,6 +68,19 @@ export function registerDashboardRoutes(app: FastifyInstance, { config, db }: Ro
     const run = await runDetailsView(db, id);
     const logs = await listRunLogs(db, id, { limit: 500 });
     return reply.type('text/html; charset=utf-8').send(renderRunPage(run, logs));
+  });
+
+  // The same reads as GET /api/sweeps and /api/sweeps/:id (an unknown id: NotFoundError, a 404).
+  app.get('/sweeps', async (_request, reply) => {
+    return reply.type('text/html; charset=utf-8').send(renderSweepsPage(await sweepListView(db)));
+  });
+
+  app.get('/sweeps/:id', async (request, reply) => {
+    const { id } = parseInput(idParams, request.params, 'params');
+    const sweep = await getSweep(db, id);
+    const keys = ((sweep.spec as { axes?: { key: string }[] }).axes ?? []).map((a) => a.key);
+    const runs = rankSweepRuns(await listSweepRuns(db, id), sweep.metric, keys);
+    return reply.type('text/html; charset=utf-8').send(renderSweepPage(sweep, runs));
   });
 
   app.get('/compare', async (request, reply) => {
