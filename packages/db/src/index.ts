@@ -62,6 +62,7 @@ export {
 } from './repositories/evaluations';
 export type { EvaluationSampleInput, StoredScores } from './repositories/evaluations';
 export { createScratchDatabase, testPostgresAdminUrl } from './scratch';
+export { testDatasetRecord } from './test-fixtures';
 export type { ScratchDatabase } from './scratch';
 export { jsonColumn, toJsonColumn, readRunConfig } from './json-columns';
 export type { JsonValue } from './json-columns';

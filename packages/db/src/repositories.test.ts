@@ -23,6 +23,7 @@ import {
   setEvaluationStatus,
   setRunStatus,
   startStage,
+  testDatasetRecord,
   upsertDataset,
   WHOLE_RUN,
 } from './index';
@@ -59,17 +60,7 @@ describe.each(['sqlite', 'postgresql'] as const)('repositories on %s', (provider
   });
 
   it('finishes a sweep when its last run finishes, runs it again when a run is resumed, never un-cancels it', async () => {
-    const dataset = await upsertDataset(db.client, {
-      name: 'sweep-data',
-      format: 'manifest',
-      sourcePath: '/s',
-      manifestPath: '/s/manifest.json',
-      itemCount: 1,
-      captionCount: 5,
-      splits: { train: 1, val: 0, test: 0 },
-      report: { problems: [] },
-      problemCount: 0,
-    });
+    const dataset = await upsertDataset(db.client, testDatasetRecord('sweep-data'));
     const sweep = await createSweep(db.client, {
       datasetId: dataset.id,
       spec: {},

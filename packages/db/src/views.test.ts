@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRun, createScratchDatabase, createSweep, openDatabase, upsertDataset } from './index';
+import {
+  createRun,
+  createScratchDatabase,
+  createSweep,
+  openDatabase,
+  testDatasetRecord,
+  upsertDataset,
+} from './index';
 import type { Database, ScratchDatabase } from './index';
 import { readScores, runListView, sweepListView } from './views';
 
@@ -43,17 +50,7 @@ describe.each(['sqlite', 'postgresql'] as const)('sweepListView on %s', (provide
 
   it("lists sweeps newest first with their data set's name and run count; runs name their sweep", async () => {
     expect(await sweepListView(db.client)).toEqual([]);
-    const dataset = await upsertDataset(db.client, {
-      name: 'swept',
-      format: 'manifest',
-      sourcePath: '/s',
-      manifestPath: '/s/manifest.json',
-      itemCount: 1,
-      captionCount: 5,
-      splits: { train: 1, val: 0, test: 0 },
-      report: { problems: [] },
-      problemCount: 0,
-    });
+    const dataset = await upsertDataset(db.client, testDatasetRecord('swept'));
     const input = { datasetId: dataset.id, spec: {}, metric: 'CIDEr', prune: 'none' } as const;
     const empty = await createSweep(db.client, input);
     await new Promise((resolve) => setTimeout(resolve, 20));

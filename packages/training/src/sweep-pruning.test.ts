@@ -6,6 +6,7 @@ import {
   getRun,
   openDatabase,
   recordMetric,
+  testDatasetRecord,
   upsertDataset,
 } from '@captioner/db';
 import type { Database, ScratchDatabase } from '@captioner/db';
@@ -19,17 +20,7 @@ describe.each(['sqlite', 'postgresql'] as const)('medianPruner on %s', (provider
   beforeAll(async () => {
     scratch = await createScratchDatabase(provider);
     db = await openDatabase(scratch.url);
-    const dataset = await upsertDataset(db.client, {
-      name: 'pruning-data',
-      format: 'manifest',
-      sourcePath: '/p',
-      manifestPath: '/p/manifest.json',
-      itemCount: 1,
-      captionCount: 5,
-      splits: { train: 1, val: 0, test: 0 },
-      report: { problems: [] },
-      problemCount: 0,
-    });
+    const dataset = await upsertDataset(db.client, testDatasetRecord('pruning-data'));
     datasetId = dataset.id;
   });
   afterAll(async () => {

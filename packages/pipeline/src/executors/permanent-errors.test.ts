@@ -7,6 +7,7 @@ import {
   getRun,
   getStage,
   openDatabase,
+  testDatasetRecord,
   upsertDataset,
   WHOLE_RUN,
 } from '@captioner/db';
@@ -29,17 +30,7 @@ describe('the local executor and the stage runner on errors that cannot succeed'
   beforeAll(async () => {
     scratch = await createScratchDatabase('sqlite');
     db = await openDatabase(scratch.url);
-    const dataset = await upsertDataset(db.client, {
-      name: 'permanent-errors',
-      format: 'manifest',
-      sourcePath: '/x',
-      manifestPath: '/x/manifest.json',
-      itemCount: 1,
-      captionCount: 1,
-      splits: { train: 1 },
-      report: { problems: [] },
-      problemCount: 0,
-    });
+    const dataset = await upsertDataset(db.client, testDatasetRecord('permanent-errors'));
     datasetId = dataset.id;
   });
   afterAll(async () => {
