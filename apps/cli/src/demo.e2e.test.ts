@@ -23,19 +23,24 @@ describe('captioner demo (small)', () => {
     await fs.rm(home, { recursive: true, force: true });
   });
 
-  it('pretrains the encoder on the training split, runs with it and prints the grounding', async () => {
+  it('pretrains the encoder on the training split, runs with it, trains self-critically and prints the grounding', async () => {
     const demo = await runCliJson<DemoJson>(
-      ['demo', '--images', '80', '--epochs', '1', '--pretrain-epochs', '1'],
+      ['demo', '--images', '80', '--epochs', '1', '--pretrain-epochs', '1', '--self-critical-epochs', '1'],
       env,
     );
     expect(demo.status).toBe('succeeded');
     expect(demo.trained.grounding).not.toBeNull();
     expect(demo.constantCaption.grounding).not.toBeNull();
 
-    const run = await runCliJson<{ config: { model: { encoder: { width: number; weights?: string } } } }>(
-      ['run', 'show', demo.runId],
-      env,
-    );
+    const run = await runCliJson<{
+      config: {
+        model: { encoder: { width: number; weights?: string } };
+        training: { selfCritical?: { epochs: number } };
+      };
+      checkpoints: Array<{ path: string }>;
+    }>(['run', 'show', demo.runId], env);
+    expect(run.config.training.selfCritical).toMatchObject({ epochs: 1 });
+    expect(run.checkpoints.some((c) => c.path.includes(`${path.sep}self-critical${path.sep}`))).toBe(true);
     const encoder = run.config.model.encoder;
     expect(encoder.width).toBe(16);
     expect(encoder.weights).toBeDefined();

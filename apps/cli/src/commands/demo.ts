@@ -28,6 +28,12 @@ const DEMO_PRETRAIN_EPOCHS = 4;
 const DEMO_LEARNING_RATE = 0.01;
 /** small-resnet's first-stage filters: half the default, so that pretraining fits in the demo's time. */
 const DEMO_ENCODER_WIDTH = 16;
+/**
+ * The self-critical phase of `--self-critical-epochs` (off by default: it adds about a minute and a half
+ * to the demo): the settings measured in packages/training/README.md, "Self-critical training on the
+ * demo's data".
+ */
+const DEMO_SELF_CRITICAL = { learningRate: 0.0005, crossEntropyWeight: 5 };
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -41,6 +47,12 @@ export function registerDemoCommand(program: Command): void {
       'epochs of encoder pretraining on the training split (0: a random frozen encoder)',
       intOption,
       DEMO_PRETRAIN_EPOCHS,
+    )
+    .option(
+      '--self-critical-epochs <n>',
+      'epochs of self-critical training (CIDEr-D reward) after cross-entropy (default 0: none)',
+      intOption,
+      0,
     )
     .option('--json', 'print the results as JSON')
     .action(async (opts) =>
@@ -82,7 +94,13 @@ export function registerDemoCommand(program: Command): void {
           vocabulary: { minCount: 1, maxLength: 16 },
           // 5x the default rate: with a pretrained encoder the decoder's three epochs are what limits
           // grounding, and at 0.002 it is far from converged (packages/model/README.md, "Grounding").
-          training: { learningRate: DEMO_LEARNING_RATE, ...(opts.epochs ? { epochs: opts.epochs } : {}) },
+          training: {
+            learningRate: DEMO_LEARNING_RATE,
+            ...(opts.epochs ? { epochs: opts.epochs } : {}),
+            ...(opts.selfCriticalEpochs > 0
+              ? { selfCritical: { ...DEMO_SELF_CRITICAL, epochs: opts.selfCriticalEpochs } }
+              : {}),
+          },
         };
         /** Pretrains the encoder on the training split (never val/test) and names it as the run's weights. */
         async function pretrainedWeights(): Promise<{ weights?: string }> {
@@ -134,6 +152,8 @@ export function registerDemoCommand(program: Command): void {
         const samples = await listEvaluationSamples(db, plan.evaluation.evaluationId, 5);
         const seconds = (Date.now() - started) / 1000;
         const best = run.checkpoints.find((c) => c.isBest);
+        // Imported here: the training package loads tfjs, which other commands must not pay for at start.
+        const { SELF_CRITICAL_DIR } = await import('@captioner/training');
         createLogger('demo').debug({ seconds }, 'demo finished');
         if (opts.json) {
           printJson({
@@ -166,7 +186,11 @@ export function registerDemoCommand(program: Command): void {
         // The three captioners side by side: grounding says how true the captions are to the image,
         // which BLEU and CIDEr-D do not (see packages/dataset/README.md, "Grounding").
         const rows: Array<[string, { Bleu_4?: number; CIDEr?: number }, Grounding | null | undefined]> = [
-          [`trained (best checkpoint${best ? `, step ${best.step}` : ''})`, scores, stored.grounding],
+          [
+            `trained (best checkpoint${best ? `, step ${best.step}${best.path.includes(SELF_CRITICAL_DIR) ? ', self-critical' : ''}` : ''})`,
+            scores,
+            stored.grounding,
+          ],
           ['untrained (initial weights)', untrained.scores.corpus, untrained.grounding],
           [`constant "${constant.caption}"`, constant.scores.corpus, constant.grounding],
         ];
