@@ -68,6 +68,7 @@ function trainReferences(train: TrainSplit, decodeTokens: (ids: number[]) => str
   return refs;
 }
 
+/** The caption rows of each training image (what the mixed objective draws from). */
 function captionsOfImage(train: TrainSplit): number[][] {
   const out: number[][] = Array.from({ length: train.images }, () => []);
   train.captionImage.forEach((image, c) => out[image].push(c));
@@ -100,8 +101,10 @@ interface Session {
 /**
  * Self-critical sequence training from the best cross-entropy checkpoint: per step, `samples` captions
  * per image drawn from the model, rewarded with CIDEr-D against the training references (document
- * frequencies of the training split; plus grounding against the scenes with `CIDEr+grounding`), minus a baseline (the mean of the image's other samples, or the
- * greedy caption's reward), weight the samples' log-likelihood (REINFORCE). Validation, best-checkpoint
+ * frequencies of the training split; plus grounding against the scenes with `CIDEr+grounding`), minus a
+ * baseline (the mean of the image's other samples, or the greedy caption's reward), weight the samples'
+ * log-likelihood (REINFORCE); with `crossEntropyWeight`, one training caption per image adds a
+ * teacher-forced term. With a fine-tuned encoder the gradient reaches its trainable blocks too. Validation, best-checkpoint
  * selection, early stopping, checkpoints and bit-identical resume work as in the cross-entropy phase;
  * the best checkpoint stays the cross-entropy one unless this phase beats its validation score.
  */
