@@ -10,7 +10,7 @@ export type { TrainingConfig, TrainingConfigInput } from './loop/config';
 export { trainCaptioner } from './loop/train-captioner';
 export { trainSelfCritical, SELF_CRITICAL_DIR } from './loop/self-critical';
 export type { SelfCriticalOptions } from './loop/self-critical';
-export { groundingScore, selfCriticalReward } from './loop/scst-reward';
+export { groundingScore, groundingValidationScorer, selfCriticalReward } from './loop/scst-reward';
 export type { CaptionReward } from './loop/scst-reward';
 export type {
   TrainCaptionerOptions,

@@ -25,6 +25,7 @@ import { initBackend } from '@captioner/model';
 import { runConfigSection } from '@captioner/stage-contract';
 import { trainCaptioner } from './loop/train-captioner';
 import { trainSelfCritical } from './loop/self-critical';
+import { groundingValidationScorer } from './loop/scst-reward';
 import type { TrainCaptionerOptions } from './loop/types';
 import { loadRunFineTuneInput } from './fine-tune-input';
 import { streamedTrainingData } from './input/streamed-data';
@@ -119,6 +120,9 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
         void ctx.reportProgress(update).catch(warnOnFailure(ctx.logger, 'recording progress'));
       },
       onMetric: (metric) => recordMetric(ctx.db, { runId: run.id, ...metric }).then(() => {}),
+      ...(trainingConfig.validation.metric === 'grounding'
+        ? { scoreCaptions: groundingValidationScorer(scenesById) }
+        : {}),
       shouldPrune: await medianPruner(ctx.db, run, trainingConfig.validation.metric),
       prunedAtEpoch: run.prunedAtEpoch ?? undefined,
       onCheckpoint: (checkpoint) =>
@@ -225,6 +229,7 @@ async function inMemoryData(
         grid: withGrid ? valFeatures.grid : undefined,
         images: valFeatures.ids.length,
         references: valFeatures.ids.map(splits.references),
+        ids: valFeatures.ids,
       },
       featureShape: {
         pooledSize: trainFeatures.pooledSize,

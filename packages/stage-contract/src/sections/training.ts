@@ -30,8 +30,13 @@ export const scheduledSamplingSchema = z.strictObject({
 
 /** Model selection on captions the model really decodes (never teacher-forced outputs). */
 export const validationSchema = z.strictObject({
-  /** coco-caption metric used to select the best checkpoint and to stop early. @defaultValue 'CIDEr' */
-  metric: z.enum(['CIDEr', 'Bleu_4']).default('CIDEr'),
+  /**
+   * What selects the best checkpoint and stops early: a coco-caption metric, or `grounding` (data sets
+   * with scenes: shapes), the mean over validation images of how true the caption is to the scene (the
+   * grounding score of the self-critical reward: +1 per object, relation or count stated right, −2 per
+   * one stated wrong, over the scene's objects). @defaultValue 'CIDEr'
+   */
+  metric: z.enum(['CIDEr', 'Bleu_4', 'grounding']).default('CIDEr'),
   /** Beam size for validation decoding (1 = greedy, the cheapest). @defaultValue 1 */
   beamSize: z.number().int().positive().default(1),
   /** Validation images decoded per evaluation (the first N). @defaultValue 250 */

@@ -28,5 +28,6 @@ export async function readValidationSplit(
       image += 1;
     }
   }
-  return { pooled, grid, images: count, references: index.ids.slice(0, count).map(references) };
+  const ids = index.ids.slice(0, count);
+  return { pooled, grid, images: count, references: ids.map(references), ids };
 }

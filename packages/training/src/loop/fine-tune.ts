@@ -13,7 +13,13 @@ export async function fineTunedValSplit(
 ): Promise<ValSplit> {
   const count = Math.min(val.images, maxImages);
   const { pooled, grid } = await encodeImages(fineTune.encoder, fineTune.valImages, count);
-  return { pooled, grid, images: count, references: val.references.slice(0, count) };
+  return {
+    pooled,
+    grid,
+    images: count,
+    references: val.references.slice(0, count),
+    ...(val.ids ? { ids: val.ids.slice(0, count) } : {}),
+  };
 }
 
 /**

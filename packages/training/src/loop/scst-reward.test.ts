@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scene } from '@captioner/dataset';
 import { CiderDReward } from '@captioner/metrics';
-import { groundingScore, selfCriticalReward } from './scst-reward';
+import { groundingScore, groundingValidationScorer, selfCriticalReward } from './scst-reward';
 
 /** A red circle top-left, a blue square bottom-right. */
 const TWO: Scene = {
@@ -56,5 +56,25 @@ describe('selfCriticalReward', () => {
       /needs a scene .* this data set has none/,
     );
     expect(() => selfCriticalReward(config, refs, [TWO, undefined])).toThrow(/training image 1 has none/);
+  });
+});
+
+describe('groundingValidationScorer', () => {
+  it("adds the mean grounding score of the captions, by image id, to coco-caption's scores", () => {
+    const scorer = groundingValidationScorer(
+      new Map([
+        ['two', TWO],
+        ['one', ONE],
+      ]),
+    );
+    const input = {
+      refs: { two: ['a red circle and a blue square'], one: ['a small green triangle'] },
+      cands: { two: 'a blue circle and a red square', one: 'a small green triangle' },
+    };
+    const { corpus } = scorer(input, { tokenize: false });
+    // (−2 + 1) / 2 images.
+    expect(corpus.grounding).toBe(-0.5);
+    expect(corpus.CIDEr).toBeGreaterThan(0);
+    expect(() => scorer({ refs: { x: ['a'] }, cands: { x: 'a' } })).toThrow(/image x has none/);
   });
 });

@@ -1,8 +1,9 @@
 import { ConfigError } from '@captioner/core';
 import { groundCaption } from '@captioner/dataset';
 import type { Scene } from '@captioner/dataset';
-import { CiderDReward } from '@captioner/metrics';
+import { CiderDReward, scoreCaptions } from '@captioner/metrics';
 import type { SelfCriticalConfig } from '@captioner/stage-contract';
+import type { CaptionScorer } from './types';
 
 /** The reward of one sampled caption (tokenized words) of training image `image` (its row). */
 export interface CaptionReward {
@@ -47,5 +48,27 @@ export function selfCriticalReward(
   return {
     score: (image, words) =>
       cider.score(image, words) + config.groundingWeight * groundingScore(words, scenes[image]!),
+  };
+}
+
+/**
+ * The validation scorer of `training.validation.metric: 'grounding'`: coco-caption's scores plus
+ * `grounding`, the mean `groundingScore` of the captions against their images' scenes. Validation keys
+ * captions by image id; an image without a scene is refused by name.
+ */
+export function groundingValidationScorer(scenes: ReadonlyMap<string, Scene | undefined>): CaptionScorer {
+  return (input, options) => {
+    const result = scoreCaptions(input, options);
+    let sum = 0;
+    const ids = Object.keys(input.cands);
+    for (const id of ids) {
+      const scene = scenes.get(id);
+      if (!scene)
+        throw new ConfigError(
+          `training.validation.metric: 'grounding' needs a scene for every validation image (a shapes data set); image ${id} has none`,
+        );
+      sum += groundingScore(input.cands[id].split(' '), scene);
+    }
+    return { ...result, corpus: { ...result.corpus, grounding: ids.length > 0 ? sum / ids.length : 0 } };
   };
 }

@@ -29,6 +29,8 @@ export interface ValSplit {
   grid?: Float32Array;
   images: number;
   references: string[][];
+  /** The images' ids, in row order, when known: validation then keys its captions by them (scorers see them). */
+  ids?: string[];
 }
 
 /** Training captions whose features stream from shards as training reaches them (src/input). */

@@ -36,7 +36,7 @@ export async function validationScore(
       { beamSize: config.beamSize },
     );
     captions.forEach((ids, i) => {
-      const id = String(start + i);
+      const id = val.ids?.[start + i] ?? String(start + i);
       cands[id] = decodeTokens(ids);
       refs[id] = val.references[start + i];
       if (samples.length < 5) samples.push(cands[id]);
