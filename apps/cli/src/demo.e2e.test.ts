@@ -35,11 +35,12 @@ describe('captioner demo (small)', () => {
     const run = await runCliJson<{
       config: {
         model: { encoder: { width: number; weights?: string } };
-        training: { selfCritical?: { epochs: number } };
+        training: { selfCritical?: { epochs: number; reward: string }; validation: { metric: string } };
       };
       checkpoints: Array<{ path: string }>;
     }>(['run', 'show', demo.runId], env);
-    expect(run.config.training.selfCritical).toMatchObject({ epochs: 1 });
+    expect(run.config.training.selfCritical).toMatchObject({ epochs: 1, reward: 'CIDEr+grounding' });
+    expect(run.config.training.validation.metric).toBe('grounding');
     expect(run.checkpoints.some((c) => c.path.includes(`${path.sep}self-critical${path.sep}`))).toBe(true);
     const encoder = run.config.model.encoder;
     expect(encoder.width).toBe(16);
