@@ -24,6 +24,25 @@ const FINE_TUNE_CONFIG = {
   },
 };
 
+/**
+ * Cross-entropy fine-tuning alone streams the images from small image shards through a small shuffle
+ * buffer, with flips and crops applied per batch.
+ */
+const STREAMED_CONFIG = {
+  ...TINY_RUN_CONFIG,
+  shardSize: 8,
+  preprocess: {
+    ...TINY_RUN_CONFIG.preprocess,
+    augment: { horizontalFlip: true, cropScale: 0.8 },
+  },
+  model: FINE_TUNE_CONFIG.model,
+  training: {
+    ...TINY_RUN_CONFIG.training,
+    encoderLearningRate: 0.001,
+    input: { shuffleBuffer: 10, prefetchShards: 1 },
+  },
+};
+
 interface RunJson {
   id: string;
   status: string;
@@ -43,14 +62,15 @@ describe('a run with encoder.trainable (local executor)', () => {
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-fine-tune-'));
     env = { CAPTIONER_HOME: home, REDIS_URL: '', DATABASE_URL: '', CAPTIONER_LOG_LEVEL: 'warn' };
     await fs.writeFile(path.join(home, 'run.json'), JSON.stringify(FINE_TUNE_CONFIG));
+    await fs.writeFile(path.join(home, 'streamed.json'), JSON.stringify(STREAMED_CONFIG));
     await initBackend('wasm');
+    await synthShapesDataset(home, env);
   });
   afterAll(async () => {
     await fs.rm(home, { recursive: true, force: true });
   });
 
   it('trains the encoder with the decoder and evaluates, captions and exports with the fine-tuned encoder', async () => {
-    await synthShapesDataset(home, env);
     const started = await runCliJson<{ id: string; status: string }>(
       ['run', 'start', '--dataset', 'tiny', '--config', path.join(home, 'run.json')],
       env,
@@ -136,5 +156,37 @@ describe('a run with encoder.trainable (local executor)', () => {
       bundle.captioner.dispose();
       tf.disposeVariables();
     }
+  });
+
+  it('streams the images from image shards when only cross-entropy fine-tunes the encoder', async () => {
+    const started = await runCliJson<{ id: string; status: string }>(
+      ['run', 'start', '--dataset', 'tiny', '--config', path.join(home, 'streamed.json')],
+      env,
+    );
+    expect(started.status).toBe('succeeded');
+    const run = await runCliJson<RunJson>(['run', 'show', started.id], env);
+    const database = await openDatabase(`file:${path.join(home, 'captioner.db')}`);
+    try {
+      const logs = (await listRunLogs(database.client, run.id, {})).map((l) => l.message);
+      const streamed = logs
+        .map((m) =>
+          /^training streams (\d+) image shards \(shuffle buffer 10 captions, 1 read ahead\)$/.exec(m),
+        )
+        .find(Boolean);
+      expect(streamed, logs.join('\n')).toBeDefined();
+      expect(Number(streamed![1])).toBeGreaterThan(2);
+    } finally {
+      await database.close();
+    }
+    const best = run.checkpoints.find((c) => c.isBest)!;
+    const { tensors } = await readCheckpointDir(best.path);
+    const initial = await loadEncoder(path.join(home, 'runs', run.id, 'encoder'));
+    const moved = initial.model.weights.filter((w) => {
+      const saved = tensors[`encoder/${w.originalName}`];
+      return saved !== undefined && saved.data.some((v, i) => v !== w.read().dataSync()[i]);
+    });
+    initial.dispose();
+    expect(moved.length).toBeGreaterThan(0);
+    expect(run.evaluations[0]).toMatchObject({ status: 'succeeded', imageCount: 6 });
   });
 });

@@ -3,6 +3,7 @@ import {
   IMAGENET_STD,
   InvalidInputError,
   readShardFile,
+  readShardHeader,
   writeShardFile,
 } from '@captioner/core';
 import type { ShardHeader } from '@captioner/core';
@@ -54,6 +55,22 @@ export async function readImageShard(file: string): Promise<ImageShard> {
     mean: meta.mean,
     std: meta.std,
   };
+}
+
+/** Ids and image size of an image shard, from its header alone (no pixel read). */
+export interface ImageShardLayout {
+  file: string;
+  ids: string[];
+  size: number;
+}
+
+export async function readImageShardLayout(file: string): Promise<ImageShardLayout> {
+  const header = await readShardHeader(file);
+  if (header.kind !== 'images')
+    throw new InvalidInputError(`${file}: expected an image shard, found ${header.kind}`);
+  const size = (header.meta as { size?: unknown }).size;
+  if (typeof size !== 'number') throw new InvalidInputError(`${file}: image shard header has no size`);
+  return { file, ids: header.ids, size };
 }
 
 /** uint8 HWC pixels -> float32 ((x / 255) - mean) / std, same layout. */

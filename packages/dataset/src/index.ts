@@ -2,11 +2,12 @@ export {
   writeImageShard,
   readImageShard,
   readImageSet,
+  readImageShardLayout,
   normalizeImages,
   IMAGENET_MEAN,
   IMAGENET_STD,
 } from './image-shard';
-export type { ImageShard, ImageSet } from './image-shard';
+export type { ImageShard, ImageSet, ImageShardLayout } from './image-shard';
 export {
   datasetManifestSchema,
   manifestItemSchema,

@@ -3,15 +3,38 @@ import { listShards } from '@captioner/db';
 import type { DbClient } from '@captioner/db';
 import { readImageSet } from '@captioner/dataset';
 import { loadEncoder } from '@captioner/model';
-import type { FineTuneInput } from './loop/types';
+import type { FineTuneEncoder, FineTuneInput } from './loop/types';
 import type { FineTuneAugment } from './augment/batch-plan';
 
 function sameIds(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
+/** The run's image shards, in the order preprocessing wrote them (what fine-tuning reads). */
+async function runImageShards(db: DbClient, runId: string): Promise<string[]> {
+  const shardFiles = (await listShards(db, runId, 'images')).map((s) => s.path);
+  if (shardFiles.length === 0)
+    throw new InvalidInputError(`run ${runId}: no image shards recorded (encoder.trainable reads them)`);
+  return shardFiles;
+}
+
 /**
- * What `encoder.trainable` trains from: the run's saved (initial) encoder and the normalised images of the
+ * What streamed fine-tuning needs of a run: its saved (initial) encoder and the image shards to stream.
+ */
+export async function loadRunFineTuneEncoder(
+  db: DbClient,
+  runId: string,
+  encoderDir: string,
+  augment?: FineTuneAugment,
+): Promise<{ fineTune: FineTuneEncoder; imageShards: string[] }> {
+  const imageShards = await runImageShards(db, runId);
+  const encoder = await loadEncoder(encoderDir);
+  return { fineTune: { encoder, ...(augment ? { augment } : {}) }, imageShards };
+}
+
+/**
+ * What `encoder.trainable` trains from when the images are held in memory (self-critical training samples
+ * from any of them): the run's saved (initial) encoder and the normalised images of the
  * train and val splits, read from the run's image shards in the row order of its feature sets. The images
  * are held in memory as float32 (S*S*3*4 bytes each).
  */
@@ -22,9 +45,7 @@ export async function loadRunFineTuneInput(
   rows: { train: string[]; val: string[] },
   augment?: FineTuneAugment,
 ): Promise<FineTuneInput> {
-  const shardFiles = (await listShards(db, runId, 'images')).map((s) => s.path);
-  if (shardFiles.length === 0)
-    throw new InvalidInputError(`run ${runId}: no image shards recorded (encoder.trainable reads them)`);
+  const shardFiles = await runImageShards(db, runId);
   const train = await readImageSet(shardFiles, new Set(rows.train));
   const val = await readImageSet(shardFiles, new Set(rows.val));
   if (!sameIds(train.ids, rows.train) || !sameIds(val.ids, rows.val)) {

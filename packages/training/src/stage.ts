@@ -8,9 +8,10 @@ import {
   recordCheckpoint,
   recordMetric,
   recordRunAutoBatch,
+  recordRunLog,
   setRunBackend,
 } from '@captioner/db';
-import type { StageContext } from '@captioner/stage-contract';
+import type { InputSettings, StageContext } from '@captioner/stage-contract';
 import {
   buildVocabulary,
   loadVocabulary,
@@ -27,10 +28,11 @@ import { trainCaptioner } from './loop/train-captioner';
 import { trainSelfCritical } from './loop/self-critical';
 import { groundingValidationScorer } from './loop/scst-reward';
 import type { TrainCaptionerOptions } from './loop/types';
-import { loadRunFineTuneInput } from './fine-tune-input';
+import { loadRunFineTuneEncoder, loadRunFineTuneInput } from './fine-tune-input';
 import { streamedTrainingData } from './input/streamed-data';
-import type { FineTuneInput, InMemoryTrainingData, TrainingData } from './loop/types';
+import type { FineTuneEncoder, FineTuneInput, InMemoryTrainingData, TrainingData } from './loop/types';
 import { isStreamed } from './loop/source';
+import { holdsImages } from './loop/fine-tune';
 import { fineTuneAugment, vocabularyWords } from './augment/run-augment';
 import { featureViewCount, tokenSideSwap } from '@captioner/feature-extraction';
 import { readMemoryViews } from './augment/memory-views';
@@ -76,38 +78,37 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
   const backend = await initBackend(ctx.config.backend);
   await setRunBackend(ctx.db, run.id, backend);
   const withGrid = modelConfig.decoder.attention;
-  // Fine-tuning reads images and self-critical training samples from every image, both held in memory;
-  // otherwise frozen features stream from the shards at any size.
-  const prepared =
-    modelConfig.encoder.trainable || trainingConfig.selfCritical
-      ? await inMemoryData(
-          ctx,
-          run.id,
-          paths,
-          shardFiles,
-          { trainIds, valIds, captionsById, references },
-          vocabulary,
-          withGrid,
-          modelConfig.encoder.trainable,
-          fineTuneAugment(runConfigSection(runConfig, 'preprocess'), vocabulary),
-          featureViewCount(runConfigSection(runConfig, 'preprocess').augment, modelConfig.encoder.trainable),
-        )
-      : {
-          data: await streamedTrainingData({
-            files: shardFiles,
-            trainIds,
-            valIds,
-            captionsOf: (id) => captionsById.get(id),
-            references,
-            vocabulary,
-            withGrid,
-            input: trainingConfig.input,
-            views: featureViewCount(runConfigSection(runConfig, 'preprocess').augment, false),
-          }),
-          fineTune: undefined,
-          trainIds: undefined,
-        };
+  const augment = runConfigSection(runConfig, 'preprocess').augment;
+  // Self-critical training samples from every training image at random, so its data is held in memory;
+  // otherwise training streams shards (features, or images when the encoder is fine-tuned) at any size.
+  const prepared: PreparedData = trainingConfig.selfCritical
+    ? await inMemoryData(
+        ctx,
+        run.id,
+        paths,
+        shardFiles,
+        { trainIds, valIds, captionsById, references },
+        vocabulary,
+        withGrid,
+        modelConfig.encoder.trainable,
+        fineTuneAugment(runConfigSection(runConfig, 'preprocess'), vocabulary),
+        featureViewCount(augment, modelConfig.encoder.trainable),
+      )
+    : await streamedData(ctx, run.id, paths, {
+        featureShards: shardFiles,
+        trainIds,
+        valIds,
+        captionsOf: (id) => captionsById.get(id),
+        references,
+        vocabulary,
+        withGrid,
+        input: trainingConfig.input,
+        fineTuning: modelConfig.encoder.trainable,
+        augment: fineTuneAugment(runConfigSection(runConfig, 'preprocess'), vocabulary),
+        views: featureViewCount(augment, modelConfig.encoder.trainable),
+      });
   const { data, fineTune } = prepared;
+  await recordRunLog(ctx.db, { runId: run.id, stage: 'train', level: 'info', message: dataLogLine(data) });
   try {
     const options: TrainCaptionerOptions = {
       modelConfig,
@@ -147,12 +148,79 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
     if (trainingConfig.selfCritical && crossEntropy.stoppedBy !== 'pruned')
       await trainSelfCritical({
         ...options,
-        data: inMemory(data),
+        ...inMemory(data, fineTune),
         crossEntropy,
         trainScenes: prepared.trainIds?.map((id) => scenesById.get(id)),
       });
   } finally {
     fineTune?.encoder.dispose();
+  }
+}
+
+/** What training reads: its data, the encoder it fine-tunes (if any), and (in memory) the train ids in row order. */
+interface PreparedData {
+  data: TrainingData;
+  fineTune: FineTuneInput | FineTuneEncoder | undefined;
+  trainIds: string[] | undefined;
+}
+
+/** The splits streamed from the run's shards: feature shards, or image shards when the encoder is fine-tuned. */
+async function streamedData(
+  ctx: StageContext,
+  runId: string,
+  paths: ReturnType<typeof artifactPaths>,
+  options: {
+    featureShards: string[];
+    trainIds: Set<string>;
+    valIds: Set<string>;
+    captionsOf: (id: string) => readonly string[] | undefined;
+    references: (id: string) => string[];
+    vocabulary: Vocabulary;
+    withGrid: boolean;
+    input: InputSettings;
+    fineTuning: boolean;
+    augment: FineTuneAugment | undefined;
+    views: number;
+  },
+): Promise<PreparedData> {
+  const common = {
+    trainIds: options.trainIds,
+    valIds: options.valIds,
+    captionsOf: options.captionsOf,
+    references: options.references,
+    vocabulary: options.vocabulary,
+    input: options.input,
+  };
+  if (!options.fineTuning) {
+    const shards = { source: 'features' as const, files: options.featureShards, withGrid: options.withGrid };
+    return {
+      data: await streamedTrainingData({ ...common, shards, views: options.views }),
+      fineTune: undefined,
+      trainIds: undefined,
+    };
+  }
+  const { fineTune, imageShards } = await loadRunFineTuneEncoder(
+    ctx.db,
+    runId,
+    paths.encoderDir(runId),
+    options.augment,
+  );
+  try {
+    const { encoder } = fineTune;
+    const shards = {
+      source: 'images' as const,
+      files: imageShards,
+      imageSize: encoder.config.imageSize,
+      featureShape: {
+        pooledSize: encoder.pooledSize,
+        gridPositions: encoder.gridPositions,
+        gridChannels: encoder.gridChannels,
+      },
+    };
+    return { data: await streamedTrainingData({ ...common, shards }), fineTune, trainIds: undefined };
+  } catch (error) {
+    fineTune.encoder.dispose();
+    throw error;
   }
 }
 
@@ -241,9 +309,20 @@ async function inMemoryData(
   };
 }
 
-/** The data of a run whose training needs it in memory (see the choice above). */
-function inMemory(data: TrainingData): InMemoryTrainingData {
-  if (isStreamed(data.train) || isStreamed(data.val))
-    throw new ConfigError('training.selfCritical: needs the features in memory, not streamed');
-  return data as InMemoryTrainingData;
+/** What the run's log says of where training reads from, so that memory use can be explained. */
+function dataLogLine(data: TrainingData): string {
+  if (!isStreamed(data.train))
+    return 'training holds its data in memory (self-critical training samples any image)';
+  const { index, input } = data.train;
+  return `training streams ${index.shards.length} ${index.source === 'images' ? 'image' : 'feature'} shards (shuffle buffer ${input.shuffleBuffer} captions, ${input.prefetchShards} read ahead)`;
+}
+
+/** The data (and images) of a run whose training needs them in memory (see the choice above). */
+function inMemory(
+  data: TrainingData,
+  fineTune: FineTuneInput | FineTuneEncoder | undefined,
+): { data: InMemoryTrainingData; fineTune: FineTuneInput | undefined } {
+  if (isStreamed(data.train) || isStreamed(data.val) || (fineTune && !holdsImages(fineTune)))
+    throw new ConfigError('training.selfCritical: needs the features and images in memory, not streamed');
+  return { data: data as InMemoryTrainingData, fineTune };
 }

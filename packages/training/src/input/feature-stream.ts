@@ -1,14 +1,15 @@
 import { CorruptArtifactError } from '@captioner/core';
 import { readFeatureShard, copyGridRow } from '@captioner/dataset';
-import type { FeatureShard } from '@captioner/dataset';
 import type { CaptionBatch } from '@captioner/model';
 import { viewOfShard, viewShardFile } from '@captioner/feature-extraction';
-import { planEpoch } from './epoch-plan';
-import type { EpochPlan } from './epoch-plan';
+import { ShardStream, captionsOfRows } from './shard-stream';
+import type { ReadShardResult, StreamSettings } from './shard-stream';
 import type { StreamIndex } from './stream-index';
 
+export type { StreamSettings } from './shard-stream';
+
 /** What the stream keeps of one image between the read of its shard and its last caption. */
-interface Held {
+interface HeldFeatures {
   pooled: Float32Array;
   /** float32 or float16 bits, as stored; converted when a batch is gathered. */
   grid?: Float32Array | Uint16Array;
@@ -23,146 +24,83 @@ export interface StreamViews {
   mirrorCaption: (ids: Int32Array) => Int32Array | null;
 }
 
-export interface StreamSettings {
-  prefetchShards: number;
-  shuffleBuffer: number;
-}
-
-/**
- * The batches of one epoch, read from feature shards as the plan reaches them. Memory holds: the images
- * whose captions are in the shuffle buffer (at most `shuffleBuffer` + one shard's captions), and up to
- * `prefetchShards` shards read ahead. Batch `b` is the same bytes whether the epoch started at batch 0 or
- * resumed at `b`: both follow one plan, and a resumed reader copies exactly the images still to come.
- */
+/** The batches of one epoch with their features, read from feature shards (see `ShardStream`). */
 export class EpochReader {
-  private readonly plan: EpochPlan;
-  private readonly held = new Map<number, Held>();
-  private readonly reads = new Map<number, Promise<FeatureShard>>();
-  /** Next shard (position in `plan.shardOrder`) to take into the buffer. */
-  private nextShard = 0;
-  private batch: number;
-  private readonly seed: number;
-  private readonly epoch: number;
+  private readonly stream: ShardStream<HeldFeatures>;
 
   constructor(
     private readonly index: StreamIndex,
-    private readonly settings: StreamSettings,
+    settings: StreamSettings,
     seed: number,
     epoch: number,
     from: number,
-    private readonly batchSize: number,
+    batchSize: number,
     private readonly withGrid: boolean,
     private readonly views?: StreamViews,
   ) {
-    this.seed = seed;
-    this.epoch = epoch;
-    this.plan = planEpoch(index, seed, epoch, settings.shuffleBuffer);
-    this.batch = from;
+    this.stream = new ShardStream(index, settings, seed, epoch, from, batchSize, (shard) =>
+      this.readShard(shard, seed, epoch),
+    );
   }
 
   /** Images whose features are held now (for tests and the bench's sanity). */
   get heldImages(): number {
-    return this.held.size;
+    return this.stream.heldImages;
   }
 
   /** The next batch, with the caption numbers it holds (rows of `index.captionImage`). */
   async next(): Promise<{ batch: CaptionBatch; rows: Int32Array }> {
-    const { order } = this.plan;
-    const start = this.batch * this.batchSize;
-    const end = Math.min(start + this.batchSize, order.length);
-    if (start >= end) throw new RangeError(`batch ${this.batch} is past the end of the epoch`);
-    while (this.nextShard < this.plan.readAt.length && this.plan.readAt[this.nextShard] < end) {
-      await this.take(this.nextShard, start);
-      this.nextShard += 1;
-    }
-    this.prefetch();
-    const rows = order.subarray(start, end);
-    const batch = this.gather(rows);
-    for (const row of rows) {
-      const image = this.index.captionImage[row];
-      if (this.plan.lastUse[image] < end) this.held.delete(image);
-    }
-    this.batch += 1;
-    return { batch, rows };
+    const { rows, held } = await this.stream.next();
+    return { batch: this.gather(rows, held), rows };
   }
 
-  /** Drops everything held; waits for reads in flight so none outlives the reader. */
-  async close(): Promise<void> {
-    this.held.clear();
-    const pending = [...this.reads.values()];
-    this.reads.clear();
-    await Promise.allSettled(pending);
+  close(): Promise<void> {
+    return this.stream.close();
   }
 
-  private read(k: number): Promise<FeatureShard> {
-    let pending = this.reads.get(k);
-    if (!pending) {
-      const shard = this.plan.shardOrder[k];
-      const file = this.index.shards[shard].file;
-      const view = this.views ? viewOfShard(this.seed, this.epoch, shard, this.views.count) : 0;
-      pending = readFeatureShard(view > 0 ? viewShardFile(file, view) : file);
-      // Awaited by take(); a failure of a read ahead is reported there, not as an unhandled rejection.
-      pending.catch(() => {});
-      this.reads.set(k, pending);
-    }
-    return pending;
+  private async readShard(
+    shard: number,
+    seed: number,
+    epoch: number,
+  ): Promise<ReadShardResult<HeldFeatures>> {
+    const file = this.index.shards[shard].file;
+    const view = this.views ? viewOfShard(seed, epoch, shard, this.views.count) : 0;
+    const features = await readFeatureShard(view > 0 ? viewShardFile(file, view) : file);
+    const P = features.pooledSize;
+    const gridSize = features.gridPositions * features.gridChannels;
+    const flipped = new Set(Array.isArray(features.meta.flipped) ? (features.meta.flipped as string[]) : []);
+    return {
+      ids: features.ids,
+      hold: (row) => ({
+        pooled: features.pooled.slice(row * P, (row + 1) * P),
+        grid: this.withGrid ? features.grid.slice(row * gridSize, (row + 1) * gridSize) : undefined,
+        ...(flipped.has(features.ids[row]) ? { flipped: true } : {}),
+      }),
+    };
   }
 
-  private prefetch(): void {
-    const last = Math.min(this.nextShard + this.settings.prefetchShards, this.plan.readAt.length);
-    for (let k = this.nextShard; k < last; k++) void this.read(k);
-  }
-
-  /** Copies the features of shard `k`'s images still needed at or after `position`, then lets the shard go. */
-  private async take(k: number, position: number): Promise<void> {
-    const shard = await this.read(k);
-    this.reads.delete(k);
-    const indexed = this.index.shards[this.plan.shardOrder[k]];
-    const P = shard.pooledSize;
-    const gridSize = shard.gridPositions * shard.gridChannels;
-    const flipped = new Set(Array.isArray(shard.meta.flipped) ? (shard.meta.flipped as string[]) : []);
-    indexed.rows.forEach((row, i) => {
-      const image = indexed.firstImage + i;
-      if (shard.ids[row] !== this.index.ids[image])
-        throw new CorruptArtifactError(
-          `${indexed.file}: row ${row} is ${shard.ids[row]}, the index says ${this.index.ids[image]}`,
-        );
-      if (this.plan.lastUse[image] < position) return;
-      this.held.set(image, {
-        pooled: shard.pooled.slice(row * P, (row + 1) * P),
-        grid: this.withGrid ? shard.grid.slice(row * gridSize, (row + 1) * gridSize) : undefined,
-        ...(flipped.has(shard.ids[row]) ? { flipped: true } : {}),
-      });
-    });
-  }
-
-  private mirror(caption: Int32Array, image: number): void {
+  private mirror(caption: Int32Array, row: number): void {
     const mirrored = this.views?.mirrorCaption(caption);
     if (!mirrored)
       throw new CorruptArtifactError(
-        `feature view of ${this.index.ids[image]} is flipped but its caption cannot be mirrored (was the vocabulary rebuilt?)`,
+        `feature view of ${this.index.ids[this.index.captionImage[row]]} is flipped but its caption cannot be mirrored (was the vocabulary rebuilt?)`,
       );
     caption.set(mirrored);
   }
 
-  private gather(rows: Int32Array): CaptionBatch {
+  private gather(rows: Int32Array, held: HeldFeatures[]): CaptionBatch {
     const { captionLength: T, featureShape } = this.index;
     const P = featureShape.pooledSize;
     const gridSize = featureShape.gridPositions * featureShape.gridChannels;
     const B = rows.length;
-    const captions = new Int32Array(B * T);
+    const captions = captionsOfRows(this.index, rows);
     const pooled = new Float32Array(B * P);
     const grid = this.withGrid ? new Float32Array(B * gridSize) : undefined;
-    for (let b = 0; b < B; b++) {
-      const row = rows[b];
-      captions.set(this.index.captions.subarray(row * T, (row + 1) * T), b * T);
-      const image = this.index.captionImage[row];
-      const held = this.held.get(image);
-      if (!held) throw new Error(`stream: image ${this.index.ids[image]} is not held at caption ${row}`);
-      if (held.flipped) this.mirror(captions.subarray(b * T, (b + 1) * T), image);
-      pooled.set(held.pooled, b * P);
-      if (grid) copyGridRow(held.grid!, gridSize, 0, grid, b * gridSize);
-    }
+    held.forEach((features, b) => {
+      if (features.flipped) this.mirror(captions.subarray(b * T, (b + 1) * T), rows[b]);
+      pooled.set(features.pooled, b * P);
+      if (grid) copyGridRow(features.grid!, gridSize, 0, grid, b * gridSize);
+    });
     return { captions, captionLength: T, pooled, grid, size: B };
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFeatureShard, copyGridRow } from '@captioner/dataset';
 import { identityFeatureNorm } from '@captioner/model';
-import type { FeatureNorm } from '@captioner/model';
+import type { FeatureNorm, FeatureShape } from '@captioner/model';
 import type { StreamIndex } from './stream-index';
 
 /** Per-channel sums in float64, added row by row: the same sums `computeFeatureNorm` makes over one array. */
@@ -37,6 +37,38 @@ class ChannelSums {
   }
 }
 
+/** Per-channel sums of pooled and (optionally) grid features, row by row, made into a `FeatureNorm`. */
+export class FeatureSums {
+  private readonly pooled: ChannelSums;
+  private readonly grid: ChannelSums | undefined;
+  constructor(
+    private readonly shape: FeatureShape,
+    withGrid: boolean,
+  ) {
+    this.pooled = new ChannelSums(shape.pooledSize);
+    this.grid = withGrid && shape.gridChannels > 0 ? new ChannelSums(shape.gridChannels) : undefined;
+  }
+  /** Adds images' features: pooled [n, P] and grid [n, G*C] (float32). */
+  add(pooled: Float32Array, grid?: Float32Array): void {
+    this.pooled.add(pooled);
+    if (this.grid && grid) this.grid.add(grid);
+  }
+  toNorm(): FeatureNorm {
+    const norm = identityFeatureNorm(this.shape);
+    const p = this.pooled.stats();
+    tf.dispose([norm.pooledMean, norm.pooledStd]);
+    norm.pooledMean = tf.tensor1d(p.mean);
+    norm.pooledStd = tf.tensor1d(p.std);
+    if (this.grid) {
+      const g = this.grid.stats();
+      tf.dispose([norm.gridMean, norm.gridStd]);
+      norm.gridMean = tf.tensor1d(g.mean);
+      norm.gridStd = tf.tensor1d(g.std);
+    }
+    return norm;
+  }
+}
+
 /**
  * The decoder's feature normalisation from the first `maxImages` indexed images, reading one shard at a
  * time. With every image (a data set of at most `maxImages`) it equals `computeFeatureNorm` over the whole
@@ -48,8 +80,7 @@ export async function streamFeatureNorm(
   maxImages: number,
 ): Promise<FeatureNorm> {
   const { pooledSize: P, gridPositions: G, gridChannels: C } = index.featureShape;
-  const pooledSums = new ChannelSums(P);
-  const gridSums = withGrid && C > 0 ? new ChannelSums(C) : undefined;
+  const sums = new FeatureSums(index.featureShape, withGrid);
   const gridRow = new Float32Array(G * C);
   let left = Math.min(maxImages, index.images);
   for (const indexed of index.shards) {
@@ -58,24 +89,10 @@ export async function streamFeatureNorm(
     const shard = await readFeatureShard(indexed.file);
     for (const row of indexed.rows) {
       if (left <= 0) break;
-      pooledSums.add(shard.pooled.subarray(row * P, (row + 1) * P));
-      if (gridSums) {
-        copyGridRow(shard.grid, G * C, row, gridRow, 0);
-        gridSums.add(gridRow);
-      }
+      if (withGrid) copyGridRow(shard.grid, G * C, row, gridRow, 0);
+      sums.add(shard.pooled.subarray(row * P, (row + 1) * P), withGrid ? gridRow : undefined);
       left -= 1;
     }
   }
-  const norm = identityFeatureNorm(index.featureShape);
-  const p = pooledSums.stats();
-  tf.dispose([norm.pooledMean, norm.pooledStd]);
-  norm.pooledMean = tf.tensor1d(p.mean);
-  norm.pooledStd = tf.tensor1d(p.std);
-  if (gridSums) {
-    const g = gridSums.stats();
-    tf.dispose([norm.gridMean, norm.gridStd]);
-    norm.gridMean = tf.tensor1d(g.mean);
-    norm.gridStd = tf.tensor1d(g.std);
-  }
-  return norm;
+  return sums.toNorm();
 }

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@captioner/core';
-import { readFeatureShardLayout } from '@captioner/dataset';
-import type { FeatureShardLayout } from '@captioner/dataset';
+import { readFeatureShardLayout, readImageShardLayout } from '@captioner/dataset';
+import type { FeatureShardLayout, ImageShardLayout } from '@captioner/dataset';
 import type { FeatureShape } from '@captioner/model';
 
 /** One shard as the stream sees it: the rows it reads, and the images and captions they are. */
@@ -16,11 +16,13 @@ export interface IndexedShard {
 }
 
 /**
- * What the stream knows before it reads any feature: the shards, which of their rows are wanted, and the
+ * What the stream knows before it reads any feature or image: the shards, which of their rows are wanted, and the
  * captions (token ids) of those images. Built from shard headers only; it grows with the number of
  * captions (T token ids each, 2 bytes when the vocabulary allows), not with the features.
  */
 export interface StreamIndex {
+  /** What the shards hold: an encoder's features, or the images a fine-tuned encoder reads. */
+  source: 'features' | 'images';
   shards: IndexedShard[];
   images: number;
   /** Image ids in image-number order. */
@@ -38,19 +40,25 @@ export interface StreamIndex {
 /** Token ids of the captions of one image, [count, T] flattened. */
 export type CaptionsOf = (id: string) => { ids: ArrayLike<number>; count: number } | undefined;
 
-/**
- * Indexes feature shards for the wanted ids (all when omitted) from their headers. `captionsOf` gives each
- * image's encoded captions (none: the image takes no part, as in `trainStage` today).
- */
-export async function buildStreamIndex(options: {
-  files: string[];
+/** Which rows of which shards to index, and the captions of their images. */
+export interface IndexOptions {
   wanted?: Pick<ReadonlySet<string>, 'has'>;
   captionsOf?: CaptionsOf;
   captionLength?: number;
   vocabSize?: number;
-  /** Whether the decoder reads the grid (attention): then the shards must hold one. */
-  withGrid: boolean;
-}): Promise<StreamIndex> {
+}
+
+/**
+ * Indexes feature shards for the wanted ids (all when omitted) from their headers. `captionsOf` gives each
+ * image's encoded captions (none: the image takes no part, as in `trainStage` today).
+ */
+export async function buildStreamIndex(
+  options: IndexOptions & {
+    files: string[];
+    /** Whether the decoder reads the grid (attention): then the shards must hold one. */
+    withGrid: boolean;
+  },
+): Promise<StreamIndex> {
   const layouts: FeatureShardLayout[] = [];
   for (const file of options.files) layouts.push(await readFeatureShardLayout(file));
   const first = layouts[0];
@@ -67,6 +75,50 @@ export async function buildStreamIndex(options: {
     throw new InvalidInputError(
       `${first.file}: the shards hold no grid, but the decoder has attention (extract again with attention on)`,
     );
+  const featureShape = {
+    pooledSize: first.pooledSize,
+    gridPositions: first.gridPositions,
+    gridChannels: first.gridChannels,
+  };
+  return indexShards(layouts, options, 'features', featureShape);
+}
+
+/**
+ * Indexes image shards (fine-tuning streams images, not features): `imageSize` is what the encoder takes,
+ * `featureShape` what it gives.
+ */
+export async function buildImageStreamIndex(
+  options: IndexOptions & { files: string[]; imageSize: number; featureShape: FeatureShape },
+): Promise<StreamIndex> {
+  const layouts: ImageShardLayout[] = [];
+  for (const file of options.files) layouts.push(await readImageShardLayout(file));
+  if (layouts.length === 0) throw new InvalidInputError('no image shards to read');
+  for (const l of layouts)
+    if (l.size !== options.imageSize)
+      throw new InvalidInputError(
+        `${l.file}: images are ${l.size} px, the encoder takes ${options.imageSize} px`,
+      );
+  return indexShards(layouts, options, 'images', options.featureShape);
+}
+
+/** The shards training streams: features of a frozen encoder, or images for one that is fine-tuned. */
+export type StreamedShards =
+  | { source: 'features'; files: string[]; withGrid: boolean }
+  | { source: 'images'; files: string[]; imageSize: number; featureShape: FeatureShape };
+
+/** Indexes `shards` with either builder. */
+export function indexStreamedShards(shards: StreamedShards, options: IndexOptions): Promise<StreamIndex> {
+  return shards.source === 'features'
+    ? buildStreamIndex({ ...options, ...shards })
+    : buildImageStreamIndex({ ...options, ...shards });
+}
+
+function indexShards(
+  layouts: Array<{ file: string; ids: readonly string[] }>,
+  options: IndexOptions,
+  source: StreamIndex['source'],
+  featureShape: FeatureShape,
+): StreamIndex {
   const T = options.captionLength ?? 0;
   const narrow = (options.vocabSize ?? Infinity) <= 65536;
   // Two passes: count, then fill, so the caption arrays are allocated once at their final size.
@@ -115,6 +167,7 @@ export async function buildStreamIndex(options: {
     shards.push({ file: l.file, rows: Int32Array.from(rows), firstImage, captionStart, captionEnd: m });
   });
   return {
+    source,
     shards,
     images: ids.length,
     ids,
@@ -122,10 +175,6 @@ export async function buildStreamIndex(options: {
     captionLength: T,
     captionImage,
     imageShard,
-    featureShape: {
-      pooledSize: first.pooledSize,
-      gridPositions: first.gridPositions,
-      gridChannels: first.gridChannels,
-    },
+    featureShape,
   };
 }

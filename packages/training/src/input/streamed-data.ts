@@ -2,30 +2,29 @@ import { InvalidInputError } from '@captioner/core';
 import type { Vocabulary } from '@captioner/dataset';
 import type { InputSettings } from '@captioner/stage-contract';
 import type { TrainingData } from '../loop/types';
-import { buildStreamIndex } from './stream-index';
+import { indexStreamedShards } from './stream-index';
+import type { StreamedShards } from './stream-index';
 import { tokenSideSwap } from '@captioner/feature-extraction';
 import { vocabularyWords } from '../augment/run-augment';
 
 /**
- * Training data that streams from feature shards: the train split's captions encoded once (token ids,
- * the only part that grows with the data set), features read shard by shard as training reaches them.
+ * Training data that streams from shards: the train split's captions encoded once (token ids, the only
+ * part that grows with the data set), features (or images) read shard by shard as training reaches them.
  */
 export async function streamedTrainingData(options: {
-  files: string[];
+  shards: StreamedShards;
   trainIds: ReadonlySet<string>;
   valIds: ReadonlySet<string>;
   captionsOf: (id: string) => readonly string[] | undefined;
   references: (id: string) => string[];
   vocabulary: Vocabulary;
-  withGrid: boolean;
   input: InputSettings;
   /** Feature views per training image (1: none). */
   views?: number;
 }): Promise<TrainingData> {
   const { vocabulary } = options;
   const T = vocabulary.encodeBatch([]).length;
-  const train = await buildStreamIndex({
-    files: options.files,
+  const train = await indexStreamedShards(options.shards, {
     wanted: options.trainIds,
     captionsOf: (id) => {
       const captions = options.captionsOf(id);
@@ -34,15 +33,11 @@ export async function streamedTrainingData(options: {
     },
     captionLength: T,
     vocabSize: vocabulary.size,
-    withGrid: options.withGrid,
   });
-  const val = await buildStreamIndex({
-    files: options.files,
-    wanted: options.valIds,
-    withGrid: options.withGrid,
-  });
-  if (train.images === 0) throw new InvalidInputError('the train split has no images in the feature shards');
-  if (val.images === 0) throw new InvalidInputError('the val split has no images in the feature shards');
+  const val = await indexStreamedShards(options.shards, { wanted: options.valIds });
+  const shards = `${options.shards.source === 'features' ? 'feature' : 'image'} shards`;
+  if (train.images === 0) throw new InvalidInputError(`the train split has no images in the ${shards}`);
+  if (val.images === 0) throw new InvalidInputError(`the val split has no images in the ${shards}`);
   return {
     vocabSize: vocabulary.size,
     train: {

@@ -6,9 +6,10 @@ import {
   encoderTrainableVariables,
 } from '@captioner/model';
 import type { CaptionBatch, FeatureShape } from '@captioner/model';
-import { batchFeatures, fineTunedValSplit } from './fine-tune';
+import { batchFeatures, fineTunedValSplit, holdsImages, trainPixelsOfRows } from './fine-tune';
 import { batchRows, epochOrder, gatherBatch } from './batches';
 import { streamedFeatures } from '../input/streamed-source';
+import { streamedFineTune } from '../input/streamed-fine-tune';
 import { isStreamed } from './source';
 import { applyMemoryViews } from '../augment/memory-views';
 import type { BatchFeatures, FeatureSource } from './source';
@@ -22,10 +23,18 @@ export function featureSourceFor(options: TrainCaptionerOptions): FeatureSource 
   }
   const { train, val } = data;
   if (isStreamed(train) || isStreamed(val)) {
-    if (!isStreamed(train) || !isStreamed(val) || fineTune)
-      throw new ConfigError('streamed training data needs both splits streamed and a frozen encoder');
-    return streamedFeatures(train, val, modelConfig.decoder.attention);
+    if (!isStreamed(train) || !isStreamed(val))
+      throw new ConfigError('streamed training data needs both splits streamed');
+    if (fineTune && holdsImages(fineTune))
+      throw new ConfigError(
+        'streamed fine-tuning reads its images from the streams, not from options.fineTune',
+      );
+    return fineTune
+      ? streamedFineTune(train, val, fineTune, data.featureShape)
+      : streamedFeatures(train, val, modelConfig.decoder.attention);
   }
+  if (fineTune && !holdsImages(fineTune))
+    throw new ConfigError('fine-tuning on data in memory needs the images in options.fineTune');
   return fineTune
     ? fineTunedFeatures(fineTune, data, train, val)
     : frozenFeatures(data, train, val, modelConfig.decoder.attention);
@@ -125,7 +134,13 @@ function fineTunedFeatures(
     restore: (tensors) => applyEncoderWeights(fineTune.encoder, tensors),
     // Grid features come from the encoder inside the gradient scope, not from data.train.
     epochBatches: memoryBatches(train, data.featureShape, false, (rows, batch, at) =>
-      batchFeatures(fineTune, data.featureShape, train.captionImage, rows, batch, at),
+      batchFeatures(
+        fineTune,
+        data.featureShape,
+        trainPixelsOfRows(fineTune, train.captionImage, rows),
+        batch,
+        at,
+      ),
     ),
     validationSplit: (maxImages) => fineTunedValSplit(fineTune, val, maxImages),
   };

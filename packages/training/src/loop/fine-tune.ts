@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { encodeImages } from '@captioner/model';
 import type { CaptionBatch, FeatureShape, NamedArrays } from '@captioner/model';
-import type { FineTuneInput, ValSplit } from './types';
+import type { FineTuneEncoder, FineTuneInput, ValSplit } from './types';
 import { augmentImages, augmentsImages } from '@captioner/feature-extraction';
 import { planBatchAugment } from '../augment/batch-plan';
 
@@ -22,16 +22,37 @@ export async function fineTunedValSplit(
   };
 }
 
-/**
- * A function that computes a batch's features with the encoder, inside the caller's gradient scope, from
- * the images of the batch's captions. With `fineTune.augment`, the images are augmented with the draws of
- * batch `at` (seeded by the run seed and the position) and flipped rows get mirrored captions in `batch`.
- */
-export function batchFeatures(
+/** Fine-tuning with the images in memory (not streamed). */
+export function holdsImages(fineTune: FineTuneInput | FineTuneEncoder): fineTune is FineTuneInput {
+  return 'trainImages' in fineTune;
+}
+
+/** The normalised images of the captions `rows` of the in-memory train split, [rows.length, S, S, 3]. */
+export function trainPixelsOfRows(
   fineTune: FineTuneInput,
-  featureShape: FeatureShape,
   captionImage: Int32Array,
   rows: Int32Array,
+): Float32Array {
+  const S = fineTune.encoder.config.imageSize;
+  const pixels = S * S * 3;
+  const out = new Float32Array(rows.length * pixels);
+  rows.forEach((row, b) => {
+    const image = captionImage[row];
+    out.set(fineTune.trainImages.subarray(image * pixels, (image + 1) * pixels), b * pixels);
+  });
+  return out;
+}
+
+/**
+ * A function that computes a batch's features with the encoder, inside the caller's gradient scope, from
+ * the images of the batch's captions (`pixels`, one image per caption). With `fineTune.augment`, the images
+ * are augmented with the draws of batch `at` (seeded by the run seed and the position) and flipped rows get
+ * mirrored captions in `batch`.
+ */
+export function batchFeatures(
+  fineTune: FineTuneEncoder,
+  featureShape: FeatureShape,
+  pixels: Float32Array,
   batch: CaptionBatch,
   at: { seed: number; epoch: number; index: number },
 ): () => { pooled: tf.Tensor2D; grid: tf.Tensor2D } {
@@ -41,20 +62,15 @@ export function batchFeatures(
     ? planBatchAugment(augment, batch.captions, batch.captionLength, at.seed, at.epoch, at.index)
     : undefined;
   const S = fineTune.encoder.config.imageSize;
-  const pixels = S * S * 3;
-  const pixelsOf = new Float32Array(rows.length * pixels);
-  rows.forEach((row, b) => {
-    const image = captionImage[row];
-    pixelsOf.set(fineTune.trainImages.subarray(image * pixels, (image + 1) * pixels), b * pixels);
-  });
+  const B = batch.size;
   const { gridPositions: G, gridChannels: C } = featureShape;
   return () => {
-    const images = tf.tensor4d(pixelsOf, [rows.length, S, S, 3]);
+    const images = tf.tensor4d(pixels, [B, S, S, 3]);
     const input = draws && augment ? augmentImages(images, draws, augment) : images;
     const map = fineTune.encoder.apply(input);
     return {
       pooled: tf.mean(map, [1, 2]) as tf.Tensor2D,
-      grid: tf.reshape(map, [rows.length, G * C]) as tf.Tensor2D,
+      grid: tf.reshape(map, [B, G * C]) as tf.Tensor2D,
     };
   };
 }

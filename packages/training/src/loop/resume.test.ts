@@ -46,7 +46,7 @@ async function finalTensors(dir: string, phase = 'xe') {
   return readCheckpointDir(all[all.length - 1].dir);
 }
 
-describe.each(['memory', 'stream', 'finetune-aug'])('resume (%s data)', (mode) => {
+describe.each(['memory', 'stream', 'finetune-aug', 'finetune-stream'])('resume (%s data)', (mode) => {
   it('a training process killed after a checkpoint and resumed reaches the same weights, bit for bit', async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-resume-'));
     try {

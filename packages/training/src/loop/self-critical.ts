@@ -51,6 +51,8 @@ export const SELF_CRITICAL_DIR = 'self-critical';
 export interface SelfCriticalOptions extends TrainCaptionerOptions {
   /** Held in memory: the phase samples from every training image's features at random. */
   data: InMemoryTrainingData;
+  /** Fine-tuning: the images too are held in memory. */
+  fineTune?: FineTuneInput;
   /** What the cross-entropy phase ended with: its best checkpoint is where this phase starts. */
   crossEntropy: TrainCaptionerResult;
   /** Each training image's scene, by row (shapes data sets): what `reward: 'CIDEr+grounding'` checks against. */

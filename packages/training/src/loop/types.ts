@@ -120,11 +120,12 @@ export interface TrainCaptionerOptions {
   scoreCaptions?: CaptionScorer;
   /**
    * End-to-end fine-tuning (required when `modelConfig.encoder.trainable`): the encoder, whose last
-   * `trainableBlocks` blocks train with the decoder, and the normalised images of the train and val
-   * splits ([images, S, S, 3], rows as in `data.train` / `data.val`). Features are then computed from the
-   * images at every step; `data.*.pooled`/`grid` are not read (they may be empty).
+   * `trainableBlocks` blocks train with the decoder. With data in memory, also the normalised images of the
+   * train and val splits (`FineTuneInput`); with streamed data, the streams index image shards instead of
+   * feature shards (`buildImageStreamIndex`). Features are computed from the images at every step;
+   * `data.*.pooled`/`grid` are not read (they may be empty).
    */
-  fineTune?: FineTuneInput;
+  fineTune?: FineTuneInput | FineTuneEncoder;
   /**
    * Called when `trainingConfig.batchSize` is `auto` and a probe chose the batch (not when it came from a
    * checkpoint or `trainingConfig.autoBatch`): the stage records it in the run.
@@ -141,12 +142,17 @@ export interface AutoBatchChoice {
   backend: string;
 }
 
-export interface FineTuneInput {
+/** The encoder whose last blocks train with the decoder, and how its training images are augmented. */
+export interface FineTuneEncoder {
   encoder: ImageEncoder;
-  trainImages: Float32Array;
-  valImages: Float32Array;
   /** Per-batch augmentation of the training images (never validation); none when omitted. */
   augment?: FineTuneAugment;
+}
+
+/** Fine-tuning on images held in memory: normalised [images, S, S, 3], rows as in `data.train` / `data.val`. */
+export interface FineTuneInput extends FineTuneEncoder {
+  trainImages: Float32Array;
+  valImages: Float32Array;
 }
 
 export interface TrainCaptionerResult {

@@ -5,7 +5,8 @@
  * so an epoch crosses many shards). Prints `checkpoint <step>` after each checkpoint so the test can kill
  * it at a known point. `finetune-aug`: the encoder's last block trains too, from images augmented per batch
  * (crop, flip with mirrored captions, colour jitter). `scst-finetune`: `scst` with that encoder training
- * through both phases.
+ * through both phases. `finetune-stream`: `finetune-aug` with the images streamed from 8-bit image shards
+ * (small shards and shuffle buffer) instead of held in memory.
  */
 import fs from 'node:fs/promises';
 import { initBackend, modelConfigSchema } from '@captioner/model';
@@ -15,6 +16,7 @@ import { trainingConfigSchema } from '../config';
 import { exactMatchScorer, toyCaptionData } from './toy-data';
 import { toyStreamedData } from '../../input/testing/toy-shards';
 import { toyFineTuneData } from './toy-images';
+import { toyStreamedFineTune } from '../../input/testing/toy-image-shards';
 
 async function mkdirp(dir: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
@@ -29,18 +31,27 @@ const tuned =
   mode === 'finetune-aug' || mode === 'scst-finetune'
     ? await toyFineTuneData(fineTuneModelConfig(), 60, 10)
     : undefined;
-const data = tuned
-  ? tuned.data
-  : mode === 'stream'
-    ? await toyStreamedData(toy, await mkdirp(`${checkpointsDir}-shards`), {
+const streamedTune =
+  mode === 'finetune-stream'
+    ? await toyStreamedFineTune(fineTuneModelConfig(), 60, 10, await mkdirp(`${checkpointsDir}-shards`), {
         imagesPerShard: 9,
-        float16: true,
         input: { shuffleBuffer: 8, prefetchShards: 1 },
       })
-    : toy;
+    : undefined;
+const data = tuned
+  ? tuned.data
+  : streamedTune
+    ? streamedTune.data
+    : mode === 'stream'
+      ? await toyStreamedData(toy, await mkdirp(`${checkpointsDir}-shards`), {
+          imagesPerShard: 9,
+          float16: true,
+          input: { shuffleBuffer: 8, prefetchShards: 1 },
+        })
+      : toy;
 const options = {
-  modelConfig: tuned ? fineTuneModelConfig() : resumeModelConfig(),
-  fineTune: tuned?.fineTune,
+  modelConfig: tuned || streamedTune ? fineTuneModelConfig() : resumeModelConfig(),
+  fineTune: tuned?.fineTune ?? streamedTune?.fineTune,
   trainingConfig: trainingConfigSchema.parse({
     // One cross-entropy epoch before a self-critical phase: that phase is what its test resumes.
     epochs: scst ? 1 : 3,
@@ -71,7 +82,12 @@ const options = {
 };
 const crossEntropy = await trainCaptioner(options);
 const result = scst
-  ? await trainSelfCritical({ ...options, data: tuned ? tuned.data : toy, crossEntropy })
+  ? await trainSelfCritical({
+      ...options,
+      data: tuned ? tuned.data : toy,
+      fineTune: tuned?.fineTune,
+      crossEntropy,
+    })
   : crossEntropy;
 process.stdout.write(`done ${result.steps} ${result.last.dir}\n`);
 
