@@ -48,7 +48,13 @@ export interface BenchScaleRow {
 }
 
 const RESNET50 = { pooledSize: 2048, gridPositions: 49, gridChannels: 2048 };
-const child = fileURLToPath(new URL('./bench-scale-child.ts', import.meta.url));
+// Built, this module is bundled into dist/index.js and the child is dist/bench-scale-child.js (an extra
+// entry of the build); from source it is the .ts file, run through tsx.
+const built = import.meta.url.endsWith('.js');
+const child = fileURLToPath(
+  new URL(built ? './bench-scale-child.js' : './bench-scale-child.ts', import.meta.url),
+);
+const childArgs = built ? [child] : ['--import', 'tsx', child];
 
 /**
  * For each size: writes synthetic ResNet-50-sized feature shards (7x7x2048 grid + 2048 pooled) to a
@@ -145,7 +151,7 @@ async function writeShards(
 
 function runChild(args: ScaleChildArgs): Promise<{ peakRssBytes: number; tokensPerSecond: number }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(args)], {
+    const proc = spawn(process.execPath, [...childArgs, JSON.stringify(args)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -157,12 +163,13 @@ function runChild(args: ScaleChildArgs): Promise<{ peakRssBytes: number; tokensP
       const line = stdout.trim().split('\n').pop() ?? '';
       if (code === 0 && line.startsWith('{'))
         resolve(JSON.parse(line) as { peakRssBytes: number; tokensPerSecond: number });
-      else
-        reject(
-          new Error(
-            `bench scale: training process exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}`,
-          ),
-        );
+      else reject(new Error(`bench scale: training process exited with ${code}: ${firstErrorLine(stderr)}`));
     });
   });
+}
+
+/** The line of a child's stderr that says what failed (Node ends it with its version, which does not). */
+function firstErrorLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.find((line) => /error/i.test(line)) ?? lines.pop() ?? '';
 }
