@@ -1,7 +1,9 @@
 /**
  * The browser entry in a real browser: Debian's Chromium (headless shell) driven over CDP by playwright-core.
- * A random model bundle, the browser build (built here with esbuild, never a stale dist/) and the example page
+ * Random model bundles, the browser build (built here with esbuild, never a stale dist/) and the example page
  * are served from 127.0.0.1; the page's captions must equal Node's (loadModelBundle + CaptionModel.decode).
+ * The bundles: a small-resnet, and torchvision's ResNet-18 (explicit padding, max-pool padding, no conv
+ * bias, eval batch norm with random statistics) both frozen and fine-tuned (trained weights in the checkpoint).
  *
  * Backend: `cpu` on both sides. tfjs' cpu backend is plain JavaScript, so Chromium's V8 and Node's compute
  * the same float32 results and tokens can be compared exactly (Node's default, wasm, rounds differently).
@@ -25,8 +27,12 @@ import { buildBrowserBundle, ORT_WASM_FILE, PACKAGE_DIR } from './browser-build'
 import { decoderToArrays } from './caption-model';
 import { writeCheckpointDir } from './checkpoint/checkpoint-dir';
 import { encoderConfigSchema, modelConfigSchema } from './config';
-import { createDecoderParams, identityFeatureNorm } from './decoder/params';
-import { createEncoder, saveEncoder } from './encoder/encoder-files';
+import type { EncoderConfig } from './config';
+import type { NamedArrays } from './checkpoint/checkpoint-dir';
+import { encoderTrainableVariables, encoderWeightName } from './checkpoint/encoder-weights';
+import { computeFeatureNorm, createDecoderParams, identityFeatureNorm } from './decoder/params';
+import { createEncoder, loadEncoder, saveEncoder } from './encoder/encoder-files';
+import type { ImageEncoder } from './encoder/image-encoder';
 import { exportModelBundle } from './bundle/export-bundle';
 import { loadModelBundle } from './bundle/load-bundle';
 import type { ModelBundle } from './bundle/read-bundle';
@@ -78,12 +84,50 @@ const WORDS = [
   'near',
   'tree',
 ];
-const PREPROCESSING = {
-  imageSize: S,
-  resizeShorterTo: S,
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
+/** preprocessing.json of a bundle whose encoder takes `size` px (no resampling: resizeShorterTo = imageSize). */
+function preprocessingFor(size: number) {
+  return { imageSize: size, resizeShorterTo: size, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+}
+const PREPROCESSING = preprocessingFor(S);
+
+/** One bundle the browser must caption as Node does. */
+interface BundleSpec {
+  /** Its directory under the test's root and its URL path (`/<name>/`). */
+  name: string;
+  label: string;
+  encoder: Pick<EncoderConfig, 'kind' | 'imageSize'> &
+    Partial<Pick<EncoderConfig, 'trainable' | 'trainableBlocks'>>;
+  /**
+   * Random batch-norm parameters and running statistics (He initialisation leaves every batch norm the
+   * identity), and feature statistics fitted on a few other images as training fits them: these features
+   * are large (tens) and alike for noise images, so with identity statistics every image gets one caption.
+   */
+  torchvisionLike?: boolean;
+  /**
+   * Fine-tuned: after the run's encoder is saved, its trainable variables (encoderTrainableVariables) change
+   * and the checkpoint holds them as `encoder/*`, as fine-tuning leaves them; the export must bundle those.
+   */
+  fineTune?: boolean;
+}
+
+/** 40 px: ResNet-18's maps are 20, 10, 10, 5, 3 and 2 px (a 2x2 grid): odd sizes into stride-2 layers. */
+const TV_S = 40;
+const BUNDLES: BundleSpec[] = [
+  { name: 'bundle', label: 'small-resnet', encoder: { kind: 'small-resnet', imageSize: S } },
+  {
+    name: 'resnet18',
+    label: 'resnet18 (frozen)',
+    encoder: { kind: 'resnet18', imageSize: TV_S },
+    torchvisionLike: true,
+  },
+  {
+    name: 'resnet18-tuned',
+    label: 'resnet18 (fine-tuned, last 2 blocks)',
+    encoder: { kind: 'resnet18', imageSize: TV_S, trainable: true, trainableBlocks: 2 },
+    torchvisionLike: true,
+    fineTune: true,
+  },
+];
 
 /** Deterministic RGB bytes (HWC). */
 function pixels(width: number, height: number, seed: number): Uint8Array {
@@ -130,13 +174,62 @@ function cropColumns(rgb: Uint8Array, width: number, height: number, left: numbe
   return out;
 }
 
-async function makeBundle(root: string): Promise<string> {
+/** Gives every batch norm random gamma, beta, running mean and running variance (as onnx-parity.test.ts does). */
+function randomizeBatchNorm(model: tf.LayersModel, seed: number): void {
+  const random = new SeededRandom(seed);
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    // [gamma, beta, moving_mean, moving_variance]: scales and variances in [0.5, 1.5), shifts in [-0.5, 0.5).
+    const values = layer.getWeights().map((w, i) =>
+      tf.tensor(
+        Float32Array.from({ length: w.size }, () => (i === 0 || i === 3 ? 0.5 : -0.5) + random.next()),
+        w.shape,
+      ),
+    );
+    layer.setWeights(values);
+    tf.dispose(values);
+  }
+}
+
+/**
+ * What fine-tuning does to the encoder, in short: its trainable variables change (each kernel's output
+ * channels scaled by factors in [0.5, 1.5), gammas and betas shifted by [-0.5, 0.5)); returns them under
+ * their checkpoint names.
+ */
+function fineTuneEncoder(encoder: ImageEncoder, seed: number): NamedArrays {
+  const random = new SeededRandom(seed);
+  const out: NamedArrays = {};
+  for (const [name, variable] of Object.entries(encoderTrainableVariables(encoder))) {
+    const data = Float32Array.from(variable.dataSync());
+    // Kernels are [kh, kw, in, out]: one factor per output channel (millions of values, few random draws).
+    const channels = variable.shape[variable.shape.length - 1];
+    const change = Float32Array.from({ length: channels }, () => random.next());
+    if (name.endsWith('/kernel')) for (let i = 0; i < data.length; i++) data[i] *= 0.5 + change[i % channels];
+    else for (let i = 0; i < data.length; i++) data[i] += change[i] - 0.5;
+    tf.tidy(() => variable.assign(tf.tensor(data, variable.shape)));
+    out[name] = { shape: variable.shape, data };
+  }
+  return out;
+}
+
+/**
+ * Exports the bundle `spec` under `root`: the run's encoder as saved at its start (`<name>-encoder`), a
+ * checkpoint with random decoder weights (and the fine-tuned encoder weights), then the bundle with
+ * `encoder.onnx`. For a fine-tuned spec also returns the encoder as trained, still in memory.
+ */
+async function makeBundle(
+  root: string,
+  spec: BundleSpec,
+): Promise<{ dir: string; encoderDir: string; trained?: ImageEncoder; trainedWeights?: NamedArrays }> {
   const config = modelConfigSchema.parse({
-    encoder: encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: S }),
+    encoder: encoderConfigSchema.parse(spec.encoder),
     decoder: { embeddingSize: 16, hiddenSize: 24, attentionSize: 8, maxLength: 12 },
   });
   const encoder = await createEncoder(config.encoder, 5);
-  await saveEncoder(encoder, path.join(root, 'encoder'));
+  if (spec.torchvisionLike) randomizeBatchNorm(encoder.model, 6);
+  const encoderDir = path.join(root, `${spec.name}-encoder`);
+  await saveEncoder(encoder, encoderDir);
+  const trainedWeights = spec.fineTune ? fineTuneEncoder(encoder, 7) : undefined;
   const featureShape = {
     pooledSize: encoder.pooledSize,
     gridPositions: encoder.gridPositions,
@@ -144,16 +237,24 @@ async function makeBundle(root: string): Promise<string> {
   };
   const vocabSize = WORDS.length;
   const params = createDecoderParams({ decoder: config.decoder, featureShape, vocabSize }, 3);
-  const norm = identityFeatureNorm(featureShape);
-  const checkpointDir = path.join(root, 'checkpoint');
+  let norm = identityFeatureNorm(featureShape);
+  if (spec.torchvisionLike) {
+    tf.dispose(Object.values(norm));
+    const size = config.encoder.imageSize;
+    const others = new Float32Array(4 * size * size * 3);
+    for (let k = 0; k < 4; k++) others.set(normalize(pixels(size, size, 41 + k)), k * size * size * 3);
+    const features = await encoder.encode(others, 4);
+    norm = computeFeatureNorm(featureShape, features.pooled, features.grid);
+  }
+  const checkpointDir = path.join(root, `${spec.name}-checkpoint`);
   await writeCheckpointDir(
     checkpointDir,
     { modelConfig: config, featureShape, vocabSize, step: 10, epoch: 1, training: {} },
-    decoderToArrays(params, norm),
+    { ...decoderToArrays(params, norm), ...trainedWeights },
   );
   tf.dispose([...Object.values(params), ...Object.values(norm)]);
-  encoder.dispose();
-  const bundleDir = path.join(root, 'bundle');
+  if (!trainedWeights) encoder.dispose();
+  const dir = path.join(root, spec.name);
   const vocabulary = {
     formatVersion: 1,
     minCount: 1,
@@ -162,31 +263,34 @@ async function makeBundle(root: string): Promise<string> {
     counts: WORDS.map((_, i) => (i < 4 ? 0 : 10)),
   };
   await exportModelBundle({
-    outDir: bundleDir,
-    encoderDir: path.join(root, 'encoder'),
+    outDir: dir,
+    encoderDir,
     checkpointDir,
-    extras: { vocabulary, preprocessing: PREPROCESSING },
+    extras: { vocabulary, preprocessing: preprocessingFor(config.encoder.imageSize) },
     onnx: true,
   });
-  return bundleDir;
+  return trainedWeights ? { dir, encoderDir, trained: encoder, trainedWeights } : { dir, encoderDir };
 }
 
-/** Node's caption of one normalised image: the reference the page must match. */
-async function nodeCaption(
+interface NodeCaption {
+  tokens: number[];
+  words: string[];
+}
+
+/** Node's greedy and beam-3 captions of one normalised image, and its pooled features: the reference the page must match. */
+async function nodeCaptions(
   bundle: ModelBundle,
   image: Float32Array,
-  beamSize: number,
-): Promise<{ tokens: number[]; words: string[]; pooled: number[] }> {
+): Promise<{ pooled: number[]; greedy: NodeCaption; beam: NodeCaption }> {
   const features = await bundle.encoder.encode(image, 1);
-  const [tokens] = await bundle.captioner.decode(
-    { pooled: features.pooled, grid: features.grid, count: 1 },
-    { beamSize },
-  );
-  return {
-    tokens,
-    words: tokens.filter((id) => id >= 4).map((id) => WORDS[id]),
-    pooled: Array.from(features.pooled),
+  const caption = async (beamSize: number) => {
+    const [tokens] = await bundle.captioner.decode(
+      { pooled: features.pooled, grid: features.grid, count: 1 },
+      { beamSize },
+    );
+    return { tokens, words: tokens.filter((id) => id >= 4).map((id) => WORDS[id]) };
   };
+  return { pooled: Array.from(features.pooled), greedy: await caption(1), beam: await caption(3) };
 }
 
 /** Serves `routes` (URL path prefix -> directory) and in-memory files on 127.0.0.1, random port. */
@@ -245,9 +349,19 @@ if (!chromiumPath && process.env.CI === 'true') {
     let root: string;
     let browser: Browser | undefined;
     let server: { url: string; close: () => Promise<void> } | undefined;
+    /** Per bundle name: Node's copy of the bundle, the images to caption, and, fine-tuned, the encoder as trained. */
+    const bundles = new Map<
+      string,
+      {
+        node: ModelBundle;
+        images: Float32Array[];
+        encoderDir: string;
+        trained?: ImageEncoder;
+        trainedWeights?: NamedArrays;
+      }
+    >();
     let nodeBundle: ModelBundle | undefined;
     const pageErrors: string[] = [];
-    const images = [normalize(pixels(S, S, 11)), normalize(pixels(S, S, 12))];
     const square = pixels(S, S, 21);
     const wide = pixels(S + 8, S, 22);
 
@@ -261,10 +375,21 @@ if (!chromiumPath && process.env.CI === 'true') {
         outfile: path.join(root, 'captioner-model.browser.js'),
       });
       const code = build.outputFiles!.find((f) => f.path.endsWith('.js'))!.contents;
-      const bundleDir = await makeBundle(root);
+      const dirs: Record<string, string> = {};
+      for (const spec of BUNDLES) {
+        const { dir, ...made } = await makeBundle(root, spec);
+        dirs[`/${spec.name}/`] = dir;
+        const size = spec.encoder.imageSize;
+        bundles.set(spec.name, {
+          ...made,
+          node: await loadModelBundle(dir),
+          images: [normalize(pixels(size, size, 11)), normalize(pixels(size, size, 12))],
+        });
+      }
+      nodeBundle = bundles.get('bundle')!.node;
       // A copy with one flipped byte in the decoder weights.
       const corruptDir = path.join(root, 'corrupt');
-      await fs.cp(bundleDir, corruptDir, { recursive: true });
+      await fs.cp(dirs['/bundle/'], corruptDir, { recursive: true });
       const weights = path.join(corruptDir, 'decoder', 'weights.bin');
       const bytes = await fs.readFile(weights);
       bytes[100] ^= 0xff;
@@ -286,22 +411,35 @@ if (!chromiumPath && process.env.CI === 'true') {
             type: 'application/wasm',
           },
         },
-        { '/bundle/': bundleDir, '/corrupt/': corruptDir },
+        { ...dirs, '/corrupt/': corruptDir },
       );
-      nodeBundle = await loadModelBundle(bundleDir);
       browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
       console.log(
-        `[browser.test] Chromium ${browser.version()} ready in ${Date.now() - started} ms (build, bundle, launch)`,
+        `[browser.test] Chromium ${browser.version()} ready in ${Date.now() - started} ms (build, bundles, launch)`,
       );
     });
 
     afterAll(async () => {
-      nodeBundle?.encoder.dispose();
-      nodeBundle?.captioner.dispose();
+      for (const { node, trained } of bundles.values()) {
+        node.encoder.dispose();
+        node.captioner.dispose();
+        trained?.dispose();
+      }
       await browser?.close();
       await server?.close();
       if (root) await fs.rm(root, { recursive: true, force: true });
     });
+
+    const references = new Map<string, ReturnType<typeof nodeCaptions>>();
+    /** Node's captions of bundle `name`'s image `i`, computed once (both engines are compared with them). */
+    function nodeReference(name: string, i: number): ReturnType<typeof nodeCaptions> {
+      const key = `${name}/${i}`;
+      if (!references.has(key)) {
+        const { node, images } = bundles.get(name)!;
+        references.set(key, nodeCaptions(node, images[i]));
+      }
+      return references.get(key)!;
+    }
 
     async function openPage(query = ''): Promise<Page> {
       const page = await browser!.newPage();
@@ -316,87 +454,126 @@ if (!chromiumPath && process.env.CI === 'true') {
       return page;
     }
 
-    it('loads the bundle from its URL and captions normalised images as Node does (greedy and beam 3)', async () => {
-      const page = await openPage();
-      const inBrowser = await page.evaluate(
-        async ({ images }) => {
-          const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
-          await c.setBackend('cpu');
-          const bundle = await c.loadBundle('/bundle/');
-          const out = [];
-          for (const values of images) {
-            const image = new Float32Array(values);
-            const features = await c.encodeImage(bundle, image);
-            const greedy = await c.captionFeatures(bundle, features);
-            const beam = await c.captionImage(bundle, image, { beamSize: 3 });
-            out.push({ greedy, beam, pooled: Array.from(features.pooled) });
-          }
-          const tensorsBefore = c.tf.memory().numTensors;
-          bundle.dispose();
-          return {
-            out,
-            backend: c.tf.getBackend(),
-            freed: tensorsBefore - c.tf.memory().numTensors,
-            vocabulary: bundle.vocabulary.size,
-            imageSize: bundle.preprocessing.imageSize,
-          };
-        },
-        { images: images.map((image) => Array.from(image)) },
-      );
-      expect(inBrowser.backend).toBe('cpu');
-      expect(inBrowser.vocabulary).toBe(WORDS.length);
-      expect(inBrowser.imageSize).toBe(S);
-      expect(inBrowser.freed).toBeGreaterThan(0);
-      for (const [i, image] of images.entries()) {
-        const greedy = await nodeCaption(nodeBundle!, image, 1);
-        const beam = await nodeCaption(nodeBundle!, image, 3);
-        expect(inBrowser.out[i].pooled).toEqual(greedy.pooled);
-        expect(inBrowser.out[i].greedy.tokens).toEqual(greedy.tokens);
-        expect(inBrowser.out[i].greedy.words).toEqual(greedy.words);
-        expect(inBrowser.out[i].greedy.caption).toBe(greedy.words.join(' '));
-        expect(inBrowser.out[i].beam.tokens).toEqual(beam.tokens);
-        expect(inBrowser.out[i].beam.words).toEqual(beam.words);
-        expect(greedy.tokens.length).toBeGreaterThan(0);
-      }
-      // Random weights: the two images should not collapse to one caption (else the comparison proves little).
-      expect(inBrowser.out[0].beam.tokens).not.toEqual(inBrowser.out[1].beam.tokens);
-      await page.close();
-      expect(pageErrors).toEqual([]);
-    });
-
-    it("runs the encoder on onnxruntime-web from the bundle's encoder.onnx and captions as Node does", async () => {
-      const page = await openPage();
-      const inBrowser = await page.evaluate(
-        async ({ images }) => {
-          const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
-          await c.setBackend('cpu');
-          const bundle = await c.loadBundle('/bundle/', { encoderEngine: 'onnx' });
-          const out = [];
-          for (const values of images) {
-            const image = new Float32Array(values);
-            const features = await c.encodeImage(bundle, image);
-            const greedy = await c.captionFeatures(bundle, features);
-            const beam = await c.captionFeatures(bundle, features, { beamSize: 3 });
-            out.push({ greedy: greedy.tokens, beam: beam.tokens, pooled: Array.from(features.pooled) });
-          }
-          bundle.dispose();
-          return { out, engine: bundle.encoderEngine };
-        },
-        { images: images.map((image) => Array.from(image)) },
-      );
-      expect(inBrowser.engine).toBe('onnx (wasm)');
-      for (const [i, image] of images.entries()) {
-        const greedy = await nodeCaption(nodeBundle!, image, 1);
-        const beam = await nodeCaption(nodeBundle!, image, 3);
-        const scale = Math.max(...greedy.pooled.map(Math.abs));
-        inBrowser.out[i].pooled.forEach((v, k) =>
-          expect(Math.abs(v - greedy.pooled[k]) / scale).toBeLessThan(1e-4),
+    it.each(BUNDLES)(
+      '$label: loads the bundle from its URL and captions normalised images as Node does (greedy and beam 3)',
+      async ({ name, encoder }) => {
+        const { images } = bundles.get(name)!;
+        const page = await openPage();
+        const inBrowser = await page.evaluate(
+          async ({ url, images }) => {
+            const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
+            await c.setBackend('cpu');
+            const bundle = await c.loadBundle(url);
+            const out = [];
+            for (const values of images) {
+              const image = new Float32Array(values);
+              const features = await c.encodeImage(bundle, image);
+              const greedy = await c.captionFeatures(bundle, features);
+              const beam = await c.captionImage(bundle, image, { beamSize: 3 });
+              out.push({ greedy, beam, pooled: Array.from(features.pooled) });
+            }
+            const tensorsBefore = c.tf.memory().numTensors;
+            bundle.dispose();
+            return {
+              out,
+              backend: c.tf.getBackend(),
+              freed: tensorsBefore - c.tf.memory().numTensors,
+              vocabulary: bundle.vocabulary.size,
+              imageSize: bundle.preprocessing.imageSize,
+              kind: bundle.config.encoder.kind,
+            };
+          },
+          { url: `/${name}/`, images: images.map((image) => Array.from(image)) },
         );
-        expect(inBrowser.out[i].greedy).toEqual(greedy.tokens);
-        expect(inBrowser.out[i].beam).toEqual(beam.tokens);
+        expect(inBrowser.backend).toBe('cpu');
+        expect(inBrowser.kind).toBe(encoder.kind);
+        expect(inBrowser.vocabulary).toBe(WORDS.length);
+        expect(inBrowser.imageSize).toBe(encoder.imageSize);
+        expect(inBrowser.freed).toBeGreaterThan(0);
+        for (const i of images.keys()) {
+          const { pooled, greedy, beam } = await nodeReference(name, i);
+          expect(inBrowser.out[i].pooled).toEqual(pooled);
+          expect(inBrowser.out[i].greedy.tokens).toEqual(greedy.tokens);
+          expect(inBrowser.out[i].greedy.words).toEqual(greedy.words);
+          expect(inBrowser.out[i].greedy.caption).toBe(greedy.words.join(' '));
+          expect(inBrowser.out[i].beam.tokens).toEqual(beam.tokens);
+          expect(inBrowser.out[i].beam.words).toEqual(beam.words);
+          expect(greedy.tokens.length).toBeGreaterThan(0);
+        }
+        // Random weights: the two images should not collapse to one caption (else the comparison proves little).
+        expect(inBrowser.out[0].beam.tokens).not.toEqual(inBrowser.out[1].beam.tokens);
+        await page.close();
+        expect(pageErrors).toEqual([]);
+      },
+    );
+
+    // Not the frozen resnet18: its encoder.onnx is the fine-tuned one's architecture (same conversion), and
+    // the fine-tuned one also shows that trained weights reach encoder.onnx; each run costs seconds.
+    it.each(BUNDLES.filter((spec) => spec.name !== 'resnet18'))(
+      "$label: runs the encoder on onnxruntime-web from the bundle's encoder.onnx and captions as Node does",
+      async ({ name }) => {
+        const { images } = bundles.get(name)!;
+        const page = await openPage();
+        const inBrowser = await page.evaluate(
+          async ({ url, images }) => {
+            const c = (window as unknown as { captioner: typeof BrowserEntry }).captioner;
+            await c.setBackend('cpu');
+            const bundle = await c.loadBundle(url, { encoderEngine: 'onnx' });
+            const out = [];
+            for (const values of images) {
+              const image = new Float32Array(values);
+              const features = await c.encodeImage(bundle, image);
+              const greedy = await c.captionFeatures(bundle, features);
+              const beam = await c.captionFeatures(bundle, features, { beamSize: 3 });
+              out.push({ greedy: greedy.tokens, beam: beam.tokens, pooled: Array.from(features.pooled) });
+            }
+            bundle.dispose();
+            return { out, engine: bundle.encoderEngine };
+          },
+          { url: `/${name}/`, images: images.map((image) => Array.from(image)) },
+        );
+        expect(inBrowser.engine).toBe('onnx (wasm)');
+        for (const i of images.keys()) {
+          const { pooled, greedy, beam } = await nodeReference(name, i);
+          const scale = Math.max(...pooled.map(Math.abs));
+          inBrowser.out[i].pooled.forEach((v, k) =>
+            expect(Math.abs(v - pooled[k]) / scale).toBeLessThan(1e-4),
+          );
+          expect(inBrowser.out[i].greedy).toEqual(greedy.tokens);
+          expect(inBrowser.out[i].beam).toEqual(beam.tokens);
+        }
+        await page.close();
+        expect(pageErrors).toEqual([]);
+      },
+    );
+
+    it("bundles the fine-tuned encoder's trained weights and the run's batch-norm statistics (what the pages above ran)", async () => {
+      const { node, images, encoderDir, trained, trainedWeights } = bundles.get('resnet18-tuned')!;
+      const bundled = new Map(node.encoder.model.weights.map((w) => [encoderWeightName(w), w]));
+      // Two blocks of ResNet-18: 4 convs + the downsample conv, 5 batch norms with gamma and beta.
+      expect(Object.keys(trainedWeights!)).toHaveLength(15);
+      // Byte comparisons: vitest's deep equality takes seconds on a 2.4M-value kernel.
+      const bytes = (values: ArrayLike<number>) => Buffer.from(Float32Array.from(values).buffer);
+      const bundledBytes = (name: string) => bytes(bundled.get(name)!.read().dataSync());
+      for (const [name, { data }] of Object.entries(trainedWeights!))
+        expect(bundledBytes(name).equals(bytes(data)), name).toBe(true);
+      // Running statistics are not trained: the export keeps the saved encoder's (random, not 0 and 1).
+      const fresh = await loadEncoder(encoderDir);
+      try {
+        for (const w of fresh.model.weights.filter((w) => /moving_(mean|variance)$/.test(w.originalName))) {
+          const values = w.read().dataSync();
+          expect(bundledBytes(encoderWeightName(w)).equals(bytes(values)), w.originalName).toBe(true);
+          expect(values.every((v) => v === 0 || v === 1)).toBe(false);
+        }
+        // The bundle computes what the trained encoder computes, not what a fresh load of the run's encoder does.
+        const [fromBundle, fromTrained, fromFresh] = await Promise.all(
+          [node.encoder, trained!, fresh].map((e) => e.encode(images[0], 1)),
+        );
+        expect(bytes(fromBundle.grid).equals(bytes(fromTrained.grid))).toBe(true);
+        expect(bytes(fromBundle.pooled).equals(bytes(fromFresh.pooled))).toBe(false);
+      } finally {
+        fresh.dispose();
       }
-      await page.close();
-      expect(pageErrors).toEqual([]);
     });
 
     it('decodes image files in the browser with the bundle preprocessing (centre crop, mean/std)', async () => {
@@ -423,12 +600,9 @@ if (!chromiumPath && process.env.CI === 'true') {
       const expected = { square, wide: cropColumns(wide, S + 8, S, 4, S) };
       for (const name of ['square', 'wide'] as const) {
         expect(inBrowser[name].pixels).toEqual(Array.from(expected[name]));
-        expect(inBrowser[name].greedy).toEqual(
-          (await nodeCaption(nodeBundle!, normalize(expected[name]), 1)).tokens,
-        );
-        expect(inBrowser[name].beam).toEqual(
-          (await nodeCaption(nodeBundle!, normalize(expected[name]), 3)).tokens,
-        );
+        const { greedy, beam } = await nodeCaptions(nodeBundle!, normalize(expected[name]));
+        expect(inBrowser[name].greedy).toEqual(greedy.tokens);
+        expect(inBrowser[name].beam).toEqual(beam.tokens);
       }
       await page.close();
       expect(pageErrors).toEqual([]);
@@ -442,8 +616,7 @@ if (!chromiumPath && process.env.CI === 'true') {
       await page.waitForFunction(
         () => !['', '…'].includes((document.getElementById('beam') as HTMLOutputElement).value),
       );
-      const greedy = await nodeCaption(nodeBundle!, normalize(square), 1);
-      const beam = await nodeCaption(nodeBundle!, normalize(square), 3);
+      const { greedy, beam } = await nodeCaptions(nodeBundle!, normalize(square));
       expect(await page.$eval('#greedy', (e) => (e as HTMLOutputElement).value)).toBe(greedy.words.join(' '));
       expect(await page.$eval('#beam', (e) => (e as HTMLOutputElement).value)).toBe(beam.words.join(' '));
       expect(await page.textContent('#error')).toBe('');
