@@ -34,7 +34,7 @@ describe('captioner demo (small)', () => {
 
     const run = await runCliJson<{
       config: {
-        model: { encoder: { width: number; weights?: string } };
+        model: { encoder: { width: number; weights?: string; cellHead?: { grid: number; classes: number } } };
         training: { selfCritical?: { epochs: number; reward: string }; validation: { metric: string } };
       };
       checkpoints: Array<{ path: string }>;
@@ -45,11 +45,14 @@ describe('captioner demo (small)', () => {
     const encoder = run.config.model.encoder;
     expect(encoder.width).toBe(16);
     expect(encoder.weights).toBeDefined();
+    // Saved with its cell head: the run's features are the 3x3 scene cells' probabilities of 31 classes.
+    expect(encoder.cellHead).toEqual({ grid: 3, classes: 31 });
     // The pretrained encoder the run extracted with, saved at the demo's width (16, 32, 64 filters).
     const saved = JSON.parse(await fs.readFile(path.join(encoder.weights!, 'encoder.json'), 'utf8')) as {
       config: { width: number };
+      gridPositions: number;
       gridChannels: number;
     };
-    expect(saved).toMatchObject({ config: { width: 16 }, gridChannels: 64 });
+    expect(saved).toMatchObject({ config: { width: 16 }, gridPositions: 9, gridChannels: 31 });
   }, 300_000);
 });

@@ -30,6 +30,19 @@ export const encoderConfigSchema = z.strictObject({
    * layer names) for the other kinds.
    */
   weights: z.string().optional(),
+  /**
+   * End the encoder in a cell head (encoder/cell-head.ts): the feature map averaged over each cell of a
+   * `grid` x `grid` partition and classified into `classes` by a linear layer and a softmax; the encoder's
+   * features are then those [grid * grid, classes] probabilities. Its classifier is trained by encoder
+   * pretraining (`captioner demo` pretrains one for the shapes' 3 x 3 scene cells) and loaded with
+   * `weights` (a tfjs LayersModel directory: a state dict has no head). Unset: the feature map itself.
+   */
+  cellHead: z
+    .strictObject({
+      grid: z.number().int().min(1).max(16),
+      classes: z.number().int().min(2).max(4096),
+    })
+    .optional(),
 });
 export type EncoderConfig = z.infer<typeof encoderConfigSchema>;
 

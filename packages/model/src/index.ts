@@ -50,6 +50,14 @@ export { createEncoder, loadEncoder, saveEncoder } from './encoder/encoder-files
 export type { EncodedImages } from './encoder/image-encoder';
 export { encodeImages } from './encoder/encode-images';
 export { buildResNet, blockNames } from './encoder/resnet';
+export {
+  appendCellHead,
+  cellPoolMatrix,
+  gridPositionCells,
+  setCellHeadClassifier,
+  CELL_HEAD_LAYERS,
+} from './encoder/cell-head';
+export type { CellHeadShape } from './encoder/cell-head';
 export { loadPretrainedWeights } from './encoder/pretrained-weights';
 export {
   loadTorchvisionStateDict,

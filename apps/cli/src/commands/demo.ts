@@ -6,6 +6,7 @@ import { getRunDetails, listEvaluationSamples, readScores } from '@captioner/db'
 import type { Grounding } from '@captioner/db';
 import { startRun } from '@captioner/pipeline';
 import { encoderConfigSchema } from '@captioner/model';
+import type { EncoderConfig } from '@captioner/model';
 import { synthesizeShapes } from '@captioner/dataset';
 import { scoreConstantCaption, scoreUntrainedDecoder } from '@captioner/evaluation';
 import { withContext } from '../context';
@@ -105,8 +106,11 @@ export function registerDemoCommand(program: Command): void {
               : {}),
           },
         };
-        /** Pretrains the encoder on the training split (never val/test) and names it as the run's weights. */
-        async function pretrainedWeights(): Promise<{ weights?: string }> {
+        /**
+         * Pretrains the encoder on the training split (never val/test) and names it as the run's weights,
+         * with its cell head: the decoder reads each scene cell's class probabilities.
+         */
+        async function pretrainedWeights(): Promise<Partial<Pick<EncoderConfig, 'weights' | 'cellHead'>>> {
           if (opts.pretrainEpochs <= 0) return {};
           const weightsDir = `${outDir}-encoder-${opts.pretrainEpochs}`;
           await fs.rm(weightsDir, { recursive: true, force: true });
@@ -116,6 +120,7 @@ export function registerDemoCommand(program: Command): void {
             encoder: encoderConfigSchema.parse(encoderShape),
             seed: opts.seed,
             epochs: opts.pretrainEpochs,
+            withHead: true,
             outDir: weightsDir,
             backend: ctx.config.backend,
             onProgress: (u) =>
@@ -129,7 +134,7 @@ export function registerDemoCommand(program: Command): void {
           process.stderr.write(
             `encoder pretrained on ${result.images} training images: loss ${result.loss.toFixed(3)}, cell accuracy ${(100 * result.accuracy).toFixed(1)}%\n`,
           );
-          return { weights: weightsDir };
+          return { weights: weightsDir, cellHead: result.cellHead };
         }
         const plan = await startRun(operationContext(ctx.config, db), {
           dataset: dataset.name,

@@ -14,6 +14,8 @@ export interface PretrainShapesEncoderOptions {
   encoder: EncoderConfig;
   seed: number;
   epochs: number;
+  /** Save the encoder with its cell head (see `pretrainEncoder`'s `withHead`). */
+  withHead: boolean;
   /** Where the encoder is saved; the run config then names it as `model.encoder.weights`. */
   outDir: string;
   backend: BackendName | undefined;
@@ -22,11 +24,12 @@ export interface PretrainShapesEncoderOptions {
 
 /**
  * Pretrains the encoder of a shapes run on the scenes of the manifest's training split only (the
- * validation and test images are never seen), and saves it where `model.encoder.weights` can load it.
+ * validation and test images are never seen), and saves it where `model.encoder.weights` can load it
+ * (with `model.encoder.cellHead` set to the returned `cellHead` when saved with its head).
  */
 export async function pretrainShapesEncoder(
   options: PretrainShapesEncoderOptions,
-): Promise<{ loss: number; accuracy: number; images: number }> {
+): Promise<{ loss: number; accuracy: number; images: number; cellHead: EncoderConfig['cellHead'] }> {
   const settings = parsePreprocessSettings(options.preprocess);
   const S = options.encoder.imageSize;
   if (settings.imageSize !== S)
@@ -50,6 +53,7 @@ export async function pretrainShapesEncoder(
     images,
     scenes,
     epochs: options.epochs,
+    withHead: options.withHead,
     onProgress: options.onProgress,
   });
   try {
@@ -57,5 +61,10 @@ export async function pretrainShapesEncoder(
   } finally {
     result.encoder.dispose();
   }
-  return { loss: result.loss, accuracy: result.accuracy, images: items.length };
+  return {
+    loss: result.loss,
+    accuracy: result.accuracy,
+    images: items.length,
+    cellHead: result.encoder.config.cellHead,
+  };
 }

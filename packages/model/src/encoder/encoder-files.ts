@@ -60,6 +60,10 @@ async function loadWeights(model: tf.LayersModel, config: EncoderConfig, locatio
  */
 export async function createEncoder(config: EncoderConfig, seed: number): Promise<ImageEncoder> {
   const parsed = encoderConfigSchema.parse(config);
+  if (parsed.cellHead && parsed.weights && isStateDictLocation(parsed.weights))
+    throw new ConfigError(
+      `model.encoder.weights: ${parsed.weights} is a PyTorch state dict, which holds no cell head (model.encoder.cellHead is set); name the directory of an encoder saved with its head`,
+    );
   // With pretrained weights the random initialisation would be overwritten: skip it (it costs seconds).
   const model = buildResNet(parsed, parsed.weights ? undefined : seed);
   if (parsed.weights) {

@@ -3,6 +3,7 @@ import type { EncoderConfig } from '../config';
 import { architectureOf } from './architectures';
 import { buildKerasResNet } from './keras-resnet';
 import { buildTorchvisionResNet } from './torchvision-resnet';
+import { appendCellHead } from './cell-head';
 
 export { blockNames } from './architectures';
 
@@ -11,10 +12,13 @@ export { blockNames } from './architectures';
  * He-initialised from `seed` (kernels are zeros when `seed` is undefined: for weights that will be
  * loaded). `resnet18/34/50` compute what torchvision computes; `small-resnet` and
  * `keras-resnet50` follow keras.applications (see architectures.ts). Pooling is done by the ImageEncoder.
+ * With `config.cellHead` the model ends in that head instead: [n, S, S, 3] -> [n, grid, grid, classes].
  */
 export function buildResNet(config: EncoderConfig, seed: number | undefined): tf.LayersModel {
   const arch = architectureOf(config);
-  return arch.flavour === 'torchvision'
-    ? buildTorchvisionResNet(arch, config, seed)
-    : buildKerasResNet(arch, config, seed);
+  const trunk =
+    arch.flavour === 'torchvision'
+      ? buildTorchvisionResNet(arch, config, seed)
+      : buildKerasResNet(arch, config, seed);
+  return config.cellHead ? appendCellHead(trunk, config.cellHead, seed) : trunk;
 }

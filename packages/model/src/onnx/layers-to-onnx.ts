@@ -6,8 +6,10 @@ import { OnnxGraphBuilder } from './onnx-graph';
  * Writes a tfjs LayersModel (an encoder's feature-map model, [n, S, S, 3] -> [n, h, w, C]) as ONNX, layer
  * class by layer class, so that any ResNet built from the standard layers exports: Conv2D (with or without
  * bias, 'same' or 'valid'), BatchNormalization, Activation/ReLU, Add, MaxPooling2D/AveragePooling2D,
- * ZeroPadding2D and GlobalAveragePooling2D. tfjs works in NHWC and ONNX's Conv in NCHW, so the graph keeps
- * tfjs' NHWC input (callers feed the same pixels to both engines) and transposes once after it. Batch
+ * ZeroPadding2D and GlobalAveragePooling2D; then Reshape, Permute and Dense, which a cell head
+ * (encoder/cell-head.ts) appends. tfjs works in NHWC and ONNX's Conv in NCHW, so the graph keeps tfjs' NHWC
+ * input (callers feed the same pixels to both engines) and transposes once after it; each value remembers
+ * its layout, and the first layer that reshapes the map transposes it back to tfjs' own. Batch
  * normalisation stays a node: ONNX Runtime folds it into the convolution when it optimises the session.
  */
 
@@ -17,6 +19,20 @@ export { ONNX_ENCODER_INPUT, ONNX_GRID_OUTPUT, ONNX_POOLED_OUTPUT } from './io-n
 
 type Layer = tf.layers.Layer;
 type Config = Record<string, unknown>;
+/** `nchw`: a feature map transposed for ONNX's convolutions; `tfjs`: the layout tfjs has (NHWC maps). */
+type Layout = 'nchw' | 'tfjs';
+/** Layers that read and write feature maps in NCHW. */
+const MAP_LAYERS = new Set([
+  'Conv2D',
+  'BatchNormalization',
+  'Activation',
+  'ReLU',
+  'Add',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'ZeroPadding2D',
+]);
 
 /** ONNX bytes of an encoder's feature map with the ImageEncoder's pooling: outputs `pooled` [n, C] and `grid` [n, h*w, C]. */
 export function layersModelToOnnx(model: tf.LayersModel): Uint8Array {
@@ -31,6 +47,7 @@ export function layersModelToOnnx(model: tf.LayersModel): Uint8Array {
   g.unique(ONNX_ENCODER_INPUT);
   // tfjs tensor (by layer name) -> ONNX value name; pending pads are folded into the next convolution.
   const values = new Map<string, string>();
+  const layouts = new Map<string, Layout>();
   const pendingPads = new Map<string, number[]>();
   const consumers = countConsumers(model);
 
@@ -38,13 +55,20 @@ export function layersModelToOnnx(model: tf.LayersModel): Uint8Array {
     const className = layer.getClassName();
     if (className === 'InputLayer') {
       values.set(layer.name, g.node('Transpose', [ONNX_ENCODER_INPUT], 'nchw', { perm: [0, 3, 1, 2] }));
+      layouts.set(layer.name, 'nchw');
       continue;
     }
+    const layout: Layout = MAP_LAYERS.has(className) ? 'nchw' : 'tfjs';
     const inputs = inboundLayers(layer).map((l) => {
       const value = values.get(l.name);
       if (value === undefined)
         throw new InvalidInputError(`ONNX export: layer ${layer.name} reads ${l.name} before it is written`);
-      return value;
+      if (layouts.get(l.name) === layout) return value;
+      if (layout === 'nchw')
+        throw new InvalidInputError(
+          `ONNX export: layer ${layer.name} (${className}) reads ${l.name}, which is no longer a feature map`,
+        );
+      return g.node('Transpose', [value], `${l.name}_nhwc`, { perm: [0, 2, 3, 1] });
     });
     const padded =
       inboundLayers(layer).length === 1 ? pendingPads.get(inboundLayers(layer)[0].name) : undefined;
@@ -93,6 +117,21 @@ export function layersModelToOnnx(model: tf.LayersModel): Uint8Array {
         }
         break;
       }
+      case 'Reshape': {
+        const targetShape = config.targetShape as number[];
+        out = g.node(
+          'Reshape',
+          [inputs[0], g.int64Initializer(`${layer.name}_shape`, [0, ...targetShape])],
+          layer.name,
+        );
+        break;
+      }
+      case 'Permute':
+        out = g.node('Transpose', [inputs[0]], layer.name, { perm: [0, ...(config.dims as number[])] });
+        break;
+      case 'Dense':
+        out = dense(g, layer, config, inputs[0]);
+        break;
       default:
         throw new InvalidInputError(
           `ONNX export: layer ${layer.name} of class ${className} is not supported`,
@@ -101,15 +140,18 @@ export function layersModelToOnnx(model: tf.LayersModel): Uint8Array {
     if (consumers.get(layer.name) === 0 && layer !== outputLayer(model))
       throw new InvalidInputError(`ONNX export: layer ${layer.name} is not used by the output`);
     values.set(layer.name, out);
+    layouts.set(layer.name, layout);
   }
 
   const map = values.get(outputLayer(model).name)!;
   const [, h, w, c] = model.outputs[0].shape as number[];
   if (h === undefined || c === undefined)
     throw new InvalidInputError(`ONNX export: ${model.name} output must be [n, h, w, C]`);
-  const pooledMap = g.node('GlobalAveragePool', [map], 'pooled_map');
-  const pooled = g.node('Flatten', [pooledMap], ONNX_POOLED_OUTPUT, { axis: 1 });
-  const nhwc = g.node('Transpose', [map], 'map_nhwc', { perm: [0, 2, 3, 1] });
+  const nhwc =
+    layouts.get(outputLayer(model).name) === 'tfjs'
+      ? map
+      : g.node('Transpose', [map], 'map_nhwc', { perm: [0, 2, 3, 1] });
+  const pooled = g.node('ReduceMean', [nhwc], ONNX_POOLED_OUTPUT, { axes: [1, 2], keepdims: 0 });
   const gridShape = g.int64Initializer('grid_shape', [0, h * w, c]);
   const grid = g.node('Reshape', [nhwc, gridShape], ONNX_GRID_OUTPUT);
   return g.encode(
@@ -254,6 +296,30 @@ function activation(g: OnnxGraphBuilder, layer: Layer, name: string, input: stri
   throw new InvalidInputError(
     `ONNX export: layer ${layer.name} uses activation ${name}; only relu and linear are supported`,
   );
+}
+
+/** tfjs' Dense on the last axis: MatMul with its [in, units] kernel, its bias, then relu or softmax. */
+function dense(g: OnnxGraphBuilder, layer: Layer, config: Config, input: string): string {
+  const weights = layer.getWeights();
+  const [units] = weights[0].shape.slice(-1);
+  const kernel = g.floatInitializer(
+    `${layer.name}_W`,
+    weights[0].shape,
+    weights[0].dataSync() as Float32Array,
+  );
+  const linear = config.activation === 'linear';
+  let out = g.node(
+    'MatMul',
+    [input, kernel],
+    !config.useBias && linear ? layer.name : `${layer.name}_matmul`,
+  );
+  if (config.useBias) {
+    const bias = g.floatInitializer(`${layer.name}_B`, [units], weights[1].dataSync() as Float32Array);
+    out = g.node('Add', [out, bias], linear ? layer.name : `${layer.name}_linear`);
+  }
+  if (linear) return out;
+  if (config.activation === 'softmax') return g.node('Softmax', [out], layer.name, { axis: -1 });
+  return activation(g, layer, String(config.activation), out);
 }
 
 function pool(

@@ -87,6 +87,18 @@ describe('ONNX export of the encoders', () => {
     await compare(encoderConfigSchema.parse({ kind: 'small-resnet', imageSize: 37 }), 1);
   });
 
+  it('small-resnet ending in a cell head (uneven 3x3 cells of an 8x8 map, softmax) matches', async () => {
+    await compare(
+      encoderConfigSchema.parse({
+        kind: 'small-resnet',
+        imageSize: 64,
+        width: 8,
+        cellHead: { grid: 3, classes: 7 },
+      }),
+      2,
+    );
+  });
+
   it('resnet18 at 224 px matches', async () => {
     await compare(encoderConfigSchema.parse({ kind: 'resnet18', imageSize: 224 }), 1);
   });

@@ -3,8 +3,9 @@ import { SeededRandom } from '@captioner/core';
 import { normalizeImages, randomScene, rasterizeShapes, sceneOf } from '@captioner/dataset';
 import type { Scene } from '@captioner/dataset';
 import { encoderConfigSchema, initBackend } from '@captioner/model';
+import type { ImageEncoder } from '@captioner/model';
 import { pretrainEncoder, scoreCellLabels } from './pretrain-encoder';
-import { SCENE_CELL_CLASSES, gridPositionCells, sceneCellLabels } from './scene-labels';
+import { SCENE_CELL_CLASSES, SCENE_CELL_HEAD, gridPositionCells, sceneCellLabels } from './scene-labels';
 
 const SIZE = 48;
 
@@ -42,6 +43,23 @@ describe('scene cell labels', () => {
   });
 });
 
+/** Share of cells (and of occupied cells) whose most probable class, in the encoder's features, is right. */
+async function argmaxAccuracy(encoder: ImageEncoder, data: { images: Float32Array; scenes: Scene[] }) {
+  const { grid } = await encoder.encode(data.images, data.scenes.length);
+  const K = SCENE_CELL_CLASSES;
+  let [cells, right, objects, objectsRight] = [0, 0, 0, 0];
+  data.scenes.forEach((scene, i) =>
+    sceneCellLabels(scene).forEach((label, cell) => {
+      const probabilities = Array.from(grid.subarray((i * 9 + cell) * K, (i * 9 + cell + 1) * K));
+      const hit = probabilities.indexOf(Math.max(...probabilities)) === label;
+      cells++;
+      right += hit ? 1 : 0;
+      if (label !== 0) [objects, objectsRight] = [objects + 1, objectsRight + (hit ? 1 : 0)];
+    }),
+  );
+  return { cells: right / cells, objects: objectsRight / objects };
+}
+
 describe('pretrainEncoder', () => {
   const config = encoderConfigSchema.parse({ imageSize: SIZE, width: 8 });
   const train = scenes(1, 256);
@@ -50,12 +68,15 @@ describe('pretrainEncoder', () => {
     await initBackend('wasm');
   });
 
-  it('learns which shape is in which cell: held-out accuracy far above chance, unlike no training', async () => {
+  it('learns which shape is in which cell, and its head says so: held-out accuracy far above chance, unlike no training', async () => {
     const untrained = await pretrainEncoder({ config, seed: 3, ...train, epochs: 0 });
     const before = await scoreCellLabels(untrained.encoder, untrained.head, test.images, test.scenes);
     untrained.encoder.dispose();
-    const trained = await pretrainEncoder({ config, seed: 3, ...train, epochs: 4 });
-    const after = await scoreCellLabels(trained.encoder, trained.head, test.images, test.scenes);
+    const trained = await pretrainEncoder({ config, seed: 3, ...train, epochs: 4, withHead: true });
+    // With its head the encoder's features are each cell's class probabilities: read their argmax.
+    expect(trained.encoder.config.cellHead).toEqual(SCENE_CELL_HEAD);
+    expect([trained.encoder.gridPositions, trained.encoder.gridChannels]).toEqual([9, SCENE_CELL_CLASSES]);
+    const after = await argmaxAccuracy(trained.encoder, test);
     trained.encoder.dispose();
     // Chance on an occupied cell is 1 in 30.
     expect(before.objects).toBeLessThan(0.15);

@@ -1,9 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '@captioner/core';
-import { ImageEncoder, SeededRandom, buildResNet, encoderConfigSchema } from '@captioner/model';
+import {
+  ImageEncoder,
+  SeededRandom,
+  appendCellHead,
+  buildResNet,
+  cellPoolMatrix,
+  encoderConfigSchema,
+  setCellHeadClassifier,
+} from '@captioner/model';
 import type { EncoderConfig } from '@captioner/model';
 import type { Scene } from '@captioner/dataset';
-import { SCENE_CELLS, SCENE_CELL_CLASSES, gridPositionCells, sceneCellLabels } from './scene-labels';
+import {
+  SCENE_CELLS,
+  SCENE_CELL_CLASSES,
+  SCENE_CELL_HEAD,
+  gridPositionCells,
+  sceneCellLabels,
+} from './scene-labels';
 
 export interface PretrainEncoderOptions {
   /** The encoder to build (He-initialised from `seed`, then trained). `weights` must be unset. */
@@ -14,6 +28,12 @@ export interface PretrainEncoderOptions {
   /** The scene of each image, in the same order. */
   scenes: readonly Scene[];
   epochs: number;
+  /**
+   * Keep the classifier: the returned encoder ends in it (model.encoder.cellHead = SCENE_CELL_HEAD) and its
+   * features are each scene cell's class probabilities. Otherwise its features are the trunk's feature map.
+   * @defaultValue false
+   */
+  withHead?: boolean;
   /** @defaultValue 16 */
   batchSize?: number;
   /** Adam learning rate. @defaultValue 0.002 */
@@ -28,6 +48,7 @@ export interface CellHead {
 }
 
 export interface PretrainEncoderResult {
+  /** The trained encoder: its trunk, followed by the cell head when `withHead`. */
   encoder: ImageEncoder;
   head: CellHead;
   /** Mean loss of the last epoch. */
@@ -67,7 +88,7 @@ export async function pretrainEncoder(options: PretrainEncoderOptions): Promise<
   const labels = new Int32Array(n * SCENE_CELLS);
   options.scenes.forEach((scene, i) => labels.set(sceneCellLabels(scene), i * SCENE_CELLS));
   const rng = new SeededRandom(options.seed);
-  const pool = cellPoolMatrix(h, w);
+  const pool = tf.tensor2d(cellPoolMatrix(h, w, SCENE_CELL_HEAD.grid), [h * w, SCENE_CELLS]);
   const headKernel = tf.variable(
     tf.randomNormal([channels, SCENE_CELL_CLASSES], 0, Math.sqrt(1 / channels), 'float32', options.seed),
   );
@@ -134,8 +155,14 @@ export async function pretrainEncoder(options: PretrainEncoderOptions): Promise<
       kernel: (await headKernel.data()) as Float32Array,
       bias: (await headBias.data()) as Float32Array,
     };
+    let encoder = new ImageEncoder(config, options.seed, model);
+    if (options.withHead) {
+      const headed = appendCellHead(model, SCENE_CELL_HEAD, undefined);
+      setCellHeadClassifier(headed, head.kernel, head.bias);
+      encoder = new ImageEncoder({ ...config, cellHead: SCENE_CELL_HEAD }, options.seed, headed);
+    }
     return {
-      encoder: new ImageEncoder(config, options.seed, model),
+      encoder,
       head,
       loss,
       accuracy: correct / (n * SCENE_CELLS),
@@ -155,16 +182,6 @@ function gatherImages(images: Float32Array, S: number, indices: readonly number[
   const out = new Float32Array(indices.length * size);
   indices.forEach((index, k) => out.set(images.subarray(index * size, (index + 1) * size), k * size));
   return out;
-}
-
-/** [h*w, cells]: averages the grid positions of each scene cell (see `gridPositionCells`). */
-function cellPoolMatrix(h: number, w: number): tf.Tensor2D {
-  const cells = gridPositionCells(h, w);
-  const counts = new Float32Array(SCENE_CELLS);
-  for (const cell of cells) counts[cell]++;
-  const matrix = new Float32Array(h * w * SCENE_CELLS);
-  cells.forEach((cell, position) => (matrix[position * SCENE_CELLS + cell] = 1 / counts[cell]));
-  return tf.tensor2d(matrix, [h * w, SCENE_CELLS]);
 }
 
 /** [b, h, w, C] feature maps -> [b * cells, C] cell-averaged features, cells row-major within each image. */

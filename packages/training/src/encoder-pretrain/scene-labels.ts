@@ -1,11 +1,16 @@
 import { COLOR_NAMES, SCENE_GRID as GRID, SHAPE_KINDS, SHAPE_SIZES } from '@captioner/dataset';
 import type { Scene } from '@captioner/dataset';
+import { gridPositionCells as positionCells } from '@captioner/model';
+import type { CellHeadShape } from '@captioner/model';
 
 /** Class 0 is "no shape"; the others are one per (colour, kind, size). */
 export const SCENE_CELL_CLASSES = 1 + COLOR_NAMES.length * SHAPE_KINDS.length * SHAPE_SIZES.length;
 
 /** Scene cells per image (the synthesizer's GRID x GRID). */
 export const SCENE_CELLS = GRID * GRID;
+
+/** The cell head (model.encoder.cellHead) that says which shape is in each scene cell. */
+export const SCENE_CELL_HEAD: CellHeadShape = { grid: GRID, classes: SCENE_CELL_CLASSES };
 
 /** The class of one shape: 1 + its (colour, kind, size) index. */
 function objectClass(object: Scene['objects'][number]): number {
@@ -28,10 +33,5 @@ export function sceneCellLabels(scene: Scene): Int32Array {
 
 /** The scene cell of each position of an h x w feature grid, row-major: the cell holding the position's centre. */
 export function gridPositionCells(h: number, w: number): Int32Array {
-  const cells = new Int32Array(h * w);
-  for (let i = 0; i < h; i++) {
-    const row = Math.floor(((i + 0.5) / h) * GRID);
-    for (let j = 0; j < w; j++) cells[i * w + j] = row * GRID + Math.floor(((j + 0.5) / w) * GRID);
-  }
-  return cells;
+  return positionCells(h, w, GRID);
 }

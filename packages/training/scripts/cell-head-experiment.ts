@@ -1,0 +1,182 @@
+/**
+ * Issue 18 experiment: does the decoder name what is where when it reads the pretraining head's per-cell
+ * class logits (9 scene cells x 31 classes) instead of the encoder's raw 8x8 grid? Pretrains the demo's
+ * encoder (width 16, 4 epochs) on the demo's data (1,500 images, seed 1), trains the demo's decoder (lr
+ * 0.01, 3 epochs, batch 32, seed 42) on each kind of features in memory, and prints the test split's
+ * grounding after each epoch (beam 3; the test split stands in for validation, so read the last epoch).
+ *   cd packages/training && FEATURES=raw,cells npx tsx scripts/cell-head-experiment.ts
+ */
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import {
+  buildVocabulary,
+  groundCaptions,
+  imagePath,
+  normalizeImages,
+  splitItems,
+  synthesizeShapes,
+} from '@captioner/dataset';
+import type { DatasetManifest, Scene } from '@captioner/dataset';
+import { ptbTokenizeToString, scoreCaptions } from '@captioner/metrics';
+import { encoderConfigSchema, initBackend, modelConfigSchema } from '@captioner/model';
+import { pretrainEncoder } from '../src/encoder-pretrain/pretrain-encoder';
+import type { CellHead } from '../src/encoder-pretrain/pretrain-encoder';
+import { SCENE_CELLS, gridPositionCells } from '../src/encoder-pretrain/scene-labels';
+import { trainingConfigSchema } from '../src/loop/config';
+import { trainCaptioner } from '../src/loop/train-captioner';
+import type { InMemoryTrainingData } from '../src/loop/types';
+
+const S = 64;
+const EPOCHS = Number(process.env.EPOCHS ?? 3);
+await initBackend('wasm');
+const { manifest } = await synthesizeShapes({
+  outDir: path.join(os.tmpdir(), 'shapes-cell-head', 'data'),
+  images: 1500,
+  seed: 1,
+  imageSize: S,
+});
+
+async function load(data: DatasetManifest, split: 'train' | 'val' | 'test') {
+  const items = splitItems(data, split);
+  const pixels = new Uint8Array(items.length * S * S * 3);
+  for (let i = 0; i < items.length; i++) {
+    const raw = await sharp(imagePath(data, items[i]))
+      .removeAlpha()
+      .resize(S, S, { fit: 'fill' })
+      .raw()
+      .toBuffer();
+    pixels.set(raw, i * S * S * 3);
+  }
+  return { items, images: normalizeImages(pixels), scenes: items.map((item) => item.scene!) };
+}
+
+const train = await load(manifest, 'train');
+const test = await load(manifest, 'test');
+const started = Date.now();
+const pretrained = await pretrainEncoder({
+  config: encoderConfigSchema.parse({ imageSize: S, width: 16 }),
+  seed: 1,
+  images: train.images,
+  scenes: train.scenes,
+  epochs: 4,
+});
+console.log(`pretrained in ${((Date.now() - started) / 1000).toFixed(0)} s, accuracy ${pretrained.accuracy}`);
+const { encoder, head } = pretrained;
+
+/** The head's logits of each scene cell (features averaged over the cell's positions, as in pretraining). */
+function cellLogits(grid: Float32Array, n: number, C: number, h: CellHead, softmax: boolean) {
+  const positions = encoder.gridPositions;
+  const side = Math.round(Math.sqrt(positions));
+  const cells = gridPositionCells(side, positions / side);
+  const K = h.bias.length;
+  const out = new Float32Array(n * SCENE_CELLS * K);
+  const pooled = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) {
+    const sums = new Float32Array(SCENE_CELLS * C);
+    const counts = new Float32Array(SCENE_CELLS);
+    cells.forEach((cell, p) => {
+      counts[cell]++;
+      for (let c = 0; c < C; c++) sums[cell * C + c] += grid[(i * positions + p) * C + c];
+    });
+    for (let cell = 0; cell < SCENE_CELLS; cell++) {
+      const logits = out.subarray((i * SCENE_CELLS + cell) * K, (i * SCENE_CELLS + cell + 1) * K);
+      for (let k = 0; k < K; k++) {
+        let v = h.bias[k];
+        for (let c = 0; c < C; c++) v += (sums[cell * C + c] / counts[cell]) * h.kernel[c * K + k];
+        logits[k] = v;
+      }
+      if (softmax) {
+        const max = Math.max(...logits);
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum += logits[k] = Math.exp(logits[k] - max);
+        for (let k = 0; k < K; k++) logits[k] /= sum;
+      }
+      for (let k = 0; k < K; k++) pooled[i * K + k] += logits[k] / SCENE_CELLS;
+    }
+  }
+  return { pooled, grid: out, shape: { pooledSize: K, gridPositions: SCENE_CELLS, gridChannels: K } };
+}
+
+async function features(kind: string, images: Float32Array, n: number) {
+  const encoded = await encoder.encode(images, n);
+  if (kind === 'raw')
+    return {
+      ...encoded,
+      shape: {
+        pooledSize: encoder.pooledSize,
+        gridPositions: encoder.gridPositions,
+        gridChannels: encoder.gridChannels,
+      },
+    };
+  const cells = cellLogits(encoded.grid, n, encoder.gridChannels, head, kind.startsWith('cell-probs'));
+  // cell-probs-flat: the initial state reads the whole layout (every cell's probabilities), not their mean.
+  if (kind === 'cell-probs-flat')
+    return {
+      ...cells,
+      pooled: cells.grid,
+      shape: { ...cells.shape, pooledSize: SCENE_CELLS * cells.shape.gridChannels },
+    };
+  return cells;
+}
+
+const vocabulary = buildVocabulary(manifest, { minCount: 1, maxLength: 16 });
+const trainCaptions: string[] = [];
+const captionImage: number[] = [];
+train.items.forEach((item, i) =>
+  item.captions.forEach((c) => {
+    trainCaptions.push(c);
+    captionImage.push(i);
+  }),
+);
+const encoded = vocabulary.encodeBatch(trainCaptions);
+const scenes = new Map<string, Scene>(test.items.map((item) => [item.id, item.scene!]));
+
+for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
+  const trainFeatures = await features(kind, train.images, train.items.length);
+  const testFeatures = await features(kind, test.images, test.items.length);
+  const data: InMemoryTrainingData = {
+    vocabSize: vocabulary.size,
+    featureShape: trainFeatures.shape,
+    train: {
+      pooled: trainFeatures.pooled,
+      grid: trainFeatures.grid,
+      images: train.items.length,
+      captions: encoded.ids,
+      captionLength: encoded.length,
+      captionImage: Int32Array.from(captionImage),
+    },
+    val: {
+      pooled: testFeatures.pooled,
+      grid: testFeatures.grid,
+      images: test.items.length,
+      references: test.items.map((item) => item.captions.map(ptbTokenizeToString)),
+      ids: test.items.map((item) => item.id),
+    },
+    decodeTokens: (ids) => vocabulary.decode(ids),
+  };
+  const t0 = Date.now();
+  await trainCaptioner({
+    modelConfig: modelConfigSchema.parse({
+      decoder: { attention: true, positionEncoding: 'coordinates', dropout: 0.2 },
+    }),
+    trainingConfig: trainingConfigSchema.parse({
+      epochs: EPOCHS,
+      batchSize: 32,
+      learningRate: Number(process.env.LR ?? 0.01),
+      seed: Number(process.env.SEED ?? 42),
+      earlyStoppingPatience: 0,
+      validation: { beamSize: 3, maxImages: 150 },
+    }),
+    data,
+    checkpointsDir: path.join(os.tmpdir(), `cell-head-ckpt-${kind}-${Date.now()}`),
+    scoreCaptions: (input, options) => {
+      const result = scoreCaptions(input, options);
+      const g = groundCaptions(input.cands, scenes);
+      console.log(
+        `${kind}: CIDEr-D ${result.corpus.CIDEr.toFixed(3)} BLEU-4 ${result.corpus.Bleu_4.toFixed(3)} objects ${(100 * g.objectsRightRate!).toFixed(1)}% absent ${(100 * g.objectsAbsentRate!).toFixed(1)}% relations ${g.relationsRight}/${g.relationsStated} all-right ${(100 * g.imagesAllObjectsRightRate!).toFixed(1)}% (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+      );
+      return { corpus: { ...result.corpus } };
+    },
+  });
+}
