@@ -96,7 +96,7 @@ interface BundleSpec {
   name: string;
   label: string;
   encoder: Pick<EncoderConfig, 'kind' | 'imageSize'> &
-    Partial<Pick<EncoderConfig, 'trainable' | 'trainableBlocks'>>;
+    Partial<Pick<EncoderConfig, 'trainable' | 'trainableBlocks' | 'cellHead'>>;
   /**
    * Random batch-norm parameters and running statistics (He initialisation leaves every batch norm the
    * identity), and feature statistics fitted on a few other images as training fits them: these features
@@ -114,6 +114,12 @@ interface BundleSpec {
 const TV_S = 40;
 const BUNDLES: BundleSpec[] = [
   { name: 'bundle', label: 'small-resnet', encoder: { kind: 'small-resnet', imageSize: S } },
+  {
+    // A 4x4 map into 3x3 cells (rows and columns of 1, 2, 1 positions), softmax over 7 classes.
+    name: 'cell-head',
+    label: 'small-resnet with a cell head',
+    encoder: { kind: 'small-resnet', imageSize: S, cellHead: { grid: 3, classes: 7 } },
+  },
   {
     name: 'resnet18',
     label: 'resnet18 (frozen)',
