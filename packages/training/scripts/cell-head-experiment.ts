@@ -1,10 +1,13 @@
 /**
  * Issue 18 experiment: does the decoder name what is where when it reads the pretraining head's per-cell
- * class logits (9 scene cells x 31 classes) instead of the encoder's raw 8x8 grid? Pretrains the demo's
+ * class logits or probabilities (9 scene cells x 31 classes) instead of the encoder's raw 8x8 grid?
+ * FEATURES: raw, cells (logits), cell-probs (what the demo's cell head gives), cell-probs-flat (and the
+ * initial state reads every cell), cell-probs-where (each cell's probabilities in its own channels); EPOCHS,
+ * LR, SEED. Results: packages/model/README.md, "Grounding of the demo's model". Pretrains the demo's
  * encoder (width 16, 4 epochs) on the demo's data (1,500 images, seed 1), trains the demo's decoder (lr
  * 0.01, 3 epochs, batch 32, seed 42) on each kind of features in memory, and prints the test split's
  * grounding after each epoch (beam 3; the test split stands in for validation, so read the last epoch).
- *   cd packages/training && FEATURES=raw,cells npx tsx scripts/cell-head-experiment.ts
+ *   cd packages/training && FEATURES=raw,cells,cell-probs npx tsx scripts/cell-head-experiment.ts
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +113,19 @@ async function features(kind: string, images: Float32Array, n: number) {
       },
     };
   const cells = cellLogits(encoded.grid, n, encoder.gridChannels, head, kind.startsWith('cell-probs'));
+  // cell-probs-where: each cell's probabilities in the channels of its own cell (zeros elsewhere), so that
+  // what the decoder attends to says where it is as well as what.
+  if (kind === 'cell-probs-where') {
+    const K = cells.shape.gridChannels;
+    const where = new Float32Array(n * SCENE_CELLS * SCENE_CELLS * K);
+    for (let i = 0; i < n; i++)
+      for (let cell = 0; cell < SCENE_CELLS; cell++)
+        where.set(
+          cells.grid.subarray((i * SCENE_CELLS + cell) * K, (i * SCENE_CELLS + cell + 1) * K),
+          (i * SCENE_CELLS + cell) * SCENE_CELLS * K + cell * K,
+        );
+    return { ...cells, grid: where, shape: { ...cells.shape, gridChannels: SCENE_CELLS * K } };
+  }
   // cell-probs-flat: the initial state reads the whole layout (every cell's probabilities), not their mean.
   if (kind === 'cell-probs-flat')
     return {
