@@ -3,12 +3,14 @@
  * class logits or probabilities (9 scene cells x 31 classes) instead of the encoder's raw 8x8 grid?
  * FEATURES: raw, cells (logits), cell-probs (what the demo's cell head gives), cell-probs-flat (and the
  * initial state reads every cell), cell-probs-where (each cell's probabilities in its own channels); EPOCHS,
- * LR, SEED. Results: packages/model/README.md, "Grounding of the demo's model". Pretrains the demo's
+ * LR, SEED, ATTN_REG (attention regularisation), ATTENTION=0 (no attention), CACHE (a directory that keeps
+ * the pretrained encoder between runs), RELATIONS=1 (then the teacher-forced relation-word check). Results: packages/model/README.md, "Grounding of the demo's model". Pretrains the demo's
  * encoder (width 16, 4 epochs) on the demo's data (1,500 images, seed 1), trains the demo's decoder (lr
  * 0.01, 3 epochs, batch 32, seed 42) on each kind of features in memory, and prints the test split's
  * grounding after each epoch (beam 3; the test split stands in for validation, so read the last epoch).
  *   cd packages/training && FEATURES=raw,cells,cell-probs npx tsx scripts/cell-head-experiment.ts
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -22,7 +24,17 @@ import {
 } from '@captioner/dataset';
 import type { DatasetManifest, Scene } from '@captioner/dataset';
 import { ptbTokenizeToString, scoreCaptions } from '@captioner/metrics';
-import { encoderConfigSchema, initBackend, modelConfigSchema } from '@captioner/model';
+import * as tf from '@tensorflow/tfjs';
+import {
+  START_ID,
+  encoderConfigSchema,
+  initBackend,
+  loadCaptionModel,
+  loadEncoder,
+  modelConfigSchema,
+  saveEncoder,
+} from '@captioner/model';
+import type { ImageEncoder } from '@captioner/model';
 import { pretrainEncoder } from '../src/encoder-pretrain/pretrain-encoder';
 import type { CellHead } from '../src/encoder-pretrain/pretrain-encoder';
 import { SCENE_CELLS, gridPositionCells } from '../src/encoder-pretrain/scene-labels';
@@ -56,16 +68,35 @@ async function load(data: DatasetManifest, split: 'train' | 'val' | 'test') {
 
 const train = await load(manifest, 'train');
 const test = await load(manifest, 'test');
-const started = Date.now();
-const pretrained = await pretrainEncoder({
-  config: encoderConfigSchema.parse({ imageSize: S, width: 16 }),
-  seed: 1,
-  images: train.images,
-  scenes: train.scenes,
-  epochs: 4,
-});
-console.log(`pretrained in ${((Date.now() - started) / 1000).toFixed(0)} s, accuracy ${pretrained.accuracy}`);
-const { encoder, head } = pretrained;
+// The pretrained encoder and head are kept in CACHE (a directory) when set, so that decoder variants
+// skip the two minutes of pretraining.
+async function pretrained(): Promise<{ encoder: ImageEncoder; head: CellHead }> {
+  const cache = process.env.CACHE;
+  if (cache && fs.existsSync(path.join(cache, 'head.json'))) {
+    const saved = JSON.parse(fs.readFileSync(path.join(cache, 'head.json'), 'utf8')) as {
+      kernel: number[];
+      bias: number[];
+    };
+    const head = { kernel: Float32Array.from(saved.kernel), bias: Float32Array.from(saved.bias) };
+    return { encoder: await loadEncoder(cache), head };
+  }
+  const started = Date.now();
+  const result = await pretrainEncoder({
+    config: encoderConfigSchema.parse({ imageSize: S, width: 16 }),
+    seed: 1,
+    images: train.images,
+    scenes: train.scenes,
+    epochs: 4,
+  });
+  console.log(`pretrained in ${((Date.now() - started) / 1000).toFixed(0)} s, accuracy ${result.accuracy}`);
+  if (cache) {
+    await saveEncoder(result.encoder, cache);
+    const { kernel, bias } = result.head;
+    fs.writeFileSync(path.join(cache, 'head.json'), JSON.stringify({ kernel: [...kernel], bias: [...bias] }));
+  }
+  return result;
+}
+const { encoder, head } = await pretrained();
 
 /** The head's logits of each scene cell (features averaged over the cell's positions, as in pretraining). */
 function cellLogits(grid: Float32Array, n: number, C: number, h: CellHead, softmax: boolean) {
@@ -172,9 +203,9 @@ for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
     decodeTokens: (ids) => vocabulary.decode(ids),
   };
   const t0 = Date.now();
-  await trainCaptioner({
+  const trained = await trainCaptioner({
     modelConfig: modelConfigSchema.parse({
-      decoder: { attention: true, positionEncoding: 'coordinates', dropout: 0.2 },
+      decoder: { attention: process.env.ATTENTION !== '0', positionEncoding: 'coordinates', dropout: 0.2 },
     }),
     trainingConfig: trainingConfigSchema.parse({
       epochs: EPOCHS,
@@ -182,6 +213,7 @@ for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
       learningRate: Number(process.env.LR ?? 0.01),
       seed: Number(process.env.SEED ?? 42),
       earlyStoppingPatience: 0,
+      attentionRegularization: Number(process.env.ATTN_REG ?? 1),
       validation: { beamSize: 3, maxImages: 150 },
     }),
     data,
@@ -195,4 +227,69 @@ for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
       return { corpus: { ...result.corpus } };
     },
   });
+  if (process.env.RELATIONS) await relationWordCheck(trained.best!.dir, testFeatures);
+}
+
+/**
+ * Teacher-forced: the decoder's distribution over the relation word (left/right/above/below) after each
+ * test reference's words up to it, against which relations hold between the reference's subject and some
+ * other shape of the scene. A decoder that knows where the subject is puts its mass on those.
+ */
+async function relationWordCheck(
+  checkpointDir: string,
+  features: { pooled: Float32Array; grid: Float32Array },
+) {
+  const model = await loadCaptionModel(checkpointDir);
+  const { math } = model;
+  const { pooledSize: P, gridPositions: G, gridChannels: C } = math.spec.featureShape;
+  const relations = ['left', 'right', 'above', 'below'] as const;
+  const holds = (
+    a: Scene['objects'][number],
+    rel: (typeof relations)[number],
+    b: Scene['objects'][number],
+  ) =>
+    rel === 'left'
+      ? a.col < b.col
+      : rel === 'right'
+        ? a.col > b.col
+        : rel === 'above'
+          ? a.row < b.row
+          : a.row > b.row;
+  let [cases, onValid, onReference] = [0, 0, 0];
+  for (let i = 0; i < test.items.length; i++) {
+    const scene = test.items[i].scene!;
+    for (const caption of test.items[i].captions) {
+      const words = caption.split(' ');
+      const r = words.findIndex((w) => (relations as readonly string[]).includes(w));
+      const subjects = scene.objects.filter((o) => o.kind === words[r - 1] && o.color === words[r - 2]);
+      if (r < 0 || subjects.length !== 1) continue;
+      const subject = subjects[0];
+      const logProbs = tf.tidy(() => {
+        let state = math.initialState(
+          tf.tensor2d(features.pooled.subarray(i * P, (i + 1) * P), [1, P]),
+          math.spec.decoder.attention
+            ? tf.tensor2d(features.grid.subarray(i * G * C, (i + 1) * G * C), [1, G * C])
+            : undefined,
+        );
+        for (const id of [START_ID, ...words.slice(0, r).map((w) => vocabulary.idOf(w))])
+          state = math.step(state, math.projectInputs(math.embed(tf.tensor1d([id], 'int32')))).state;
+        return tf.logSoftmax(math.logits(state.h));
+      });
+      const all = (await logProbs.data()) as Float32Array;
+      logProbs.dispose();
+      const p = relations.map((w) => Math.exp(all[vocabulary.idOf(w)]));
+      const total = p.reduce((a, b) => a + b, 0);
+      cases++;
+      onValid += relations.reduce(
+        (sum, rel, k) =>
+          sum + (scene.objects.some((o) => o !== subject && holds(subject, rel, o)) ? p[k] / total : 0),
+        0,
+      );
+      onReference += p[relations.indexOf(words[r] as (typeof relations)[number])] / total;
+    }
+  }
+  model.dispose();
+  console.log(
+    `relation word, teacher-forced (${cases} test references): ${((100 * onValid) / cases).toFixed(1)}% of its probability on relations that hold for the subject, ${((100 * onReference) / cases).toFixed(1)}% on the reference's (chance 25%)`,
+  );
 }
