@@ -2,7 +2,8 @@
  * Issue 18 experiment: does the decoder name what is where when it reads the pretraining head's per-cell
  * class logits or probabilities (9 scene cells x 31 classes) instead of the encoder's raw 8x8 grid?
  * FEATURES: raw, cells (logits), cell-probs (what the demo's cell head gives), cell-probs-flat (and the
- * initial state reads every cell), cell-probs-where (each cell's probabilities in its own channels); EPOCHS,
+ * initial state reads every cell), cell-probs-where (each cell's probabilities in its own channels),
+ * cell-probs-attend (no pooled vector: only attention tells the shapes); EPOCHS,
  * LR, SEED, ATTN_REG (attention regularisation), ATTENTION=0 (no attention), CACHE (a directory that keeps
  * the pretrained encoder between runs), RELATIONS=1 (then the teacher-forced relation-word check). Results: packages/model/README.md, "Grounding of the demo's model". Pretrains the demo's
  * encoder (width 16, 4 epochs) on the demo's data (1,500 images, seed 1), trains the demo's decoder (lr
@@ -144,6 +145,8 @@ async function features(kind: string, images: Float32Array, n: number) {
       },
     };
   const cells = cellLogits(encoded.grid, n, encoder.gridChannels, head, kind.startsWith('cell-probs'));
+  // cell-probs-attend: no pooled features (zeros), so that only attention can tell the decoder the shapes.
+  if (kind === 'cell-probs-attend') return { ...cells, pooled: new Float32Array(cells.pooled.length) };
   // cell-probs-where: each cell's probabilities in the channels of its own cell (zeros elsewhere), so that
   // what the decoder attends to says where it is as well as what.
   if (kind === 'cell-probs-where') {
