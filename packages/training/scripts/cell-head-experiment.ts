@@ -1,15 +1,16 @@
 /**
  * Issue 18 experiment: does the decoder name what is where when it reads the pretraining head's per-cell
  * class logits or probabilities (9 scene cells x 31 classes) instead of the encoder's raw 8x8 grid?
+ * Pretrains the demo's encoder (width 16, 4 epochs) on the demo's data (1,500 images, seed 1), trains the
+ * demo's decoder (lr 0.01, 3 epochs, batch 32, seed 42) on each kind of features in memory, and prints
+ * the test split's grounding after each epoch (beam 3; the test split stands in for validation, so read
+ * the last epoch). Results: packages/model/README.md, "Grounding of the demo's model".
+ *   cd packages/training && FEATURES=raw,cells,cell-probs npx tsx scripts/cell-head-experiment.ts
  * FEATURES: raw, cells (logits), cell-probs (what the demo's cell head gives), cell-probs-flat (and the
  * initial state reads every cell), cell-probs-where (each cell's probabilities in its own channels),
- * cell-probs-attend (no pooled vector: only attention tells the shapes); EPOCHS,
- * LR, SEED, ATTN_REG (attention regularisation), ATTENTION=0 (no attention), CACHE (a directory that keeps
- * the pretrained encoder between runs), RELATIONS=1 (then the teacher-forced relation-word check). Results: packages/model/README.md, "Grounding of the demo's model". Pretrains the demo's
- * encoder (width 16, 4 epochs) on the demo's data (1,500 images, seed 1), trains the demo's decoder (lr
- * 0.01, 3 epochs, batch 32, seed 42) on each kind of features in memory, and prints the test split's
- * grounding after each epoch (beam 3; the test split stands in for validation, so read the last epoch).
- *   cd packages/training && FEATURES=raw,cells,cell-probs npx tsx scripts/cell-head-experiment.ts
+ * cell-probs-attend (no pooled vector: only attention tells the shapes). Also EPOCHS, LR, SEED, ATTN_REG
+ * (attention regularisation), ATTENTION=0 (no attention), CACHE (a directory that keeps the pretrained
+ * encoder between runs) and RELATIONS=1 (then the teacher-forced relation-word check).
  */
 import fs from 'node:fs';
 import os from 'node:os';
