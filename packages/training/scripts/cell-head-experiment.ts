@@ -15,16 +15,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
-import {
-  buildVocabulary,
-  groundCaptions,
-  imagePath,
-  normalizeImages,
-  splitItems,
-  synthesizeShapes,
-} from '@captioner/dataset';
-import type { DatasetManifest, Scene } from '@captioner/dataset';
+import { buildVocabulary, groundCaptions, synthesizeShapes } from '@captioner/dataset';
+import type { Scene } from '@captioner/dataset';
 import { ptbTokenizeToString, scoreCaptions } from '@captioner/metrics';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -43,6 +35,7 @@ import { SCENE_CELLS, gridPositionCells } from '../src/encoder-pretrain/scene-la
 import { trainingConfigSchema } from '../src/loop/config';
 import { trainCaptioner } from '../src/loop/train-captioner';
 import type { InMemoryTrainingData } from '../src/loop/types';
+import { loadShapesSplit } from './shapes-split';
 
 const S = 64;
 const EPOCHS = Number(process.env.EPOCHS ?? 3);
@@ -54,22 +47,8 @@ const { manifest } = await synthesizeShapes({
   imageSize: S,
 });
 
-async function load(data: DatasetManifest, split: 'train' | 'val' | 'test') {
-  const items = splitItems(data, split);
-  const pixels = new Uint8Array(items.length * S * S * 3);
-  for (let i = 0; i < items.length; i++) {
-    const raw = await sharp(imagePath(data, items[i]))
-      .removeAlpha()
-      .resize(S, S, { fit: 'fill' })
-      .raw()
-      .toBuffer();
-    pixels.set(raw, i * S * S * 3);
-  }
-  return { items, images: normalizeImages(pixels), scenes: items.map((item) => item.scene!) };
-}
-
-const train = await load(manifest, 'train');
-const test = await load(manifest, 'test');
+const train = await loadShapesSplit(manifest, 'train', S);
+const test = await loadShapesSplit(manifest, 'test', S);
 // The pretrained encoder and head are kept in CACHE (a directory) when set, so that decoder variants
 // skip the two minutes of pretraining.
 async function pretrained(): Promise<{ encoder: ImageEncoder; head: CellHead }> {

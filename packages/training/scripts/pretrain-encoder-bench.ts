@@ -4,11 +4,10 @@
  *   cd packages/training && N=1500 EPOCHS=4 WIDTH=16 npx tsx scripts/pretrain-encoder-bench.ts
  */
 import path from 'node:path';
-import sharp from 'sharp';
-import { imagePath, normalizeImages, splitItems, synthesizeShapes } from '@captioner/dataset';
-import type { DatasetManifest } from '@captioner/dataset';
+import { synthesizeShapes } from '@captioner/dataset';
 import { encoderConfigSchema, initBackend } from '@captioner/model';
 import { pretrainEncoder, scoreCellLabels } from '../src/encoder-pretrain/pretrain-encoder';
+import { loadShapesSplit } from './shapes-split';
 
 const N = Number(process.env.N ?? 1500);
 const EPOCHS = Number(process.env.EPOCHS ?? 4);
@@ -21,22 +20,8 @@ const { manifest } = await synthesizeShapes({
   imageSize: S,
 });
 
-async function load(data: DatasetManifest, split: 'train' | 'test') {
-  const items = splitItems(data, split);
-  const pixels = new Uint8Array(items.length * S * S * 3);
-  for (let i = 0; i < items.length; i++) {
-    const raw = await sharp(imagePath(data, items[i]))
-      .removeAlpha()
-      .resize(S, S, { fit: 'fill' })
-      .raw()
-      .toBuffer();
-    pixels.set(raw, i * S * S * 3);
-  }
-  return { images: normalizeImages(pixels), scenes: items.map((item) => item.scene!) };
-}
-
-const train = await load(manifest, 'train');
-const test = await load(manifest, 'test');
+const train = await loadShapesSplit(manifest, 'train', S);
+const test = await loadShapesSplit(manifest, 'test', S);
 const started = Date.now();
 const result = await pretrainEncoder({
   config: encoderConfigSchema.parse({ imageSize: S, width: Number(process.env.WIDTH ?? 16) }),
