@@ -34,13 +34,23 @@ describe('captioner demo (small)', () => {
 
     const run = await runCliJson<{
       config: {
-        model: { encoder: { width: number; weights?: string; cellHead?: { grid: number; classes: number } } };
-        training: { selfCritical?: { epochs: number; reward: string }; validation: { metric: string } };
+        model: {
+          encoder: { width: number; weights?: string; cellHead?: { grid: number; classes: number } };
+          decoder: { contextToOutput: boolean; attentionShift: boolean };
+        };
+        training: {
+          selfCritical?: { epochs: number; reward: string };
+          validation: { metric: string };
+          attentionSupervision: number;
+        };
       };
       checkpoints: Array<{ path: string }>;
     }>(['run', 'show', demo.runId], env);
     expect(run.config.training.selfCritical).toMatchObject({ epochs: 1, reward: 'CIDEr+grounding' });
     expect(run.config.training.validation.metric).toBe('grounding');
+    // The decoder that learns relations: supervised attention, context and attention shift at the output.
+    expect(run.config.training.attentionSupervision).toBeGreaterThan(0);
+    expect(run.config.model.decoder).toMatchObject({ contextToOutput: true, attentionShift: true });
     expect(run.checkpoints.some((c) => c.path.includes(`${path.sep}self-critical${path.sep}`))).toBe(true);
     const encoder = run.config.model.encoder;
     expect(encoder.width).toBe(16);

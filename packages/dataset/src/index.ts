@@ -56,6 +56,7 @@ export { rasterize as rasterizeShapes } from './shapes/raster';
 export { sceneOf } from './shapes/scene-record';
 export type { Scene, SceneObject, Relation } from './shapes/scene-record';
 export { groundCaption, groundCaptions, parseShapesCaption } from './shapes/grounding';
+export { captionWordCells, encodeAttentionCells } from './shapes/attention-cells';
 export type {
   CaptionGrounding,
   GroundingFigures,

@@ -64,6 +64,20 @@ export const decoderConfigSchema = z.strictObject({
    * key existed read as `none`, see `savedModelConfigSchema`). @defaultValue 'coordinates'
    */
   positionEncoding: z.enum(['none', 'coordinates']).default('coordinates'),
+  /**
+   * Attention models: the step's (gated) context also reaches the output layer directly, projected to the
+   * hidden size and added to the hidden state before it (the "deep output" of Show, Attend and Tell, eq.
+   * 7), so that a word can depend on what the decoder sees now without passing through the cell's gates.
+   * @defaultValue false
+   */
+  contextToOutput: z.boolean().default(false),
+  /**
+   * Attention models with `positionEncoding: 'coordinates'`: each step also reads how far its attention
+   * moved since the previous step (the attended coordinates, now minus before), in the cell's input and,
+   * with `contextToOutput`, in the output layer's. A relation word ("left of", "above") is then a linear
+   * read of where the decoder looks now (the object) against where it looked (the subject). @defaultValue false
+   */
+  attentionShift: z.boolean().default(false),
   /** Size of the attention MLP. @defaultValue 128 */
   attentionSize: z.number().int().positive().default(128),
   /** Dropout rate on the hidden state before the output layer (training only). @defaultValue 0.2 */

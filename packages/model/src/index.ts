@@ -27,8 +27,8 @@ export {
   parameterShapes,
 } from './decoder/params';
 export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
-export { teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
-export type { CaptionBatch, LossOptions } from './decoder/teacher-forcing';
+export { attentionTargetMask, teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
+export type { AttentionCells, CaptionBatch, LossOptions } from './decoder/teacher-forcing';
 export { randomCaptionBatch } from './decoder/random-batch';
 export type { RandomCaptionBatchOptions } from './decoder/random-batch';
 export { trainingPathFor } from './decoder/training-path';

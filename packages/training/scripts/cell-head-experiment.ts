@@ -8,14 +8,24 @@
  *   cd packages/training && FEATURES=raw,cells,cell-probs npx tsx scripts/cell-head-experiment.ts
  * FEATURES: raw, cells (logits), cell-probs (what the demo's cell head gives), cell-probs-flat (and the
  * initial state reads every cell), cell-probs-where (each cell's probabilities in its own channels),
- * cell-probs-attend (no pooled vector: only attention tells the shapes). Also EPOCHS, LR, SEED, ATTN_REG
- * (attention regularisation), ATTENTION=0 (no attention), CACHE (a directory that keeps the pretrained
- * encoder between runs) and RELATIONS=1 (then the teacher-forced relation-word check).
+ * cell-probs-attend (no pooled vector: only attention tells the shapes), cell-probs-rel (each cell also
+ * counts the shapes to its left, right, above and below). Also EPOCHS, LR, SEED, IMAGES, ATTN_REG
+ * (attention regularisation), ATTN_SUP (attention supervision), CONTEXT_TO_OUTPUT=1 and SHIFT=1 (the
+ * decoder options), ATTENTION=0 (no attention), NO_POOLED=1, CACHE (a directory that keeps the
+ * pretrained encoder between runs) and RELATIONS=1 (then the teacher-forced relation-word check; with
+ * CHECKPOINT=dir only that check, of a saved checkpoint, on the test split or CHECK_SPLIT=train; DEBUG=1
+ * prints its first cases).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildVocabulary, groundCaptions, synthesizeShapes } from '@captioner/dataset';
+import {
+  SCENE_GRID,
+  buildVocabulary,
+  encodeAttentionCells,
+  groundCaptions,
+  synthesizeShapes,
+} from '@captioner/dataset';
 import type { Scene } from '@captioner/dataset';
 import { ptbTokenizeToString, scoreCaptions } from '@captioner/metrics';
 import * as tf from '@tensorflow/tfjs';
@@ -39,10 +49,10 @@ import { loadShapesSplit } from './shapes-split';
 
 const S = 64;
 const EPOCHS = Number(process.env.EPOCHS ?? 3);
-await initBackend('wasm');
+await initBackend((process.env.BACKEND ?? 'wasm') as 'wasm');
 const { manifest } = await synthesizeShapes({
-  outDir: path.join(os.tmpdir(), 'shapes-cell-head', 'data'),
-  images: 1500,
+  outDir: path.join(os.tmpdir(), 'shapes-cell-head', `data-${process.env.IMAGES ?? 1500}`),
+  images: Number(process.env.IMAGES ?? 1500),
   seed: 1,
   imageSize: S,
 });
@@ -114,6 +124,12 @@ function cellLogits(grid: Float32Array, n: number, C: number, h: CellHead, softm
 }
 
 async function features(kind: string, images: Float32Array, n: number) {
+  const made = await featuresOf(kind, images, n);
+  // NO_POOLED=1: zero pooled features, so that the decoder's initial state knows nothing of the image.
+  return process.env.NO_POOLED ? { ...made, pooled: new Float32Array(made.pooled.length) } : made;
+}
+
+async function featuresOf(kind: string, images: Float32Array, n: number) {
   const encoded = await encoder.encode(images, n);
   if (kind === 'raw')
     return {
@@ -140,6 +156,33 @@ async function features(kind: string, images: Float32Array, n: number) {
         );
     return { ...cells, grid: where, shape: { ...cells.shape, gridChannels: SCENE_CELLS * K } };
   }
+  // cell-probs-rel: each cell also says how many shapes lie to its left, right, above and below (occupancy
+  // is 1 - p(no shape)), so that a relation is a linear read of the attended cell.
+  if (kind === 'cell-probs-rel') {
+    const K = cells.shape.gridChannels;
+    const out = new Float32Array(n * SCENE_CELLS * (K + 4));
+    for (let i = 0; i < n; i++) {
+      const occupancy = Array.from(
+        { length: SCENE_CELLS },
+        (_, j) => 1 - cells.grid[(i * SCENE_CELLS + j) * K],
+      );
+      for (let cell = 0; cell < SCENE_CELLS; cell++) {
+        const [r, c] = [Math.floor(cell / 3), cell % 3];
+        const around = [0, 0, 0, 0];
+        occupancy.forEach((occ, j) => {
+          const [rj, cj] = [Math.floor(j / 3), j % 3];
+          if (cj < c) around[0] += occ;
+          if (cj > c) around[1] += occ;
+          if (rj < r) around[2] += occ;
+          if (rj > r) around[3] += occ;
+        });
+        const at = (i * SCENE_CELLS + cell) * (K + 4);
+        out.set(cells.grid.subarray((i * SCENE_CELLS + cell) * K, (i * SCENE_CELLS + cell + 1) * K), at);
+        out.set(around, at + K);
+      }
+    }
+    return { ...cells, grid: out, shape: { ...cells.shape, gridChannels: K + 4 } };
+  }
   // cell-probs-flat: the initial state reads the whole layout (every cell's probabilities), not their mean.
   if (kind === 'cell-probs-flat')
     return {
@@ -160,11 +203,26 @@ train.items.forEach((item, i) =>
   }),
 );
 const encoded = vocabulary.encodeBatch(trainCaptions);
+const ATTENTION_SUPERVISION = Number(process.env.ATTN_SUP ?? 0);
+const attentionCells = {
+  cells: encodeAttentionCells(
+    trainCaptions,
+    captionImage.map((i) => train.items[i].scene!),
+    encoded.length,
+  ),
+  grid: SCENE_GRID,
+};
 const scenes = new Map<string, Scene>(test.items.map((item) => [item.id, item.scene!]));
 
 for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
   const trainFeatures = await features(kind, train.images, train.items.length);
   const testFeatures = await features(kind, test.images, test.items.length);
+  if (process.env.CHECKPOINT) {
+    if (process.env.CHECK_SPLIT === 'train')
+      await relationWordCheck(process.env.CHECKPOINT, trainFeatures, train);
+    else await relationWordCheck(process.env.CHECKPOINT, testFeatures);
+    continue;
+  }
   const data: InMemoryTrainingData = {
     vocabSize: vocabulary.size,
     featureShape: trainFeatures.shape,
@@ -175,6 +233,7 @@ for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
       captions: encoded.ids,
       captionLength: encoded.length,
       captionImage: Int32Array.from(captionImage),
+      attentionCells: ATTENTION_SUPERVISION > 0 ? attentionCells : undefined,
     },
     val: {
       pooled: testFeatures.pooled,
@@ -188,7 +247,13 @@ for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
   const t0 = Date.now();
   const trained = await trainCaptioner({
     modelConfig: modelConfigSchema.parse({
-      decoder: { attention: process.env.ATTENTION !== '0', positionEncoding: 'coordinates', dropout: 0.2 },
+      decoder: {
+        attention: process.env.ATTENTION !== '0',
+        positionEncoding: 'coordinates',
+        dropout: 0.2,
+        contextToOutput: process.env.CONTEXT_TO_OUTPUT === '1',
+        attentionShift: process.env.SHIFT === '1',
+      },
     }),
     trainingConfig: trainingConfigSchema.parse({
       epochs: EPOCHS,
@@ -197,6 +262,7 @@ for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
       seed: Number(process.env.SEED ?? 42),
       earlyStoppingPatience: 0,
       attentionRegularization: Number(process.env.ATTN_REG ?? 1),
+      attentionSupervision: ATTENTION_SUPERVISION,
       validation: { beamSize: 3, maxImages: 150 },
     }),
     data,
@@ -221,6 +287,7 @@ for (const kind of (process.env.FEATURES ?? 'raw,cells').split(',')) {
 async function relationWordCheck(
   checkpointDir: string,
   features: { pooled: Float32Array; grid: Float32Array },
+  split = test,
 ) {
   const model = await loadCaptionModel(checkpointDir);
   const { math } = model;
@@ -238,15 +305,18 @@ async function relationWordCheck(
         : rel === 'above'
           ? a.row < b.row
           : a.row > b.row;
-  let [cases, onValid, onReference] = [0, 0, 0];
-  for (let i = 0; i < test.items.length; i++) {
-    const scene = test.items[i].scene!;
-    for (const caption of test.items[i].captions) {
+  let [cases, onValid, onReference, onSubject, onOthers] = [0, 0, 0, 0, 0];
+  const byObjects: Record<number, { cases: number; onReference: number }> = {};
+  for (let i = 0; i < split.items.length; i++) {
+    const scene = split.items[i].scene!;
+    for (const caption of split.items[i].captions) {
       const words = caption.split(' ');
       const r = words.findIndex((w) => (relations as readonly string[]).includes(w));
       const subjects = scene.objects.filter((o) => o.kind === words[r - 1] && o.color === words[r - 2]);
       if (r < 0 || subjects.length !== 1) continue;
       const subject = subjects[0];
+      const objects = scene.objects.filter((o) => o !== subject);
+      const alphaAtRelation: number[] = [];
       const logProbs = tf.tidy(() => {
         let state = math.initialState(
           tf.tensor2d(features.pooled.subarray(i * P, (i + 1) * P), [1, P]),
@@ -254,25 +324,57 @@ async function relationWordCheck(
             ? tf.tensor2d(features.grid.subarray(i * G * C, (i + 1) * G * C), [1, G * C])
             : undefined,
         );
-        for (const id of [START_ID, ...words.slice(0, r).map((w) => vocabulary.idOf(w))])
-          state = math.step(state, math.projectInputs(math.embed(tf.tensor1d([id], 'int32')))).state;
-        return tf.logSoftmax(math.logits(state.h));
+        let output: tf.Tensor2D | undefined;
+        for (const id of [START_ID, ...words.slice(0, r).map((w) => vocabulary.idOf(w))]) {
+          const out = math.step(state, math.projectInputs(math.embed(tf.tensor1d([id], 'int32'))));
+          state = out.state;
+          output = out.output;
+          if (out.alpha) alphaAtRelation.splice(0, Infinity, ...(out.alpha.dataSync() as Float32Array));
+        }
+        return tf.logSoftmax(math.logits(output!));
       });
       const all = (await logProbs.data()) as Float32Array;
       logProbs.dispose();
       const p = relations.map((w) => Math.exp(all[vocabulary.idOf(w)]));
       const total = p.reduce((a, b) => a + b, 0);
+      if (process.env.DEBUG && cases < 12)
+        console.log(
+          JSON.stringify({
+            caption,
+            subject: [subject.row, subject.col],
+            others: objects.map((o) => [o.row, o.col]),
+            alpha: alphaAtRelation.map((a) => Math.round(a * 100)),
+            p: p.map((x) => Math.round((100 * x) / total)),
+            top: [...all]
+              .map((v, k) => [v, k])
+              .sort((a, b) => b[0] - a[0])
+              .slice(0, 3)
+              .map(([v, k]) => `${vocabulary.wordOf(k)}:${Math.exp(v).toFixed(2)}`),
+          }),
+        );
       cases++;
+      if (alphaAtRelation.length === SCENE_CELLS) {
+        onSubject += alphaAtRelation[subject.row * 3 + subject.col];
+        onOthers += objects.reduce((sum, o) => sum + alphaAtRelation[o.row * 3 + o.col], 0);
+      }
       onValid += relations.reduce(
         (sum, rel, k) =>
           sum + (scene.objects.some((o) => o !== subject && holds(subject, rel, o)) ? p[k] / total : 0),
         0,
       );
-      onReference += p[relations.indexOf(words[r] as (typeof relations)[number])] / total;
+      const referenceShare = p[relations.indexOf(words[r] as (typeof relations)[number])] / total;
+      onReference += referenceShare;
+      const byCount = (byObjects[scene.objects.length] ??= { cases: 0, onReference: 0 });
+      byCount.cases++;
+      byCount.onReference += referenceShare;
     }
   }
   model.dispose();
+  for (const [n, c] of Object.entries(byObjects))
+    console.log(
+      `scenes of ${n} shapes: ${c.cases} references, ${((100 * c.onReference) / c.cases).toFixed(1)}% on the reference's relation`,
+    );
   console.log(
-    `relation word, teacher-forced (${cases} test references): ${((100 * onValid) / cases).toFixed(1)}% of its probability on relations that hold for the subject, ${((100 * onReference) / cases).toFixed(1)}% on the reference's (chance 25%)`,
+    `relation word, teacher-forced (${cases} test references): ${((100 * onValid) / cases).toFixed(1)}% of its probability on relations that hold for the subject, ${((100 * onReference) / cases).toFixed(1)}% on the reference's (chance 25%); attention at the relation word: ${((100 * onSubject) / cases).toFixed(1)}% on the subject's cell, ${((100 * onOthers) / cases).toFixed(1)}% on the other shapes' cells`,
   );
 }

@@ -36,6 +36,7 @@ import { holdsImages } from './loop/fine-tune';
 import { fineTuneAugment, vocabularyWords } from './augment/run-augment';
 import { featureViewCount, tokenSideSwap } from '@captioner/feature-extraction';
 import { readMemoryViews } from './augment/memory-views';
+import { runAttentionCells } from './attention-cells';
 import type { FineTuneAugment } from './augment/batch-plan';
 
 /**
@@ -108,6 +109,18 @@ export async function trainStage(payload: { runId: string }, ctx: StageContext):
         views: featureViewCount(augment, modelConfig.encoder.trainable),
       });
   const { data, fineTune } = prepared;
+  // Attention targets follow the train split's caption rows: the in-memory ids, or the stream's index.
+  const attentionCells = runAttentionCells({
+    trainingConfig,
+    modelConfig,
+    horizontalFlip: augment.horizontalFlip,
+    ids: isStreamed(data.train) ? data.train.index.ids : (prepared.trainIds ?? []),
+    captionsOf: (id) => captionsById.get(id),
+    sceneOf: (id) => scenesById.get(id),
+    captionLength: vocabulary.sequenceLength,
+    manifestPath: run.dataset.manifestPath,
+  });
+  if (attentionCells) data.train.attentionCells = attentionCells;
   await recordRunLog(ctx.db, { runId: run.id, stage: 'train', level: 'info', message: dataLogLine(data) });
   try {
     const options: TrainCaptionerOptions = {

@@ -25,6 +25,8 @@ const DEMO_IMAGE_SIZE = 64;
  * random frozen encoder loses which shape is where, and the captions then name absent shapes.
  */
 const DEMO_PRETRAIN_EPOCHS = 4;
+/** Cross-entropy epochs: one more than the run config's default, which the supervised attention needs. */
+const DEMO_EPOCHS = 4;
 /** The decoder's Adam learning rate in the demo. */
 const DEMO_LEARNING_RATE = 0.01;
 /** small-resnet's first-stage filters: half the default, so that pretraining fits in the demo's time. */
@@ -37,6 +39,13 @@ const DEMO_ENCODER_WIDTH = 16;
  */
 const DEMO_SELF_CRITICAL = { reward: 'CIDEr+grounding', groundingWeight: 3, learningRate: 0.001 } as const;
 const DEMO_SELF_CRITICAL_EPOCHS = 1;
+/**
+ * How the demo's decoder learns relations (packages/model/README.md, "Relations"): each word's attention
+ * is supervised to the cell of the shape it names (a relation word: the shape it relates the subject to),
+ * and the output layer reads what the decoder sees and how far its attention moved since the last word.
+ */
+const DEMO_DECODER = { contextToOutput: true, attentionShift: true } as const;
+const DEMO_ATTENTION = { attentionSupervision: 4, attentionRegularization: 0 } as const;
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -44,7 +53,7 @@ export function registerDemoCommand(program: Command): void {
     .description('synthesize the shapes data set, train and evaluate a captioner on it, print the scores')
     .option('--images <n>', 'images to synthesize', positiveIntOption, 1500)
     .option('--seed <s>', 'data and training seed', intOption, 1)
-    .option('--epochs <n>', 'training epochs (default: the run config default)', positiveIntOption)
+    .option('--epochs <n>', 'cross-entropy training epochs', positiveIntOption, DEMO_EPOCHS)
     .option(
       '--pretrain-epochs <n>',
       'epochs of encoder pretraining on the training split (0: a random frozen encoder)',
@@ -93,13 +102,14 @@ export function registerDemoCommand(program: Command): void {
         const runConfig = {
           seed: opts.seed,
           preprocess,
-          model: { encoder },
+          model: { encoder, decoder: DEMO_DECODER },
           vocabulary: { minCount: 1, maxLength: 16 },
           // 5x the default rate: with a pretrained encoder the decoder's three epochs are what limits
           // grounding, and at 0.002 it is far from converged (packages/model/README.md, "Grounding").
           training: {
             learningRate: DEMO_LEARNING_RATE,
-            ...(opts.epochs ? { epochs: opts.epochs } : {}),
+            ...DEMO_ATTENTION,
+            epochs: opts.epochs,
             ...(opts.selfCriticalEpochs > 0
               ? {
                   selfCritical: { ...DEMO_SELF_CRITICAL, epochs: opts.selfCriticalEpochs },

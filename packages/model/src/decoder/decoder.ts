@@ -22,12 +22,16 @@ export interface DecoderState {
   grid?: tf.Tensor3D;
   /** Grid projected into the attention space [B, G, A], computed once per caption (attention only). */
   gridKeys?: tf.Tensor3D;
+  /** Coordinates [B, 2] the previous step attended to, (0, 0) before the first (`attentionShift` only). */
+  where?: tf.Tensor2D;
 }
 
 export interface StepOutput {
   state: DecoderState;
   /** Attention weights [B, G] of this step (attention only). */
   alpha?: tf.Tensor2D;
+  /** What the output layer reads [B, H]: the new hidden state, plus the projected context with `contextToOutput`. */
+  output: tf.Tensor2D;
 }
 
 /**
@@ -115,6 +119,7 @@ export class DecoderMath {
         this.params['attention/bias'],
       );
       state.gridKeys = tf.reshape(keys, [B, G, this.spec.decoder.attentionSize]);
+      if (this.spec.decoder.attentionShift) state.where = tf.zeros([B, 2]);
     }
     return state;
   }
@@ -159,13 +164,22 @@ export class DecoderMath {
     const { cell, attention } = this.spec.decoder;
     let input = tf.add(projectedInput, this.params['cell/bias']) as tf.Tensor2D;
     let alpha: tf.Tensor2D | undefined;
+    let context: tf.Tensor2D | undefined;
+    let shift: tf.Tensor2D | undefined;
+    let where: tf.Tensor2D | undefined;
     if (attention) {
       const attended = this.attend(state);
       alpha = attended.alpha;
-      input = tf.add(input, this.mulWeight(attended.context, 'cell/context_kernel')) as tf.Tensor2D;
+      context = attended.context;
+      input = tf.add(input, this.mulWeight(context, 'cell/context_kernel')) as tf.Tensor2D;
+      if (state.where) {
+        where = this.product(alpha, gridCoordinates(gridSide(this.spec.featureShape)));
+        shift = tf.sub(where, state.where) as tf.Tensor2D;
+        input = tf.add(input, this.mulWeight(shift, 'cell/shift_kernel')) as tf.Tensor2D;
+      }
     }
     const recurrent = this.mulWeight(state.h, 'cell/recurrent_kernel');
-    const next: DecoderState = { ...state };
+    const next: DecoderState = { ...state, ...(where ? { where } : {}) };
     if (cell === 'lstm') {
       const gates = tf.add(input, recurrent);
       const [i, f, g, o] = tf.split(gates, 4, 1);
@@ -182,7 +196,12 @@ export class DecoderMath {
       // h' = (1 - z) * n + z * h
       next.h = tf.add(n, tf.mul(z, tf.sub(state.h, n))) as tf.Tensor2D;
     }
-    return { state: next, alpha };
+    let output = next.h;
+    if (context && this.spec.decoder.contextToOutput) {
+      output = tf.add(output, this.mulWeight(context, 'output/context_kernel')) as tf.Tensor2D;
+      if (shift) output = tf.add(output, this.mulWeight(shift, 'output/shift_kernel')) as tf.Tensor2D;
+    }
+    return { state: next, alpha, output };
   }
 
   /** Vocabulary logits [N, V] from hidden states [N, H]. */
@@ -196,6 +215,7 @@ export class DecoderMath {
     if (state.c) out.c = tf.gather(state.c, rows);
     if (state.grid) out.grid = tf.gather(state.grid, rows);
     if (state.gridKeys) out.gridKeys = tf.gather(state.gridKeys, rows);
+    if (state.where) out.where = tf.gather(state.where, rows);
     return out;
   }
 }
@@ -220,7 +240,7 @@ export function gridCoordinates(side: number): tf.Tensor2D {
 
 /** All tensors of a state, for keeping them across tidy scopes and disposing them. */
 export function stateTensors(state: DecoderState): tf.Tensor[] {
-  return [state.h, state.c, state.grid, state.gridKeys].filter(
+  return [state.h, state.c, state.grid, state.gridKeys, state.where].filter(
     (t): t is NonNullable<typeof t> => t !== undefined,
   );
 }

@@ -32,7 +32,7 @@ function batch(): CaptionBatch {
 /** Loss and every parameter's gradient, computed on `backend` through `path`, as plain arrays. */
 async function lossAndGrads(
   backend: 'wasm' | 'cpu',
-  decoder: { cell: 'lstm' | 'gru'; attention: boolean },
+  decoder: { cell: 'lstm' | 'gru'; attention: boolean; contextToOutput?: boolean; attentionShift?: boolean },
   path: LossOptions['path'],
   samplingProbability = 0,
 ): Promise<{ value: number; grads: Record<string, Float32Array> }> {
@@ -91,8 +91,10 @@ describe('the backend-neutral (device) training path', () => {
     { cell: 'lstm', attention: true },
     { cell: 'gru', attention: false },
     { cell: 'gru', attention: true },
+    { cell: 'lstm', attention: true, contextToOutput: true, attentionShift: true },
   ] as const) {
-    const label = `${decoder.cell.toUpperCase()} ${decoder.attention ? 'with' : 'without'} attention`;
+    const extras = 'attentionShift' in decoder ? ', context and attention shift at the output' : '';
+    const label = `${decoder.cell.toUpperCase()} ${decoder.attention ? 'with' : 'without'} attention${extras}`;
     it(`on cpu gives the wasm path's loss and gradients within 1e-5: ${label}`, async () => {
       const wasm = await lossAndGrads('wasm', decoder, 'wasm');
       const device = await lossAndGrads('cpu', decoder, 'device');

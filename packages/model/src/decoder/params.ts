@@ -97,6 +97,15 @@ export function parameterShapes(spec: DecoderSpec): ParamShape[] {
       { name: 'attention/gate_bias', shape: [K], init: 'zeros' },
       { name: 'cell/context_kernel', shape: [K, gates], init: 'glorot' },
     );
+    if (spec.decoder.contextToOutput)
+      shapes.push({ name: 'output/context_kernel', shape: [K, H], init: 'glorot' });
+    if (spec.decoder.attentionShift) {
+      if (positionChannels(spec.decoder) === 0)
+        throw new ConfigError("decoder.attentionShift needs decoder.positionEncoding: 'coordinates'");
+      shapes.push({ name: 'cell/shift_kernel', shape: [2, gates], init: 'glorot' });
+      if (spec.decoder.contextToOutput)
+        shapes.push({ name: 'output/shift_kernel', shape: [2, H], init: 'glorot' });
+    }
   }
   return shapes;
 }

@@ -7,7 +7,7 @@ import { PAD_ID } from '@captioner/core/special-tokens';
 import { DecoderMath } from './decoder';
 import { createDecoderParams, identityFeatureNorm } from './params';
 import type { CaptionBatch } from './teacher-forcing';
-import { teacherForcedLoss, timeMajorTokens } from './teacher-forcing';
+import { attentionTargetMask, teacherForcedLoss, timeMajorTokens } from './teacher-forcing';
 import { randomCaptionBatch } from './random-batch';
 
 beforeAll(async () => {
@@ -154,4 +154,82 @@ describe('teacherForcedLoss', () => {
       tf.dispose([...Object.values(params), ...Object.values(norm)]);
     });
   }
+});
+
+describe('attention supervision', () => {
+  it('maps each grid position to its cell, step t to token t + 1, and leaves tokens without a cell free', () => {
+    // 2 captions of 4 slots; a 2x2 grid whose positions are the cells of a 2x2 partition.
+    const cells = Int8Array.from([-1, 3, 0, -1, -1, -1, 2, -1]);
+    const target = attentionTargetMask({ cells, grid: 2 }, 3, 2, 4, 4)!;
+    expect(target.supervised).toBe(3);
+    const row = (t: number, b: number) => [...target.mask.subarray((t * 2 + b) * 4, (t * 2 + b + 1) * 4)];
+    expect(row(0, 0)).toEqual([0, 0, 0, 1]);
+    expect(row(0, 1)).toEqual([1, 1, 1, 1]);
+    expect(row(1, 0)).toEqual([1, 0, 0, 0]);
+    expect(row(1, 1)).toEqual([0, 0, 1, 0]);
+    expect(row(2, 0)).toEqual([1, 1, 1, 1]);
+    // A 4x4 grid over a 2x2 partition: each cell holds a 2x2 block of positions.
+    const coarse = attentionTargetMask({ cells: Int8Array.from([-1, 1]), grid: 2 }, 1, 1, 2, 16)!;
+    expect([...coarse.mask]).toEqual([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(() => attentionTargetMask({ cells, grid: 2 }, 3, 2, 4, 6)).toThrow(/square feature grid/);
+  });
+
+  it('adds -log of the attention on the target cells, and training on it moves attention there', async () => {
+    const config = modelConfigSchema.parse({
+      decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 8, attention: true, dropout: 0 },
+    });
+    const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 6 };
+    const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
+    const params = createDecoderParams(spec, 4);
+    const norm = identityFeatureNorm(featureShape);
+    const math = new DecoderMath(spec, params, norm);
+    const random = new SeededRandom(3);
+    const b = batch(4, 8, 25, 6, 11);
+    b.grid = Float32Array.from({ length: 4 * 24 }, () => random.normal());
+    // Every word of caption b looks at cell b (the grid's positions are the cells of a 2x2 partition).
+    b.attentionCells = {
+      cells: Int8Array.from({ length: 4 * 8 }, (_, k) => (b.captions[k] === PAD_ID ? -1 : Math.floor(k / 8))),
+      grid: 2,
+    };
+    const options = { seed: 1, training: false, samplingProbability: 0, attentionRegularization: 0 };
+    const loss = (weight: number) =>
+      tf.tidy(() => teacherForcedLoss(math, b, { ...options, attentionSupervision: weight }).dataSync()[0]);
+    // The term by hand: mean over supervised steps of -log alpha[cell], alphas from the decoding steps.
+    const tm = timeMajorTokens(b);
+    const byHand = tf.tidy(() => {
+      let state = math.initialState(tf.tensor2d(b.pooled, [4, 6]), tf.tensor2d(b.grid!, [4, 24]));
+      let sum = 0;
+      let count = 0;
+      for (let t = 0; t < tm.steps; t++) {
+        const out = math.step(
+          state,
+          math.projectInputs(math.embed(tf.tensor1d(tm.inputs.subarray(t * 4, t * 4 + 4), 'int32'))),
+        );
+        state = out.state;
+        const alpha = out.alpha!.arraySync();
+        for (let row = 0; row < 4; row++) {
+          const cell = b.attentionCells!.cells[row * 8 + t + 1];
+          if (cell < 0) continue;
+          sum -= Math.log(alpha[row][cell] + 1e-6);
+          count++;
+        }
+      }
+      return sum / count;
+    });
+    expect(loss(2) - loss(0)).toBeCloseTo(2 * byHand, 4);
+
+    const onTargets = () => loss(1) - loss(0);
+    const before = onTargets();
+    const adamOptimizer = tf.train.adam(0.05);
+    const variables = Object.values(params) as tf.Variable[];
+    for (let step = 0; step < 30; step++)
+      adamOptimizer.minimize(
+        () => teacherForcedLoss(math, b, { ...options, attentionSupervision: 1 }),
+        false,
+        variables,
+      );
+    expect(onTargets()).toBeLessThan(before / 4);
+    adamOptimizer.dispose();
+    tf.dispose([...Object.values(params), ...Object.values(norm)]);
+  });
 });

@@ -8,6 +8,8 @@ import { maskedCrossEntropy } from './masked-cross-entropy';
 import { maskedCrossEntropyOnDevice } from './cross-entropy-device';
 import { dropout, embeddingLookup } from './ops';
 import { trainingPathFor } from './training-path';
+import { InvalidInputError } from '@captioner/core/errors';
+import { gridPositionCells } from '../encoder/cell-head';
 import type { TrainingPath } from './training-path';
 
 /** One training batch, already gathered into plain arrays (rows = captions). */
@@ -31,6 +33,17 @@ export interface CaptionBatch {
    * cross-entropy is then the REINFORCE loss -(r - b) log p(caption).
    */
   captionWeights?: Float32Array;
+  /** What each token names where (attention supervision); read only when its weight is > 0. */
+  attentionCells?: AttentionCells;
+}
+
+/**
+ * The image cell each caption token names: `cells` is [B, T] aligned with `captions`, each the cell
+ * (row * grid + column of a `grid`×`grid` partition of the image) of the object the token is about, or -1.
+ */
+export interface AttentionCells {
+  cells: Int8Array;
+  grid: number;
 }
 
 export interface LossOptions {
@@ -42,6 +55,12 @@ export interface LossOptions {
   samplingProbability: number;
   /** Weight of the doubly stochastic attention regulariser. */
   attentionRegularization: number;
+  /**
+   * Weight of the supervised attention term: -log of the attention that each step producing a token with a
+   * cell (`CaptionBatch.attentionCells`) puts on that cell's grid positions, averaged over those steps.
+   * @defaultValue 0
+   */
+  attentionSupervision?: number;
   /**
    * Which implementation computes the loss and its gradients (same values; tests compare them):
    * - `wasm`: the fused ops tuned for wasm (whole-sequence LSTM whose elementwise work runs in JavaScript,
@@ -171,7 +190,7 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
         : math.projectInputs(math.embed(tf.tensor1d(tm.inputs.subarray(t * B, (t + 1) * B), 'int32')));
       const out = math.step(state, input);
       state = out.state;
-      hidden.push(state.h);
+      hidden.push(out.output);
       if (out.alpha) alphas.push(out.alpha);
     }
     logits = math.logits(
@@ -195,7 +214,7 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
       const out = math.step(state, math.projectInputs(math.embed(ids)));
       state = out.state;
       if (out.alpha) alphas.push(out.alpha);
-      previous = math.logits(dropout(state.h, rate, deriveSeed(options.seed, 3, t)));
+      previous = math.logits(dropout(out.output, rate, deriveSeed(options.seed, 3, t)));
       stepLogits.push(previous);
     }
     logits = tf.concat(stepLogits, 0) as tf.Tensor2D;
@@ -234,5 +253,48 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
     const penalty = tf.mean(tf.square(tf.sub(tf.scalar(1), coverage)));
     loss = tf.add(loss, tf.mul(tf.scalar(options.attentionRegularization), penalty)) as tf.Scalar;
   }
+  const supervision = options.attentionSupervision ?? 0;
+  if (alphas.length > 0 && supervision > 0 && batch.attentionCells) {
+    const target = attentionTargetMask(batch.attentionCells, tm.steps, B, batch.captionLength, G);
+    if (target) {
+      const onCell = tf.sum(tf.mul(tf.stack(alphas), tf.tensor3d(target.mask, [tm.steps, B, G])), 2);
+      // Steps without a target see a mask of ones (attention sums to 1): log 1 = 0, no gradient.
+      const logOnCell = tf.log(tf.add(onCell, tf.scalar(1e-6)));
+      const term = tf.div(tf.neg(tf.sum(logOnCell)), tf.scalar(target.supervised));
+      loss = tf.add(loss, tf.mul(tf.scalar(supervision), term)) as tf.Scalar;
+    }
+  }
   return loss;
+}
+
+/**
+ * The grid positions of each step's target cell, [steps, B, G] time-major (step t produces token t + 1),
+ * all ones where the token has no cell; undefined when no token of the batch has one. The grid must be
+ * square; its positions are assigned to the cells of the `cells`-side partition by `gridPositionCells`.
+ */
+export function attentionTargetMask(
+  { cells, grid }: AttentionCells,
+  steps: number,
+  B: number,
+  T: number,
+  G: number,
+): { mask: Float32Array; supervised: number } | undefined {
+  const side = Math.round(Math.sqrt(G));
+  if (side * side !== G)
+    throw new InvalidInputError(`attention supervision needs a square feature grid, got ${G} positions`);
+  const cellOf = gridPositionCells(side, side, grid);
+  const mask = new Float32Array(steps * B * G);
+  let supervised = 0;
+  for (let t = 0; t < steps; t++) {
+    for (let b = 0; b < B; b++) {
+      const cell = t + 1 < T ? cells[b * T + t + 1] : -1;
+      const row = mask.subarray((t * B + b) * G, (t * B + b + 1) * G);
+      if (cell < 0) row.fill(1);
+      else {
+        supervised++;
+        for (let p = 0; p < G; p++) row[p] = cellOf[p] === cell ? 1 : 0;
+      }
+    }
+  }
+  return supervised > 0 ? { mask, supervised } : undefined;
 }

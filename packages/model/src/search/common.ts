@@ -58,7 +58,7 @@ export function stepLogProbs(
     banned[START_ID] = -Infinity;
     banned[UNK_ID] = -Infinity;
     if (firstStep) banned[END_ID] = -Infinity;
-    const logProbs = tf.add(tf.logSoftmax(math.logits(out.state.h)), tf.tensor1d(banned));
+    const logProbs = tf.add(tf.logSoftmax(math.logits(out.output)), tf.tensor1d(banned));
     const alpha = keepAttention && out.alpha ? { alpha: out.alpha } : {};
     return {
       ...(out.state as unknown as tf.TensorContainerObject),

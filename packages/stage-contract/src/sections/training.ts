@@ -140,6 +140,12 @@ export const trainingConfigSchema = z.strictObject({
   scheduledSampling: scheduledSamplingSchema.default(() => scheduledSamplingSchema.parse({})),
   /** Weight of the doubly stochastic attention regulariser (attention models). @defaultValue 1 */
   attentionRegularization: z.number().min(0).default(1),
+  /**
+   * Weight of supervised attention (attention models on data sets whose captions are tied to image cells:
+   * the synthetic shapes): each word that names an object is trained to attend to the object's cell, and
+   * a relation word to the cell of the object it relates to. 0: none. @defaultValue 0
+   */
+  attentionSupervision: z.number().min(0).default(0),
   validation: validationSchema.default(() => validationSchema.parse({})),
   /** Stop after this many epochs without a better validation score; 0 never stops early. @defaultValue 4 */
   earlyStoppingPatience: z.number().int().nonnegative().default(4),

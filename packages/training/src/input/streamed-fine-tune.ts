@@ -5,6 +5,7 @@ import { batchFeatures } from '../loop/fine-tune';
 import type { FeatureSource } from '../loop/source';
 import type { FineTuneEncoder, TrainStream, ValSplit, ValStream } from '../loop/types';
 import { ImageEpochReader, forEachImageChunk } from './image-stream';
+import { gatherAttentionCells } from '../attention-cells';
 import { FeatureSums } from './norm-stats';
 
 /** Images encoded per chunk when the stream computes statistics or validation features. */
@@ -60,7 +61,9 @@ export function streamedFineTune(
       let index = from;
       return {
         next: async () => {
-          const { batch, pixels } = await reader.next();
+          const { batch, pixels, rows } = await reader.next();
+          if (train.attentionCells)
+            batch.attentionCells = gatherAttentionCells(train.attentionCells, rows, batch.captionLength);
           const at = { seed, epoch, index };
           index += 1;
           return { batch, features: batchFeatures(fineTune, featureShape, pixels, batch, at) };

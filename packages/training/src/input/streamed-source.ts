@@ -1,6 +1,7 @@
 import type { FeatureSource } from '../loop/source';
 import type { TrainStream, ValStream } from '../loop/types';
 import { EpochReader } from './feature-stream';
+import { gatherAttentionCells } from '../attention-cells';
 import { streamFeatureNorm } from './norm-stats';
 import { readValidationSplit } from './validation-reader';
 
@@ -30,7 +31,12 @@ export function streamedFeatures(train: TrainStream, val: ValStream, attention: 
         train.views,
       );
       return {
-        next: async () => ({ batch: (await reader.next()).batch, features: undefined }),
+        next: async () => {
+          const { batch, rows } = await reader.next();
+          if (train.attentionCells)
+            batch.attentionCells = gatherAttentionCells(train.attentionCells, rows, batch.captionLength);
+          return { batch, features: undefined };
+        },
         close: () => reader.close(),
       };
     },

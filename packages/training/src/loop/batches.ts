@@ -1,6 +1,7 @@
 import { SeededRandom, deriveSeed } from '@captioner/model';
 import type { CaptionBatch } from '@captioner/model';
 import type { TrainSplit } from './types';
+import { gatherAttentionCells } from '../attention-cells';
 
 /** Order of the captions in `epoch`: a permutation fixed by (seed, epoch), so the cursor is just (epoch, batch). */
 export function epochOrder(seed: number, epoch: number, captions: number): Int32Array {
@@ -39,5 +40,6 @@ export function gatherBatch(
     pooled.set(split.pooled.subarray(image * P, (image + 1) * P), b * P);
     if (grid) grid.set(split.grid!.subarray(image * gridSize, (image + 1) * gridSize), b * gridSize);
   }
-  return { captions, captionLength: T, pooled, grid, size: B };
+  const attentionCells = split.attentionCells && gatherAttentionCells(split.attentionCells, rows, T);
+  return { captions, captionLength: T, pooled, grid, size: B, attentionCells };
 }

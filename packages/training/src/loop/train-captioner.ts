@@ -327,6 +327,7 @@ async function trainBatches(s: Session, epoch: number, batches: BatchReader): Pr
         gradClipNorm: config.gradClipNorm,
         samplingProbability,
         attentionRegularization: config.attentionRegularization,
+        attentionSupervision: config.attentionSupervision,
         learningRateOf,
       },
       trained,

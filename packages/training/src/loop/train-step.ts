@@ -9,6 +9,8 @@ export interface TrainStepOptions {
   gradClipNorm: number;
   samplingProbability: number;
   attentionRegularization: number;
+  /** Weight of supervised attention (batches with `attentionCells`). @defaultValue 0 */
+  attentionSupervision?: number;
   /** Dropout on (cross-entropy); self-critical steps score their samples without it. @defaultValue true */
   training?: boolean;
   /** Per-variable learning rate override (see Adam.apply). */
@@ -36,7 +38,10 @@ export function trainStep(
 ): tf.Scalar {
   const names = Object.keys(variables);
   const list = names.map((n) => variables[n]);
-  const path = options.path ?? trainingPathFor(currentBackend());
+  const path =
+    (process.env.DEBUG_TRAINING_PATH as TrainingPath | undefined) ??
+    options.path ??
+    trainingPathFor(currentBackend());
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(
       () =>
@@ -45,6 +50,7 @@ export function trainStep(
           training: options.training ?? true,
           samplingProbability: options.samplingProbability,
           attentionRegularization: options.attentionRegularization,
+          attentionSupervision: options.attentionSupervision,
           path,
         }),
       list,

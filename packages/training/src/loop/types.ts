@@ -1,5 +1,5 @@
 import type { ProgressListener } from '@captioner/core';
-import type { FeatureShape, ImageEncoder, ModelConfig } from '@captioner/model';
+import type { AttentionCells, FeatureShape, ImageEncoder, ModelConfig } from '@captioner/model';
 import type { TrainingConfig } from './config';
 import type { StreamIndex } from '../input/stream-index';
 import type { StreamViews } from '../input/feature-stream';
@@ -19,6 +19,8 @@ export interface TrainSplit {
   captionLength: number;
   /** [M] image row of each caption. */
   captionImage: Int32Array;
+  /** What each caption word names where (`encodeAttentionCells`): [M, T] cells of a `grid`×`grid` partition. */
+  attentionCells?: AttentionCells;
   /** Augmented feature views (frozen encoder, `preprocess.augment.views` > 1): one drawn per image and epoch. */
   views?: MemoryViews;
 }
@@ -41,6 +43,8 @@ export interface TrainStream {
   input: InputSettings;
   /** Augmented feature views to draw from (frozen encoder with `preprocess.augment.views` > 1). */
   views?: StreamViews;
+  /** What each caption word names where, [M, T] aligned with `index.captions` (see TrainSplit). */
+  attentionCells?: AttentionCells;
 }
 
 /** Validation images streamed from shards: only the first `validation.maxImages` are ever read. */
