@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromFloat16, toFloat16 } from '@captioner/core';
 import { toyCaptionData } from '../loop/testing/toy-data';
 import { EpochReader } from './feature-stream';
+import { streamedFeatures } from './streamed-source';
 import { planEpoch } from './epoch-plan';
 import { toyStreamedData } from './testing/toy-shards';
 import type { TrainStream } from '../loop/types';
@@ -99,5 +100,33 @@ describe('streamed features', () => {
     values.forEach((v, i) =>
       expect(Math.abs(back[i] - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 6e-8),
     );
+  });
+});
+
+describe('streamed features with attention targets', () => {
+  it('each batch carries the attention cells of its own caption rows', async () => {
+    const { data, train } = await streamOf(false);
+    const T = train.index.captionLength;
+    const M = train.index.captionImage.length;
+    // A recognisable target per caption row: row r's words all look at cell r mod 9.
+    const cells = new Int8Array(M * T);
+    for (let r = 0; r < M; r++) cells.fill(r % 9, r * T, (r + 1) * T);
+    const input = { ...train.input, shuffleBuffer: 6, prefetchShards: 2 };
+    const source = streamedFeatures(
+      { ...train, input, attentionCells: { cells, grid: 3 } },
+      data.val as never,
+      true,
+    );
+    // The same epoch read directly says which caption row each slot holds.
+    const { batches } = await epochBatches(train, 0, 0, 4);
+    const reader = source.epochBatches(0, 0, 4, 11);
+    for (const { rows } of batches) {
+      const { batch } = await reader.next();
+      expect(batch.attentionCells!.grid).toBe(3);
+      rows.forEach((row, k) =>
+        expect([...batch.attentionCells!.cells.subarray(k * T, (k + 1) * T)]).toEqual(Array(T).fill(row % 9)),
+      );
+    }
+    await reader.close();
   });
 });
