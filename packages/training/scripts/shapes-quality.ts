@@ -11,18 +11,12 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
-import {
-  buildVocabulary,
-  imagePath,
-  normalizeImages,
-  readManifest,
-  splitItems,
-  synthesizeShapes,
-} from '@captioner/dataset';
+import type { splitItems } from '@captioner/dataset';
+import { buildVocabulary, readManifest, synthesizeShapes } from '@captioner/dataset';
 import { scoreCaptions } from '@captioner/metrics';
 import { createEncoder, initBackend, loadCaptionModel, modelConfigSchema } from '@captioner/model';
 import { trainCaptioner, trainingConfigSchema } from '../src/index';
+import { loadShapesSplit } from './shapes-split';
 
 const N = Number(process.env.N ?? 1500);
 const S = Number(process.env.S ?? 64);
@@ -41,20 +35,6 @@ const modelConfig = modelConfigSchema.parse({
   decoder: JSON.parse(process.env.DEC ?? '{}'),
 });
 
-async function load(split: 'train' | 'val' | 'test') {
-  const items = splitItems(manifest, split);
-  const pixels = new Uint8Array(items.length * S * S * 3);
-  for (let i = 0; i < items.length; i++) {
-    const raw = await sharp(imagePath(manifest, items[i]))
-      .removeAlpha()
-      .resize(S, S, { fit: 'fill' })
-      .raw()
-      .toBuffer();
-    pixels.set(raw, i * S * S * 3);
-  }
-  return { items, images: normalizeImages(pixels) };
-}
-
 const t0 = Date.now();
 const encoder = await createEncoder(modelConfig.encoder, 1234);
 const feats: Record<
@@ -62,7 +42,7 @@ const feats: Record<
   { pooled: Float32Array; grid: Float32Array; items: ReturnType<typeof splitItems> }
 > = {};
 for (const split of ['train', 'val', 'test'] as const) {
-  const { items, images } = await load(split);
+  const { items, images } = await loadShapesSplit(manifest, split, S);
   const pooled = new Float32Array(items.length * encoder.pooledSize);
   const grid = new Float32Array(items.length * encoder.gridPositions * encoder.gridChannels);
   for (let s = 0; s < items.length; s += 64) {
