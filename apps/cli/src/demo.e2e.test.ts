@@ -36,7 +36,7 @@ describe('captioner demo (small)', () => {
       config: {
         model: {
           encoder: { width: number; weights?: string; cellHead?: { grid: number; classes: number } };
-          decoder: { contextToOutput: boolean; attentionShift: boolean };
+          decoder: { contextToOutput: boolean; attentionShift: boolean; hardAttention: boolean };
         };
         training: {
           selfCritical?: { epochs: number; reward: string };
@@ -50,7 +50,11 @@ describe('captioner demo (small)', () => {
     expect(run.config.training.validation.metric).toBe('grounding');
     // The decoder that learns relations: supervised attention, context and attention shift at the output.
     expect(run.config.training.attentionSupervision).toBeGreaterThan(0);
-    expect(run.config.model.decoder).toMatchObject({ contextToOutput: true, attentionShift: true });
+    expect(run.config.model.decoder).toMatchObject({
+      contextToOutput: true,
+      attentionShift: true,
+      hardAttention: true,
+    });
     expect(run.checkpoints.some((c) => c.path.includes(`${path.sep}self-critical${path.sep}`))).toBe(true);
     const encoder = run.config.model.encoder;
     expect(encoder.width).toBe(16);

@@ -55,7 +55,12 @@ export { COLOR_NAMES, GRID as SCENE_GRID, SHAPE_KINDS, SHAPE_SIZES, randomScene 
 export { rasterize as rasterizeShapes } from './shapes/raster';
 export { sceneOf } from './shapes/scene-record';
 export type { Scene, SceneObject, Relation } from './shapes/scene-record';
-export { groundCaption, groundCaptions, parseShapesCaption } from './shapes/grounding';
+export {
+  distinctObjectsNamedRight,
+  groundCaption,
+  groundCaptions,
+  parseShapesCaption,
+} from './shapes/grounding';
 export { captionWordCells, encodeAttentionCells } from './shapes/attention-cells';
 export type {
   CaptionGrounding,

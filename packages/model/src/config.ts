@@ -78,6 +78,14 @@ export const decoderConfigSchema = z.strictObject({
    * read of where the decoder looks now (the object) against where it looked (the subject). @defaultValue false
    */
   attentionShift: z.boolean().default(false),
+  /**
+   * Attention models: each step reads one grid position, the one its attention weighs most, instead of
+   * the weighted mean. In training, a word with an attention target (`training.attentionSupervision`)
+   * reads its target instead (attention is teacher-forced like the words), and attention learns from the
+   * supervision and, straight through the choice, from the words. A relation word is then read from the
+   * object the decoder chose, not from a blend of the objects it might choose. @defaultValue false
+   */
+  hardAttention: z.boolean().default(false),
   /** Size of the attention MLP. @defaultValue 128 */
   attentionSize: z.number().int().positive().default(128),
   /** Dropout rate on the hidden state before the output layer (training only). @defaultValue 0.2 */

@@ -1,7 +1,7 @@
 import { SeededRandom } from '@captioner/core';
 import { describe, expect, it } from 'vitest';
 import { captionScene } from './captions';
-import { groundCaption, groundCaptions, parseShapesCaption } from './grounding';
+import { distinctObjectsNamedRight, groundCaption, groundCaptions, parseShapesCaption } from './grounding';
 import { randomScene } from './scene';
 import { sceneOf } from './scene-record';
 import type { Scene } from './scene-record';
@@ -173,5 +173,15 @@ describe('groundCaptions', () => {
     // The grammar states relations and counts often enough for this to test their parsing.
     expect(figures.relationsStated).toBeGreaterThan(300);
     expect(figures.countsStated).toBeGreaterThan(300);
+  });
+});
+
+describe('distinctObjectsNamedRight', () => {
+  it('counts each scene object named right once, however often it is named', () => {
+    expect(distinctObjectsNamedRight('a red circle and a blue square', TWO)).toBe(2);
+    expect(distinctObjectsNamedRight('a red circle and a red circle and a large red circle', TWO)).toBe(1);
+    // Wrong and absent mentions name nothing.
+    expect(distinctObjectsNamedRight('a small red circle and a green circle', TWO)).toBe(0);
+    expect(groundCaption('a red circle and a red circle', TWO).objectsRight).toBe(2);
   });
 });

@@ -142,6 +142,16 @@ export function groundCaption(caption: string, scene: Scene): CaptionGrounding {
   };
 }
 
+/**
+ * How many objects of the scene the caption names right, each counted once however often it is named
+ * (`a red circle and a red circle` names one): what a reward counts, so that repeating a mention earns
+ * nothing.
+ */
+export function distinctObjectsNamedRight(caption: string, scene: Scene): number {
+  const named = parseShapesCaption(caption).mentions.map((m) => objectNamedBy(m, scene));
+  return new Set(named.filter(Boolean)).size;
+}
+
 function rate(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }

@@ -26,6 +26,16 @@ export interface DecoderState {
   where?: tf.Tensor2D;
 }
 
+/**
+ * Teacher-forced attention for one step (`hardAttention` in training): the rows with `rows` 1 read the
+ * positions of `alpha` (each row sums to 1) instead of choosing their own.
+ */
+export interface ForcedAttention {
+  alpha: tf.Tensor2D;
+  /** [B, 1]: 1 where the row's word has a target, 0 where the decoder chooses. */
+  rows: tf.Tensor2D;
+}
+
 export interface StepOutput {
   state: DecoderState;
   /** Attention weights [B, G] of this step (attention only). */
@@ -140,8 +150,14 @@ export class DecoderMath {
     return this.mulWeightBias(embedded, 'cell/input_kernel', 'cell/bias');
   }
 
-  /** Soft attention of state h over the grid: context [B, C] gated by h, and weights [B, G]. */
-  private attend(state: DecoderState): { context: tf.Tensor2D; alpha: tf.Tensor2D } {
+  /**
+   * Attention of state h over the grid: context [B, C] gated by h, the weights [B, G], and the weights
+   * the context was read with (`read`: the weights themselves, or with `hardAttention` one position).
+   */
+  private attend(
+    state: DecoderState,
+    forced?: ForcedAttention,
+  ): { context: tf.Tensor2D; alpha: tf.Tensor2D; read: tf.Tensor2D } {
     const { attentionSize: A } = this.spec.decoder;
     const { gridPositions: G } = this.spec.featureShape;
     const B = state.h.shape[0];
@@ -151,16 +167,28 @@ export class DecoderMath {
     const energy = tf.reshape(tf.relu(tf.add(state.gridKeys!, query)), [B * G, A]) as tf.Tensor2D;
     const scores = tf.reshape(this.mulWeight(energy, 'attention/score_kernel'), [B, G]) as tf.Tensor2D;
     const alpha = tf.softmax(scores) as tf.Tensor2D;
-    const context = tf.sum(tf.mul(state.grid!, tf.reshape(alpha, [B, G, 1])), 1) as tf.Tensor2D;
+    let read = alpha;
+    if (this.spec.decoder.hardAttention) {
+      read = mostAttended(alpha);
+      if (forced)
+        read = tf.add(
+          tf.mul(forced.rows, forced.alpha),
+          tf.mul(tf.sub(tf.scalar(1), forced.rows), read),
+        ) as tf.Tensor2D;
+    }
+    const context = tf.sum(tf.mul(state.grid!, tf.reshape(read, [B, G, 1])), 1) as tf.Tensor2D;
     // Gating scalar beta (Show, Attend and Tell 4.2.1): lets the decoder weigh the image against language.
     const gate = tf.sigmoid(
       tf.add(this.mulWeight(state.h, 'attention/gate_kernel'), this.params['attention/gate_bias']),
     );
-    return { context: tf.mul(gate, context) as tf.Tensor2D, alpha };
+    return { context: tf.mul(gate, context) as tf.Tensor2D, alpha, read };
   }
 
-  /** One recurrent step given the projected input [B, gates] of the current token. */
-  step(state: DecoderState, projectedInput: tf.Tensor2D): StepOutput {
+  /**
+   * One recurrent step given the projected input [B, gates] of the current token; `forced`: the
+   * teacher-forced attention of a training step (`hardAttention` only).
+   */
+  step(state: DecoderState, projectedInput: tf.Tensor2D, forced?: ForcedAttention): StepOutput {
     const { cell, attention } = this.spec.decoder;
     let input = tf.add(projectedInput, this.params['cell/bias']) as tf.Tensor2D;
     let alpha: tf.Tensor2D | undefined;
@@ -168,12 +196,12 @@ export class DecoderMath {
     let shift: tf.Tensor2D | undefined;
     let where: tf.Tensor2D | undefined;
     if (attention) {
-      const attended = this.attend(state);
+      const attended = this.attend(state, forced);
       alpha = attended.alpha;
       context = attended.context;
       input = tf.add(input, this.mulWeight(context, 'cell/context_kernel')) as tf.Tensor2D;
       if (state.where) {
-        where = this.product(alpha, gridCoordinates(gridSide(this.spec.featureShape)));
+        where = this.product(attended.read, gridCoordinates(gridSide(this.spec.featureShape)));
         shift = tf.sub(where, state.where) as tf.Tensor2D;
         input = tf.add(input, this.mulWeight(shift, 'cell/shift_kernel')) as tf.Tensor2D;
       }
@@ -237,6 +265,15 @@ export function gridCoordinates(side: number): tf.Tensor2D {
   }
   return tf.tensor2d(values, [side * side, 2]);
 }
+
+/**
+ * One-hot of each row's largest weight [B, G]; its gradient passes straight through to the weights, so
+ * that what the chosen position gave the words still teaches attention (Bengio et al. 2013).
+ */
+const mostAttended = tf.customGrad(((alpha: tf.Tensor2D) => ({
+  value: tf.cast(tf.oneHot(tf.argMax(alpha, 1) as tf.Tensor1D, alpha.shape[1]), 'float32'),
+  gradFunc: (dy: tf.Tensor2D) => [dy],
+})) as never) as unknown as (alpha: tf.Tensor2D) => tf.Tensor2D;
 
 /** All tensors of a state, for keeping them across tidy scopes and disposing them. */
 export function stateTensors(state: DecoderState): tf.Tensor[] {

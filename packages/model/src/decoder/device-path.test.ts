@@ -92,8 +92,11 @@ describe('the backend-neutral (device) training path', () => {
     { cell: 'gru', attention: false },
     { cell: 'gru', attention: true },
     { cell: 'lstm', attention: true, contextToOutput: true, attentionShift: true },
+    { cell: 'lstm', attention: true, contextToOutput: true, attentionShift: true, hardAttention: true },
   ] as const) {
-    const extras = 'attentionShift' in decoder ? ', context and attention shift at the output' : '';
+    const extras =
+      ('attentionShift' in decoder ? ', context and attention shift at the output' : '') +
+      ('hardAttention' in decoder ? ', hard attention' : '');
     const label = `${decoder.cell.toUpperCase()} ${decoder.attention ? 'with' : 'without'} attention${extras}`;
     it(`on cpu gives the wasm path's loss and gradients within 1e-5: ${label}`, async () => {
       const wasm = await lossAndGrads('wasm', decoder, 'wasm');

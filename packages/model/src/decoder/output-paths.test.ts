@@ -5,6 +5,7 @@ import { initBackend } from '@captioner/tfjs-backend';
 import { SeededRandom } from '@captioner/core/random';
 import { modelConfigSchema, savedModelConfigSchema } from '../config';
 import { DecoderMath, gridCoordinates } from './decoder';
+import type { ForcedAttention } from './decoder';
 import { createDecoderParams, identityFeatureNorm, parameterShapes } from './params';
 
 beforeAll(async () => {
@@ -28,13 +29,16 @@ const random = new SeededRandom(5);
 const grid = Float32Array.from({ length: G * C }, () => random.normal());
 const pooled = Float32Array.from({ length: 5 }, (_, i) => i / 5);
 
-/** Two steps over the same image: each step's output, hidden state, attention and attended coordinates. */
-function twoSteps(m: DecoderMath) {
+/**
+ * Two steps over the same image: each step's output, hidden state, attention and attended coordinates;
+ * `forced`: the teacher-forced attention of each step (hardAttention).
+ */
+function twoSteps(m: DecoderMath, forced: Array<ForcedAttention | undefined> = []) {
   return tf.tidy(() => {
     let state = m.initialState(tf.tensor2d(pooled, [1, 5]), tf.tensor2d(grid, [1, G * C]));
     const steps = [];
-    for (const token of [4, 5]) {
-      const out = m.step(state, m.projectInputs(m.embed(tf.tensor1d([token], 'int32'))));
+    for (const [t, token] of [4, 5].entries()) {
+      const out = m.step(state, m.projectInputs(m.embed(tf.tensor1d([token], 'int32'))), forced[t]);
       state = out.state;
       steps.push({
         output: out.output.arraySync()[0],
@@ -99,6 +103,41 @@ describe('the output paths of an attention decoder', () => {
     const without = twoSteps(m)[1];
     expect(without.h).not.toEqual(withShift.h);
     expect(without.output).not.toEqual(withShift.output);
+  });
+
+  it('hardAttention reads the most attended position, or the teacher-forced one, and learns through the choice', () => {
+    const decoder = { contextToOutput: true, attentionShift: true };
+    const soft = math(decoder);
+    const hard = math({ ...decoder, hardAttention: true });
+    // Same seed, same parameters: the first step's weights agree, what is read from them does not.
+    const [softFirst] = twoSteps(soft);
+    const [hardFirst] = twoSteps(hard);
+    expect(hardFirst.alpha).toEqual(softFirst.alpha);
+    const coordinates = gridCoordinates(3).arraySync() as number[][];
+    const argmax = hardFirst.alpha.indexOf(Math.max(...hardFirst.alpha));
+    expect(hardFirst.where![0]).toBeCloseTo(coordinates[argmax][0], 6);
+    expect(hardFirst.where![1]).toBeCloseTo(coordinates[argmax][1], 6);
+    expect(hardFirst.output).not.toEqual(softFirst.output);
+
+    // A forced row reads its target; an unforced row (rows 0) still chooses its own position.
+    const target = argmax === 0 ? 8 : 0;
+    const oneHot = Array.from({ length: G }, (_, p) => (p === target ? 1 : 0));
+    const forced = (row: number) => [{ alpha: tf.tensor2d([oneHot]), rows: tf.tensor2d([[row]]) }];
+    const [forcedFirst] = twoSteps(hard, forced(1));
+    expect(forcedFirst.where![0]).toBeCloseTo(coordinates[target][0], 6);
+    expect(forcedFirst.where![1]).toBeCloseTo(coordinates[target][1], 6);
+    expect(twoSteps(hard, forced(0))[0].where).toEqual(hardFirst.where);
+
+    // Straight through: the output's gradient reaches the attention weights despite the argmax.
+    const grads = tf.tidy(() => {
+      const { grads: g } = tf.variableGrads(() => {
+        const state = hard.initialState(tf.tensor2d(pooled, [1, 5]), tf.tensor2d(grid, [1, G * C]));
+        const out = hard.step(state, hard.projectInputs(hard.embed(tf.tensor1d([4], 'int32'))));
+        return tf.sum(hard.logits(out.output)) as tf.Scalar;
+      }, [hard.params['attention/score_kernel']]);
+      return tf.abs(g[hard.params['attention/score_kernel'].name]).sum().arraySync() as number;
+    });
+    expect(grads).toBeGreaterThan(0);
   });
 
   it('attentionShift without coordinates is refused', () => {

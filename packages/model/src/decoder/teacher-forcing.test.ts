@@ -174,6 +174,35 @@ describe('attention supervision', () => {
     expect(() => attentionTargetMask({ cells, grid: 2 }, 3, 2, 4, 6)).toThrow(/square feature grid/);
   });
 
+  it('hardAttention: words with a target cell read it (teacher-forced attention); soft attention ignores the cells', () => {
+    for (const hardAttention of [false, true]) {
+      const config = modelConfigSchema.parse({
+        decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 8, dropout: 0, hardAttention },
+      });
+      const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 6 };
+      const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
+      const params = createDecoderParams(spec, 4);
+      const norm = identityFeatureNorm(featureShape);
+      const math = new DecoderMath(spec, params, norm);
+      const random = new SeededRandom(3);
+      const b = batch(4, 8, 25, 6, 11);
+      b.grid = Float32Array.from({ length: 4 * 24 }, () => random.normal());
+      const options = { seed: 1, training: false, samplingProbability: 0, attentionRegularization: 0 };
+      const loss = () => tf.tidy(() => teacherForcedLoss(math, b, options).dataSync()[0]);
+      const free = loss();
+      // Every word of caption b looks at cell 3 - b.
+      b.attentionCells = {
+        cells: Int8Array.from({ length: 4 * 8 }, (_, k) =>
+          b.captions[k] === PAD_ID ? -1 : 3 - Math.floor(k / 8),
+        ),
+        grid: 2,
+      };
+      if (hardAttention) expect(loss()).not.toBeCloseTo(free, 4);
+      else expect(loss()).toBe(free);
+      tf.dispose([...Object.values(params), ...Object.values(norm)]);
+    }
+  });
+
   it('adds -log of the attention on the target cells, and training on it moves attention there', async () => {
     const config = modelConfigSchema.parse({
       decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 8, attention: true, dropout: 0 },

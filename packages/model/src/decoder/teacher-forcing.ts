@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PAD_ID } from '@captioner/core/special-tokens';
 import { deriveSeed } from '@captioner/core/random';
-import type { DecoderMath, DecoderState } from './decoder';
+import type { DecoderMath, DecoderState, ForcedAttention } from './decoder';
 import { lstmSequence } from './lstm-sequence';
 import { lstmSequenceOnDevice } from './lstm-sequence-device';
 import { maskedCrossEntropy } from './masked-cross-entropy';
@@ -167,6 +167,7 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
   const hidden: tf.Tensor2D[] = [];
   const alphas: tf.Tensor2D[] = [];
   const inputIds = tf.tensor1d(tm.inputs, 'int32');
+  const forcedAt = forcedAttention(spec.decoder.hardAttention, batch, tm.steps, G);
   let logits: tf.Tensor2D;
   if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
     const inputs = math.gateInputs(math.embed(inputIds));
@@ -188,7 +189,7 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
       const input = projected
         ? (tf.slice(projected, [t * B, 0], [B, gates]) as tf.Tensor2D)
         : math.projectInputs(math.embed(tf.tensor1d(tm.inputs.subarray(t * B, (t + 1) * B), 'int32')));
-      const out = math.step(state, input);
+      const out = math.step(state, input, forcedAt(t));
       state = out.state;
       hidden.push(out.output);
       if (out.alpha) alphas.push(out.alpha);
@@ -211,7 +212,7 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
         const flip = tf.reshape(tf.slice(useModel, [t, 0], [1, B]), [B]);
         ids = tf.where(flip, sampled, ids) as tf.Tensor1D;
       }
-      const out = math.step(state, math.projectInputs(math.embed(ids)));
+      const out = math.step(state, math.projectInputs(math.embed(ids)), forcedAt(t));
       state = out.state;
       if (out.alpha) alphas.push(out.alpha);
       previous = math.logits(dropout(out.output, rate, deriveSeed(options.seed, 3, t)));
@@ -265,6 +266,39 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
     }
   }
   return loss;
+}
+
+/**
+ * The teacher-forced attention of each step (`hardAttention`): a word with a target cell reads that
+ * cell's positions (equally weighted), the others choose. Always undefined without hard attention or
+ * attention targets.
+ */
+function forcedAttention(
+  hard: boolean,
+  batch: CaptionBatch,
+  steps: number,
+  G: number,
+): (t: number) => ForcedAttention | undefined {
+  const B = batch.size;
+  const target =
+    hard && batch.attentionCells
+      ? attentionTargetMask(batch.attentionCells, steps, B, batch.captionLength, G)
+      : undefined;
+  if (!target) return () => undefined;
+  return (t) => {
+    const alpha = new Float32Array(B * G);
+    const rows = new Float32Array(B);
+    for (let b = 0; b < B; b++) {
+      const mask = target.mask.subarray((t * B + b) * G, (t * B + b + 1) * G);
+      let sum = 0;
+      for (let p = 0; p < G; p++) sum += mask[p];
+      // A row without a target is all ones (sum G): it chooses its own position.
+      if (sum >= G) continue;
+      rows[b] = 1;
+      for (let p = 0; p < G; p++) alpha[b * G + p] = mask[p] / sum;
+    }
+    return { alpha: tf.tensor2d(alpha, [B, G]), rows: tf.tensor2d(rows, [B, 1]) };
+  };
 }
 
 /**

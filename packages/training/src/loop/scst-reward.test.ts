@@ -31,6 +31,14 @@ describe('groundingScore', () => {
     expect(groundingScore(words('three shapes with a red circle'), TWO)).toBe(-0.5);
     expect(groundingScore(words('something'), TWO)).toBe(0);
   });
+
+  it('counts an object once: naming it again is a wrong statement', () => {
+    // 1 object right, 1 repeat wrong: (1 − 2) / 2.
+    expect(groundingScore(words('a red circle and a red circle'), TWO)).toBe(-0.5);
+    // A repeat with its size said is still the same object.
+    expect(groundingScore(words('a red circle and a large red circle'), TWO)).toBe(-0.5);
+    expect(groundingScore(words('a red circle and a blue square and a red circle'), TWO)).toBe(0);
+  });
 });
 
 describe('selfCriticalReward', () => {

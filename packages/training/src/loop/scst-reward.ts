@@ -1,5 +1,5 @@
 import { ConfigError } from '@captioner/core';
-import { groundCaption } from '@captioner/dataset';
+import { distinctObjectsNamedRight, groundCaption } from '@captioner/dataset';
 import type { Scene } from '@captioner/dataset';
 import { CiderDReward, scoreCaptions } from '@captioner/metrics';
 import type { SelfCriticalConfig } from '@captioner/stage-contract';
@@ -13,16 +13,17 @@ export interface CaptionReward {
 /**
  * How true a caption is to its scene, per object of the scene: each object, relation or count stated
  * right +1, each stated wrong −2 (a wrong statement costs more than a right one earns, so naming fewer
- * things beats guessing). A caption that names every object of the scene right and nothing else scores 1.
+ * things beats guessing). An object counts once: naming it again is a wrong statement, so that repeating
+ * mentions ("a red circle and a red circle and…") cannot farm the reward. A caption that names every
+ * object of the scene right and nothing else scores 1.
  */
 export function groundingScore(words: readonly string[], scene: Scene): number {
-  const g = groundCaption(words.join(' '), scene);
-  const right = g.objectsRight + g.relationsRight + g.countsRight;
+  const caption = words.join(' ');
+  const g = groundCaption(caption, scene);
+  const objectsRight = distinctObjectsNamedRight(caption, scene);
+  const right = objectsRight + g.relationsRight + g.countsRight;
   const wrong =
-    g.objectsNamed -
-    g.objectsRight +
-    (g.relationsStated - g.relationsRight) +
-    (g.countsStated - g.countsRight);
+    g.objectsNamed - objectsRight + (g.relationsStated - g.relationsRight) + (g.countsStated - g.countsRight);
   return (right - 2 * wrong) / scene.objects.length;
 }
 
