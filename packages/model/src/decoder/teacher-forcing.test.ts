@@ -156,6 +156,33 @@ describe('teacherForcedLoss', () => {
   }
 });
 
+/**
+ * An attention decoder over a 2x2 grid (its positions are the cells of a 2x2 partition) and a batch of 4
+ * captions of 8 slots whose words all look at cell `cellOf(b)` of caption b; `attentionCells` is left to
+ * the caller.
+ */
+function attentionSetup(decoder: Record<string, unknown>, cellOf: (b: number) => number) {
+  const config = modelConfigSchema.parse({
+    decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 8, attention: true, dropout: 0, ...decoder },
+  });
+  const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 6 };
+  const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
+  const params = createDecoderParams(spec, 4);
+  const norm = identityFeatureNorm(featureShape);
+  const math = new DecoderMath(spec, params, norm);
+  const random = new SeededRandom(3);
+  const b = batch(4, 8, 25, 6, 11);
+  b.grid = Float32Array.from({ length: 4 * 24 }, () => random.normal());
+  const cells = {
+    cells: Int8Array.from({ length: 4 * 8 }, (_, k) =>
+      b.captions[k] === PAD_ID ? -1 : cellOf(Math.floor(k / 8)),
+    ),
+    grid: 2,
+  };
+  const dispose = () => tf.dispose([...Object.values(params), ...Object.values(norm)]);
+  return { math, params, b, cells, dispose };
+}
+
 describe('attention supervision', () => {
   it('maps each grid position to its cell, step t to token t + 1, and leaves tokens without a cell free', () => {
     // 2 captions of 4 slots; a 2x2 grid whose positions are the cells of a 2x2 partition.
@@ -176,50 +203,22 @@ describe('attention supervision', () => {
 
   it('hardAttention: words with a target cell read it (teacher-forced attention); soft attention ignores the cells', () => {
     for (const hardAttention of [false, true]) {
-      const config = modelConfigSchema.parse({
-        decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 8, dropout: 0, hardAttention },
-      });
-      const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 6 };
-      const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
-      const params = createDecoderParams(spec, 4);
-      const norm = identityFeatureNorm(featureShape);
-      const math = new DecoderMath(spec, params, norm);
-      const random = new SeededRandom(3);
-      const b = batch(4, 8, 25, 6, 11);
-      b.grid = Float32Array.from({ length: 4 * 24 }, () => random.normal());
+      // Every word of caption b looks at cell 3 - b.
+      const { math, b, cells, dispose } = attentionSetup({ hardAttention }, (row) => 3 - row);
       const options = { seed: 1, training: false, samplingProbability: 0, attentionRegularization: 0 };
       const loss = () => tf.tidy(() => teacherForcedLoss(math, b, options).dataSync()[0]);
       const free = loss();
-      // Every word of caption b looks at cell 3 - b.
-      b.attentionCells = {
-        cells: Int8Array.from({ length: 4 * 8 }, (_, k) =>
-          b.captions[k] === PAD_ID ? -1 : 3 - Math.floor(k / 8),
-        ),
-        grid: 2,
-      };
+      b.attentionCells = cells;
       if (hardAttention) expect(loss()).not.toBeCloseTo(free, 4);
       else expect(loss()).toBe(free);
-      tf.dispose([...Object.values(params), ...Object.values(norm)]);
+      dispose();
     }
   });
 
   it('adds -log of the attention on the target cells, and training on it moves attention there', async () => {
-    const config = modelConfigSchema.parse({
-      decoder: { embeddingSize: 8, hiddenSize: 12, attentionSize: 8, attention: true, dropout: 0 },
-    });
-    const featureShape = { pooledSize: 6, gridPositions: 4, gridChannels: 6 };
-    const spec = { decoder: config.decoder, featureShape, vocabSize: 25 };
-    const params = createDecoderParams(spec, 4);
-    const norm = identityFeatureNorm(featureShape);
-    const math = new DecoderMath(spec, params, norm);
-    const random = new SeededRandom(3);
-    const b = batch(4, 8, 25, 6, 11);
-    b.grid = Float32Array.from({ length: 4 * 24 }, () => random.normal());
-    // Every word of caption b looks at cell b (the grid's positions are the cells of a 2x2 partition).
-    b.attentionCells = {
-      cells: Int8Array.from({ length: 4 * 8 }, (_, k) => (b.captions[k] === PAD_ID ? -1 : Math.floor(k / 8))),
-      grid: 2,
-    };
+    // Every word of caption b looks at cell b.
+    const { math, params, b, cells, dispose } = attentionSetup({}, (row) => row);
+    b.attentionCells = cells;
     const options = { seed: 1, training: false, samplingProbability: 0, attentionRegularization: 0 };
     const loss = (weight: number) =>
       tf.tidy(() => teacherForcedLoss(math, b, { ...options, attentionSupervision: weight }).dataSync()[0]);
@@ -259,6 +258,6 @@ describe('attention supervision', () => {
       );
     expect(onTargets()).toBeLessThan(before / 4);
     adamOptimizer.dispose();
-    tf.dispose([...Object.values(params), ...Object.values(norm)]);
+    dispose();
   });
 });
