@@ -28,7 +28,7 @@ export {
 } from './decoder/params';
 export type { DecoderParams, DecoderSpec, FeatureNorm } from './decoder/params';
 export { attentionTargetMask, teacherForcedLoss, timeMajorTokens } from './decoder/teacher-forcing';
-export type { AttentionCells, CaptionBatch, LossOptions } from './decoder/teacher-forcing';
+export type { AttentionCells, AttentionTarget, CaptionBatch, LossOptions } from './decoder/teacher-forcing';
 export { randomCaptionBatch } from './decoder/random-batch';
 export type { RandomCaptionBatchOptions } from './decoder/random-batch';
 export { trainingPathFor } from './decoder/training-path';

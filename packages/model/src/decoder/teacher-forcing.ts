@@ -167,7 +167,13 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
   const hidden: tf.Tensor2D[] = [];
   const alphas: tf.Tensor2D[] = [];
   const inputIds = tf.tensor1d(tm.inputs, 'int32');
-  const forcedAt = forcedAttention(spec.decoder.hardAttention, batch, tm.steps, G);
+  const supervision = options.attentionSupervision ?? 0;
+  // The attention targets, built once: what hard attention reads in training and what supervision scores.
+  const target =
+    batch.attentionCells && (spec.decoder.hardAttention || supervision > 0)
+      ? attentionTargetMask(batch.attentionCells, tm.steps, B, batch.captionLength, G)
+      : undefined;
+  const forcedAt = spec.decoder.hardAttention && target ? forcedAttention(target, B, G) : () => undefined;
   let logits: tf.Tensor2D;
   if (fused && spec.decoder.cell === 'lstm' && !spec.decoder.attention && options.samplingProbability <= 0) {
     const inputs = math.gateInputs(math.embed(inputIds));
@@ -254,51 +260,42 @@ export function teacherForcedLoss(shared: DecoderMath, batch: CaptionBatch, opti
     const penalty = tf.mean(tf.square(tf.sub(tf.scalar(1), coverage)));
     loss = tf.add(loss, tf.mul(tf.scalar(options.attentionRegularization), penalty)) as tf.Scalar;
   }
-  const supervision = options.attentionSupervision ?? 0;
-  if (alphas.length > 0 && supervision > 0 && batch.attentionCells) {
-    const target = attentionTargetMask(batch.attentionCells, tm.steps, B, batch.captionLength, G);
-    if (target) {
-      const onCell = tf.sum(tf.mul(tf.stack(alphas), tf.tensor3d(target.mask, [tm.steps, B, G])), 2);
-      // Steps without a target see a mask of ones (attention sums to 1): log 1 = 0, no gradient.
-      const logOnCell = tf.log(tf.add(onCell, tf.scalar(1e-6)));
-      const term = tf.div(tf.neg(tf.sum(logOnCell)), tf.scalar(target.supervised));
-      loss = tf.add(loss, tf.mul(tf.scalar(supervision), term)) as tf.Scalar;
-    }
+  if (alphas.length > 0 && supervision > 0 && target) {
+    const onCell = tf.sum(tf.mul(tf.stack(alphas), tf.tensor3d(target.mask, [tm.steps, B, G])), 2);
+    // Steps without a target see a mask of ones (attention sums to 1): log 1 = 0, no gradient.
+    const logOnCell = tf.log(tf.add(onCell, tf.scalar(1e-6)));
+    const term = tf.div(tf.neg(tf.sum(logOnCell)), tf.scalar(target.supervised));
+    loss = tf.add(loss, tf.mul(tf.scalar(supervision), term)) as tf.Scalar;
   }
   return loss;
 }
 
 /**
- * The teacher-forced attention of each step (`hardAttention`): a word with a target cell reads that
- * cell's positions (equally weighted), the others choose. Always undefined without hard attention or
- * attention targets.
+ * The teacher-forced attention of step t (`hardAttention`): a word with a target cell reads that cell's
+ * positions (equally weighted), the others choose.
  */
-function forcedAttention(
-  hard: boolean,
-  batch: CaptionBatch,
-  steps: number,
-  G: number,
-): (t: number) => ForcedAttention | undefined {
-  const B = batch.size;
-  const target =
-    hard && batch.attentionCells
-      ? attentionTargetMask(batch.attentionCells, steps, B, batch.captionLength, G)
-      : undefined;
-  if (!target) return () => undefined;
+function forcedAttention(target: AttentionTarget, B: number, G: number): (t: number) => ForcedAttention {
   return (t) => {
     const alpha = new Float32Array(B * G);
     const rows = new Float32Array(B);
     for (let b = 0; b < B; b++) {
-      const mask = target.mask.subarray((t * B + b) * G, (t * B + b + 1) * G);
-      let sum = 0;
-      for (let p = 0; p < G; p++) sum += mask[p];
-      // A row without a target is all ones (sum G): it chooses its own position.
-      if (sum >= G) continue;
+      if (!target.targeted[t * B + b]) continue;
       rows[b] = 1;
-      for (let p = 0; p < G; p++) alpha[b * G + p] = mask[p] / sum;
+      const mask = target.mask.subarray((t * B + b) * G, (t * B + b + 1) * G);
+      const positions = mask.reduce((sum, m) => sum + m, 0);
+      for (let p = 0; p < G; p++) alpha[b * G + p] = mask[p] / positions;
     }
     return { alpha: tf.tensor2d(alpha, [B, G]), rows: tf.tensor2d(rows, [B, 1]) };
   };
+}
+
+/** Each step's target positions (`mask`), which (step, row) pairs have one, and how many do. */
+export interface AttentionTarget {
+  /** [steps, B, G]: 1 on the target cell's positions; all ones where the token has no cell. */
+  mask: Float32Array;
+  /** [steps, B]: 1 where the token has a cell. */
+  targeted: Uint8Array;
+  supervised: number;
 }
 
 /**
@@ -312,12 +309,13 @@ export function attentionTargetMask(
   B: number,
   T: number,
   G: number,
-): { mask: Float32Array; supervised: number } | undefined {
+): AttentionTarget | undefined {
   const side = Math.round(Math.sqrt(G));
   if (side * side !== G)
     throw new InvalidInputError(`attention supervision needs a square feature grid, got ${G} positions`);
   const cellOf = gridPositionCells(side, side, grid);
   const mask = new Float32Array(steps * B * G);
+  const targeted = new Uint8Array(steps * B);
   let supervised = 0;
   for (let t = 0; t < steps; t++) {
     for (let b = 0; b < B; b++) {
@@ -326,9 +324,10 @@ export function attentionTargetMask(
       if (cell < 0) row.fill(1);
       else {
         supervised++;
+        targeted[t * B + b] = 1;
         for (let p = 0; p < G; p++) row[p] = cellOf[p] === cell ? 1 : 0;
       }
     }
   }
-  return supervised > 0 ? { mask, supervised } : undefined;
+  return supervised > 0 ? { mask, targeted, supervised } : undefined;
 }
